@@ -1,0 +1,142 @@
+"""The command line: capi-audit [--db PATH] [--config FILE] COMMAND …"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis import config as config_mod
+from analysis import store
+
+err = Console(stderr=True, highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="capi-audit", description="Audit Meta Pixel + Conversions API tracking.")
+    p.add_argument("--db", help="DuckDB database file (default: setting `db`, env CAPI_AUDIT_DB)")
+    p.add_argument("--config", help="settings file (default: ./capi-audit.toml, env CAPI_AUDIT_CONFIG)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ing = sub.add_parser("ingest", help="load input files (see README: input kinds)")
+    ing.add_argument("kind", choices=["server-events", "browser-events", "orders", "deployments",
+                                      "meta-quality", "meta-stats"])
+    ing.add_argument("paths", nargs="+", type=Path, help="files or directories")
+    ing.add_argument("--pixel-id", help="pixel for records that do not name one")
+    ing.add_argument("--at", help="fetched_at for a bare Meta response (ISO 8601)")
+    ing.add_argument("--aggregation", help="aggregation of a bare /stats response (default event)")
+    ing.add_argument("--event-source", help="event_source of a bare /stats response (SERVER_ONLY, WEB_ONLY)")
+    ing.add_argument("--map", action="append", default=[], metavar="COL=SOURCE",
+                     help="orders: take canonical column COL from your column SOURCE (repeatable)")
+    ing.add_argument("--strict", action="store_true", help="exit 1 when any record is rejected")
+
+    sub.add_parser("config", help="print every setting, its value and where it came from")
+    return p
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis.ingest import Options, expand, ingest_file
+
+    column_map = dict(cfg.get("orders.map") or {})
+    for item in args.map:
+        if "=" not in item:
+            err.print(f"--map {item!r} must look like COL=SOURCE, e.g. --map order_id=OrderNumber")
+            return 2
+        col, source = item.split("=", 1)
+        column_map[col.strip()] = source.strip()
+    opts = Options(pixel_id=args.pixel_id, at=args.at, aggregation=args.aggregation,
+                   event_source=args.event_source, column_map=column_map,
+                   default_country=cfg.get("default_country") or None, pixels=cfg.get("pixels") or {})
+    files = expand(args.paths, args.kind)
+    if not files:
+        err.print(f"No {args.kind} files found in {', '.join(map(str, args.paths))}.")
+        return 1
+    results = []
+    with _progress() as progress:
+        for path in files:
+            task = progress.add_task(f"{args.kind} {path.name}", total=100, visible=False)
+
+            def report(pct: float, task: int = task) -> None:
+                # Only files that take more than a moment show a bar.
+                progress.update(task, completed=pct, visible=True)
+
+            res = ingest_file(db_path(args, cfg), args.kind, path, opts,
+                              lock_timeout=float(cfg["lock_timeout"]), report=report)
+            progress.remove_task(task)
+            results.append(res)
+    table = Table(title=f"ingest {args.kind}", title_justify="left")
+    for col in ("file", "read", "loaded", "already there", "rejected", "seconds"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    reasons: Counter[str] = Counter()
+    for r in results:
+        if r.error:
+            table.add_row(str(r.path), "-", "-", "-", "-", f"{r.seconds:.2f}")
+            continue
+        table.add_row(str(r.path), str(r.rows_read), str(r.loaded), str(r.duplicates), str(r.rejected),
+                      f"{r.seconds:.2f}")
+        reasons.update(_reason_kind(x.reason) for x in r.rejects)
+    err.print(table)
+    for r in results:
+        if r.error:
+            err.print(f"[red]error[/red] {r.error}")
+    if reasons:
+        err.print("Top reject reasons: " + "; ".join(f"{n}× {why}" for why, n in reasons.most_common(5)))
+        err.print("Every reject (file, line, reason) is in the `rejects` table and on the dashboard's Data sources page.")
+    good = sum(r.rows_read - r.rejected for r in results if not r.error)
+    if args.strict and (any(r.rejects for r in results) or any(r.error for r in results)):
+        return 1
+    if good == 0 and not any(r.duplicates for r in results):
+        return 1
+    return 0
+
+
+def _reason_kind(reason: str) -> str:
+    # "event 3: missing event_name" -> "missing event_name" (aggregate across positions).
+    return reason.split(": ", 1)[1] if reason.startswith("event ") and ": " in reason else reason
+
+
+def cmd_config(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    table = Table(title="capi-audit settings", title_justify="left")
+    table.add_column("setting")
+    table.add_column("value")
+    table.add_column("from")
+    for name, value, source in config_mod.describe(cfg):
+        table.add_row(name, value, source)
+    Console().print(table)
+    return 0
+
+
+def db_path(args: argparse.Namespace, cfg: config_mod.Config) -> str:
+    return args.db or cfg["db"]
+
+
+COMMANDS = {"ingest": cmd_ingest, "config": cmd_config}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        cfg = config_mod.load(args.config)
+        if args.db:
+            cfg.override("db", args.db, "--db")
+        return COMMANDS[args.command](args, cfg)
+    except (config_mod.ConfigError, store.StoreError) as exc:
+        err.print(f"[red]error[/red] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        err.print("Interrupted; the database is unchanged for the file in progress.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""What every ingest module shares: options, rejects, staging databases, timestamps in SQL."""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analysis import normalize
+
+
+class IngestError(Exception):
+    """A file that cannot be read at all, explained with the fix."""
+
+
+@dataclass
+class Options:
+    """Command-line choices that fill gaps in the files."""
+
+    pixel_id: str | None = None
+    at: str | None = None               # fetched_at for bare Meta responses
+    aggregation: str | None = None
+    event_source: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)
+    default_country: str | None = None
+    pixels: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Reject:
+    line: int | None
+    reason: str
+
+
+@dataclass
+class Staged:
+    """A parsed file waiting in its own staging database to be moved into the store."""
+
+    kind: str
+    path: Path
+    staging: Path
+    content_hash: str
+    size_bytes: int
+    rows_read: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    # (table, how) in load order; how = "new" (insert unseen identities) or "upsert".
+    tables: list[tuple[str, str]] = field(default_factory=list)
+
+
+# SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
+# "2026-10-01 12:00:03 -0400", and Unix seconds/ms/µs (> 1e11 ms, > 1e14 µs); returns UTC.
+MACROS = r"""
+CREATE OR REPLACE MACRO capi_epoch(n) AS
+    make_timestamp(CAST(round(CASE WHEN n > 1e14 THEN n WHEN n > 1e11 THEN n * 1e3 ELSE n * 1e6 END) AS BIGINT));
+CREATE OR REPLACE MACRO capi_unit(n) AS CASE WHEN n > 1e14 THEN 'us' WHEN n > 1e11 THEN 'ms' ELSE 's' END;
+CREATE OR REPLACE MACRO capi_ts(x) AS CASE
+    WHEN x IS NULL OR trim(x) = '' THEN NULL
+    WHEN regexp_full_match(trim(x), '[0-9]+(\.[0-9]+)?') THEN capi_epoch(TRY_CAST(trim(x) AS DOUBLE))
+    ELSE CAST(timezone('UTC', coalesce(
+        try_strptime(trim(x), '%Y-%m-%d %H:%M:%S %z'),
+        TRY_CAST(trim(x) AS TIMESTAMPTZ))) AS TIMESTAMP)
+    END;
+CREATE OR REPLACE MACRO capi_ts_ok(t) AS t >= TIMESTAMP '2015-01-01' AND t < TIMESTAMP '2100-01-01';
+"""
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def new_staging(kind: str, path: Path, workdir: Path | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
+    """A fresh staging database file for one input file (parsing never holds the main lock)."""
+    digest, size = file_digest(path)
+    tmp = Path(tempfile.mkdtemp(prefix="capi-stage-", dir=workdir)) / "stage.duckdb"
+    # Parsing happens in memory (raw lines may hold plaintext); only canonical, hashed rows
+    # are written to the staging file `out`, which the commit step attaches.
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH {sql_str(tmp)} AS out")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(MACROS)
+    register_udfs(con)
+    return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), con
+
+
+def _hash_plain(key: str, value: str) -> str | None:
+    return normalize.hash_value(key, value)
+
+
+def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
+    """Per-record Python only where SQL cannot: Meta's normalization of stray plaintext."""
+    con.create_function("capi_hash", _hash_plain, [duckdb.sqltypes.VARCHAR, duckdb.sqltypes.VARCHAR],
+                        duckdb.sqltypes.VARCHAR, null_handling="special", side_effects=False)
+
+
+def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:
+    """Rows (line, reason) from a query into Reject objects."""
+    cur = con.cursor()
+    try:
+        return [Reject(int(r[0]) if r[0] is not None else None, r[1]) for r in cur.execute(sql).fetchall()]
+    finally:
+        cur.close()
+
+
+def sql_str(value: Any) -> str:
+    """A SQL string literal for constants baked into generated SQL (patterns from our own code)."""
+    return "'" + str(value).replace("'", "''") + "'"

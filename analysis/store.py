@@ -1,0 +1,166 @@
+"""The one door to DuckDB: connections, schema and migrations, and the writer's lock wait."""
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import duckdb
+
+SCHEMA_VERSION = 1
+# Numbered migrations: version -> SQL taking a database from version-1 to version.
+# Version 1 is schema.sql itself; later versions append here and never edit earlier ones.
+MIGRATIONS: dict[int, str] = {}
+
+
+class StoreError(Exception):
+    """A database problem explained as a sentence with the fix."""
+
+
+def schema_sql() -> str:
+    return resources.files("analysis").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier (table or column); values always go as parameters instead."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _open(path: str, read_only: bool, wait: float, announce: Callable[[str], None] | None,
+          sleep: Callable[[float], None]) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    delay, announced = 0.1, False
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise StoreError(f"Cannot open the database {path}: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"The database {path} is still locked by another process after {wait:.0f} s "
+                    "(DuckDB allows one writer, or many readers, at a time). Stop the other capi-audit "
+                    "command or dashboard action, or raise lock_timeout."
+                ) from None
+            if not announced:
+                (announce or (lambda m: print(m, file=sys.stderr)))(
+                    f"Waiting up to {wait:.0f} s for another process to release {path}…")
+                announced = True
+            sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    rows = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    current = rows[0][0] or 0
+    if current > SCHEMA_VERSION:
+        raise StoreError(f"The database was written by a newer capi-audit (schema {current}); upgrade capi-audit.")
+    if current == SCHEMA_VERSION:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if current == 0:
+            for statement in _statements(schema_sql()):
+                con.execute(statement)
+            current = 1
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[version]):
+                con.execute(statement)
+        con.execute("DELETE FROM schema_version")
+        con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _statements(sql: str) -> list[str]:
+    without_comments = re.sub(r"--[^\n]*", "", sql)
+    return [s.strip() for s in without_comments.split(";") if s.strip()]
+
+
+def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
+            announce: Callable[[str], None] | None = None,
+            sleep: Callable[[float], None] = time.sleep) -> duckdb.DuckDBPyConnection:
+    """Open the database; a writer creates/migrates it, a reader needs it to exist and be current."""
+    path = str(path)
+    if path != ":memory:":
+        if read_only and not Path(path).exists():
+            raise StoreError(f"No database at {path}. Ingest data first (capi-audit --db {path} ingest …) "
+                             "or build the demo (capi-audit demo).")
+        if not read_only:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only, wait, announce, sleep)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        con.execute("SET preserve_insertion_order = false")
+        _migrate(con)
+    else:
+        version = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
+        if not version:
+            con.close()
+            raise StoreError(f"{path} is not a capi-audit database (no schema). Ingest into it first.")
+    return con
+
+
+@contextlib.contextmanager
+def writer(path: str | Path, **kwargs: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, **kwargs)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def reader(path: str | Path, **kwargs: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=True, **kwargs)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure midway leaves the database as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run one query to completion (one cursor per query: DuckDB 2 blocks on unfinished results)."""
+    cur = con.cursor()
+    try:
+        cur.execute(sql, params or [])
+        if cur.description is None:
+            return []
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+    finally:
+        cur.close()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
+    cur = con.cursor()
+    try:
+        rows = cur.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+    finally:
+        cur.close()
