@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import date
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -35,8 +37,24 @@ def _parser() -> argparse.ArgumentParser:
                      help="orders: take canonical column COL from your column SOURCE (repeatable)")
     ing.add_argument("--strict", action="store_true", help="exit 1 when any record is rejected")
 
+    rep = sub.add_parser("report", help="the audit report for a window (JSON on stdout)")
+    rep.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, inclusive)")
+    rep.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, inclusive)")
+    rep.add_argument("--tz", help="time zone of the calendar days (default: setting timezone)")
+    rep.add_argument("--pixel-id", help="only this pixel")
+    rep.add_argument("--format", choices=["json"], default="json")
+    rep.add_argument("--output", type=Path, help="write to this file instead of stdout")
+
+    sub.add_parser("calibrate", help="fit the EMQ model's weights to the ingested Meta quality snapshots")
     sub.add_parser("config", help="print every setting, its value and where it came from")
     return p
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-01") from None
 
 
 def _progress() -> Progress:
@@ -120,7 +138,44 @@ def db_path(args: argparse.Namespace, cfg: config_mod.Config) -> str:
     return args.db or cfg["db"]
 
 
-COMMANDS = {"ingest": cmd_ingest, "config": cmd_config}
+def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis import report
+    from analysis.metrics.scope import ScopeError
+
+    try:
+        with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+            data = report.build(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id))
+    except ScopeError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        return 2
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        err.print(f"Report for {data['window']['since']} … {data['window']['until']} written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis.metrics import emq
+
+    with store.writer(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+        cals = emq.calibrate(con)
+    if not cals:
+        err.print(f"No pixel has {emq.MIN_SNAPSHOTS} or more Meta quality snapshots with server events in the 7 days "
+                  "before them; ingest meta-quality files (one per day) first.")
+        return 1
+    table = Table(title="EMQ calibration", title_justify="left")
+    for col in ("pixel", "snapshots", "RMSE before", "RMSE after"):
+        table.add_column(col)
+    for c in cals:
+        table.add_row(c.pixel_id, str(c.snapshots), f"{c.rmse_before:.3f}", f"{c.rmse_after:.3f}")
+    Console().print(table)
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

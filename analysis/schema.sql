@@ -176,3 +176,15 @@ CREATE TABLE IF NOT EXISTS sync_state (
     last_run_at TIMESTAMP,
     last_status VARCHAR
 );
+
+-- EMQ model weights fitted to Meta's composite_score snapshots (capi-audit calibrate).
+CREATE TABLE IF NOT EXISTS emq_calibrations (
+    calibrated_at TIMESTAMP NOT NULL,
+    pixel_id      VARCHAR NOT NULL,
+    weights       JSON NOT NULL,
+    tau           DOUBLE NOT NULL,
+    snapshots     INTEGER NOT NULL,
+    rmse_before   DOUBLE,
+    rmse_after    DOUBLE,
+    PRIMARY KEY (calibrated_at, pixel_id)
+);

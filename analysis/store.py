@@ -145,22 +145,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Run one query to completion (one cursor per query: DuckDB 2 blocks on unfinished results)."""
-    cur = con.cursor()
-    try:
-        cur.execute(sql, params or [])
-        if cur.description is None:
-            return []
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-    finally:
-        cur.close()
+    """Run one query and fetch it fully (DuckDB 2 blocks a connection on an unfinished result).
+
+    On the connection itself, not a cursor: a cursor is another connection and would not see
+    this connection's temp tables, which the metrics build.
+    """
+    result = con.execute(sql, params or [])
+    if result.description is None:
+        return []
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
-    cur = con.cursor()
-    try:
-        rows = cur.execute(sql, params or []).fetchall()
-        return rows[0][0] if rows else None
-    finally:
-        cur.close()
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

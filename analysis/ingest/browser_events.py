@@ -1,0 +1,279 @@
+"""browser-events: pixel requests from a HAR, a log of /tr URLs, or JSON Lines, parsed into browser_events."""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+import duckdb
+
+from analysis import normalize
+from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
+from analysis.ingest.server_events import READ_LINES
+
+KIND = "browser-events"
+
+# A pixel request: a host that is facebook.com or ends in .facebook.com, a path /tr or /tr/….
+PIXEL_URL_RE = r"(?i)https?://(?:[^/?#\s]*\.)?facebook\.com(?::[0-9]+)?/tr(?:[/?#]\S*)?"
+_NUMBER_RE = r"[0-9]+(?:\.[0-9]*)?"
+_HEXISH = re.compile(r"%[0-9A-Fa-f]{2}")
+
+# Columns of out.browser_events, in schema order (ingestion_id is added by the runner).
+COLUMNS = ("event_uid", "line", "source", "pixel_id", "event_name", "event_id", "event_time", "received_at",
+           "event_source_url", "referrer_url", "fbp", "fbc", "client_user_agent", "client_ip_address",
+           "value", "currency", "order_id", "user_data_keys", "em", "ph")
+
+_HAR_ROW = '[{"ln":"BIGINT","received":"VARCHAR","ua":"VARCHAR","qs":"VARCHAR"}]'
+_JSONL = ('{"pixel_id":"VARCHAR","event_name":"JSON","event_id":"VARCHAR","event_time":"JSON",'
+          '"received_at":"VARCHAR","event_source_url":"VARCHAR","referrer_url":"VARCHAR","fbp":"VARCHAR",'
+          '"fbc":"VARCHAR","client_user_agent":"VARCHAR","client_ip_address":"VARCHAR","source":"VARCHAR",'
+          '"user_data":"MAP(VARCHAR, JSON)","custom_data":{"value":"JSON","currency":"VARCHAR","order_id":"VARCHAR"}}')
+
+
+def _text(x: str) -> str:
+    """A non-blank string, else NULL."""
+    return f"CASE WHEN trim({x}) <> '' THEN {x} END"
+
+
+def _hash_only(values: str) -> str:
+    """The first hash-shaped element of a list, as 64 lowercase hex; anything else (plaintext) is dropped."""
+    return (f"lower(left(list_filter({values}, lambda x: regexp_full_match(x, "
+            f"{sql_str(normalize.HASHLIKE_RE)}))[1], 64))")
+
+
+def _decoded(x: str) -> str:
+    # Form decoding ('+' is a space); a value that does not decode to UTF-8 is kept as sent.
+    return f"coalesce(try(url_decode(replace({x}, '+', ' '))), {x})"
+
+
+_PARAMS = {"id": "p_id", "ev": "p_ev", "eid": "p_eid", "ts": "p_ts", "dl": "p_dl", "rl": "p_rl", "fbp": "p_fbp",
+           "fbc": "p_fbc", "cd[value]": "p_value", "cd[currency]": "p_currency", "cd[order_id]": "p_order_id",
+           "ud[em]": "p_em", "ud[ph]": "p_ph"}
+
+# From the temp table `raw` (ln, received, ua, qs, pre_reason): one row per pixel request.
+_PIXEL_SQL = f"""
+WITH parts AS (
+  SELECT ln, unnest(string_split(qs, '&')) AS s, generate_subscripts(string_split(qs, '&'), 1) AS pos
+  FROM raw WHERE pre_reason IS NULL AND coalesce(qs, '') <> ''
+),
+kv AS (
+  SELECT ln, pos, {_decoded("split_part(s, '=', 1)")} AS k,
+         {_decoded("CASE WHEN contains(s, '=') THEN s[strpos(s, '=') + 1:] ELSE '' END")} AS v
+  FROM parts WHERE s <> ''
+),
+params AS (
+  -- The first occurrence of each parameter wins.
+  SELECT ln, {", ".join(f"arg_min(v, pos) FILTER (WHERE k = {sql_str(k)}) AS {c}" for k, c in _PARAMS.items())},
+    list_sort(list_distinct(list(k[4:-2]) FILTER (WHERE k LIKE 'ud[%]' AND trim(v) <> ''))) AS ud_keys
+  FROM kv GROUP BY ln
+),
+req AS (
+  SELECT r.ln, r.pre_reason, p.*, try(capi_ts(r.received)) AS received_at, r.ua,
+    CASE WHEN trim(p.p_ts) <> '' THEN trim(p.p_ts) END AS ts_raw
+  FROM raw r LEFT JOIN params p USING (ln)
+),
+timed AS (
+  SELECT *, CASE WHEN regexp_full_match(ts_raw, '{_NUMBER_RE}') THEN CAST(ts_raw AS DOUBLE) END AS ts_num,
+    -- ts is milliseconds on the wire; capi_epoch reads any Unix magnitude the contract allows.
+    CASE WHEN ts_raw IS NULL THEN received_at ELSE try(capi_epoch(CAST(ts_raw AS DOUBLE))) END AS t
+  FROM req
+)
+SELECT ln AS line,
+  CASE WHEN pre_reason IS NOT NULL THEN pre_reason
+       WHEN coalesce({_text("p_id")}, $pixel) IS NULL THEN 'no pixel id (id=) and no --pixel-id'
+       WHEN {_text("p_ev")} IS NULL THEN 'no event name (ev=)'
+       WHEN ts_raw IS NOT NULL AND ts_num IS NULL THEN 'ts is not a number'
+       WHEN ts_raw IS NOT NULL AND NOT coalesce(capi_ts_ok(t), false) THEN 'ts is outside 2015–2100'
+       WHEN t IS NULL THEN 'no event time: no ts and no receive time'
+       WHEN NOT capi_ts_ok(t) THEN 'the receive time is outside 2015–2100'
+  END AS reason,
+  $source AS source, coalesce({_text("trim(p_id)")}, $pixel) AS pixel_id, {_text("p_ev")} AS event_name,
+  {_text("p_eid")} AS event_id, t AS event_time, received_at,
+  {_text("p_dl")} AS event_source_url, {_text("p_rl")} AS referrer_url, {_text("p_fbp")} AS fbp,
+  {_text("p_fbc")} AS fbc, {_text("ua")} AS client_user_agent, NULL AS client_ip_address,
+  TRY_CAST(trim(p_value) AS DOUBLE) AS value, {_text("upper(trim(p_currency))")} AS currency,
+  {_text("p_order_id")} AS order_id, coalesce(ud_keys, []) AS user_data_keys,
+  {_hash_only("[trim(p_em)]")} AS em, {_hash_only("[trim(p_ph)]")} AS ph
+FROM timed
+"""
+
+# One log line: an optional timestamp, then the URL (the last token).
+_LOG_RAW = f"""
+CREATE TEMP TABLE raw AS
+WITH lines AS ({{lines}}),
+split AS (
+  SELECT ln, trim(regexp_extract(line, '^(.*?)\\S+\\s*$', 1)) AS prefix, regexp_extract(line, '(\\S+)\\s*$', 1) AS url
+  FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
+)
+SELECT ln, CASE WHEN prefix <> '' THEN prefix END AS received, NULL::VARCHAR AS ua,
+  regexp_extract(url, '\\?([^#]*)', 1) AS qs,
+  CASE WHEN NOT regexp_full_match(url, {sql_str(PIXEL_URL_RE)})
+         THEN 'not a pixel request URL (expected https://www.facebook.com/tr/?…, optionally after a timestamp)'
+       WHEN prefix <> '' AND try(capi_ts(prefix)) IS NULL THEN 'the text before the URL is not a timestamp'
+  END AS pre_reason
+FROM split
+"""
+
+_JSONL_SQL = f"""
+WITH lines AS ({{lines}}),
+recs AS (
+  SELECT ln, CASE WHEN json_valid(line) THEN json_type(line) END AS jt, try(json_transform(line, '{_JSONL}')) AS t
+  FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
+),
+fields AS (
+  SELECT ln, jt, t,
+    CASE WHEN json_type(t.event_name) = 'VARCHAR' THEN {_text("json_extract_string(t.event_name, '$')")} END AS name,
+    CASE WHEN json_type(t.event_time) IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
+         THEN trim(json_extract_string(t.event_time, '$')) END AS et,
+    map_extract_value(t.user_data, 'em') AS ud_em, map_extract_value(t.user_data, 'ph') AS ud_ph
+  FROM recs
+),
+timed AS (SELECT *, try(capi_ts(et)) AS ev_t FROM fields)
+SELECT ln AS line,
+  CASE WHEN jt IS NULL THEN 'line is not valid JSON'
+       WHEN jt <> 'OBJECT' THEN 'line is a JSON ' || lower(jt) || ', not an object'
+       WHEN coalesce({_text("t.pixel_id")}, $pixel) IS NULL THEN 'no pixel_id in the record and no --pixel-id'
+       WHEN t.event_name IS NULL OR t.event_name = 'null' THEN 'missing event_name'
+       WHEN name IS NULL THEN 'event_name is not a non-empty string'
+       WHEN t.event_time IS NULL OR t.event_time = 'null' THEN 'missing event_time'
+       WHEN ev_t IS NULL AND NOT regexp_full_match(coalesce(et, ''), '{_NUMBER_RE}')
+            THEN 'event_time is not a Unix time or an ISO 8601 timestamp'
+       WHEN NOT coalesce(capi_ts_ok(ev_t), false) THEN 'event_time is outside 2015–2100'
+  END AS reason,
+  CASE WHEN lower(trim(t.source)) = 'mirror' THEN 'mirror' ELSE 'jsonl' END AS source,
+  coalesce({_text("trim(t.pixel_id)")}, $pixel) AS pixel_id, name AS event_name, {_text("t.event_id")} AS event_id,
+  ev_t AS event_time, try(capi_ts(t.received_at)) AS received_at,
+  {_text("t.event_source_url")} AS event_source_url, {_text("t.referrer_url")} AS referrer_url,
+  {_text("t.fbp")} AS fbp, {_text("t.fbc")} AS fbc, {_text("t.client_user_agent")} AS client_user_agent,
+  {_text("t.client_ip_address")} AS client_ip_address,
+  TRY_CAST(json_extract_string(t.custom_data.value, '$') AS DOUBLE) AS value,
+  {_text("upper(trim(t.custom_data.currency))")} AS currency, {_text("t.custom_data.order_id")} AS order_id,
+  list_sort(list_transform(list_filter(map_entries(coalesce(t.user_data, MAP {{}})),
+      lambda e: e.value IS NOT NULL AND e.value NOT IN ('""', '[]', '{{}}')), lambda e: e.key)) AS user_data_keys,
+  {_hash_only("CASE WHEN json_type(ud_em) = 'ARRAY' THEN json_extract_string(ud_em, '$[*]') ELSE [trim(json_extract_string(ud_em, '$'))] END")} AS em,
+  {_hash_only("CASE WHEN json_type(ud_ph) = 'ARRAY' THEN json_extract_string(ud_ph, '$[*]') ELSE [trim(json_extract_string(ud_ph, '$'))] END")} AS ph
+FROM timed
+"""
+
+# Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file.
+_FINISH = f"""
+CREATE TEMP TABLE ev AS
+WITH keyed AS (
+  SELECT *, sha256(to_json([pixel_id, event_name, event_id, CAST(epoch_ms(event_time) AS VARCHAR), event_source_url])) AS base
+  FROM ev0
+)
+SELECT *, CASE WHEN reason IS NULL
+  THEN sha256(base || '|' || row_number() OVER (PARTITION BY reason IS NULL, base ORDER BY line)) END AS event_uid
+FROM keyed
+"""
+
+_TYPES = {"line": "BIGINT", "event_time": "TIMESTAMP", "received_at": "TIMESTAMP", "value": "DOUBLE",
+          "user_data_keys": "VARCHAR[]"}
+
+
+def detect(path: Path) -> str:
+    """har, lines or jsonl: by extension, else by the first non-blank characters."""
+    name = path.name.lower()
+    if name.endswith(".har"):
+        return "har"
+    if name.endswith((".txt", ".log", ".txt.gz", ".log.gz")):
+        return "lines"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        return "jsonl"
+    opener = gzip.open if name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(65536).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and try again.") from None
+    if re.match(r'\{\s*"log"\s*:', head):
+        return "har"
+    return "jsonl" if head.startswith("{") else "lines"
+
+
+def _is_pixel(url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return (host == "facebook.com" or host.endswith(".facebook.com")) and (
+        parts.path == "/tr" or parts.path.startswith("/tr/"))
+
+
+def _form(pairs: list[tuple[str, str]]) -> str:
+    return urlencode(pairs, quote_via=quote)
+
+
+def _body(post: dict) -> str:
+    """The POST form as a query string: the form-encoded text, else the params list, else a multipart body."""
+    text, mime = post.get("text") or "", str(post.get("mimeType") or "").lower()
+    if text and not mime.startswith("multipart/"):
+        return text
+    params = [p for p in post.get("params") or [] if isinstance(p, dict)]
+    if params:
+        # Browsers differ on whether HAR params are decoded; decode the ones that look encoded.
+        def dec(s: object) -> str:
+            s = "" if s is None else str(s)
+            return unquote(s) if _HEXISH.search(s) else s
+        return _form([(dec(p.get("name")), dec(p.get("value"))) for p in params])
+    if text:
+        parts = re.findall(r'name="([^"]*)"[^\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n(.*?)\r?\n--', text, re.S)
+        return _form(parts)
+    return ""
+
+
+def har_rows(path: Path) -> list[dict]:
+    """(entry number, startedDateTime, user agent, query + form) of each pixel request in a HAR."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            doc = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise IngestError(f"{path}: is not a readable HAR file{where}. Export it again from the browser's "
+                          "developer tools (Network tab → Export HAR).") from None
+    entries = doc.get("log", {}).get("entries") if isinstance(doc, dict) and isinstance(doc.get("log"), dict) else None
+    if not isinstance(entries, list):
+        raise IngestError(f"{path}: has no log.entries, so it is not a HAR file. Export it again from the "
+                          "browser's developer tools (Network tab → Export HAR).")
+    rows = []
+    for n, entry in enumerate(entries, 1):
+        req = entry.get("request") if isinstance(entry, dict) else None
+        url = req.get("url") if isinstance(req, dict) else None
+        if not isinstance(url, str) or not _is_pixel(url):
+            continue
+        query = urlsplit(url).query
+        post = req.get("postData")
+        body = _body(post) if isinstance(post, dict) else ""
+        ua = next((h.get("value") for h in req.get("headers") or []
+                   if isinstance(h, dict) and str(h.get("name", "")).lower() == "user-agent"), None)
+        started = entry.get("startedDateTime")
+        rows.append({"ln": n, "received": started if isinstance(started, str) else None,
+                     "ua": ua if isinstance(ua, str) else None, "qs": "&".join(x for x in (query, body) if x)})
+    return rows
+
+
+def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
+    """Fill the staging table `out.browser_events` (good rows only) and the rejects from one file."""
+    form = detect(path)
+    lines = READ_LINES.format(path=sql_str(path))
+    params = {"pixel": opts.pixel_id or None}
+    # Raw parameters (possibly plaintext) stay in this in-memory connection; only `out` is written to disk.
+    if form == "jsonl":
+        con.execute(f"CREATE TEMP TABLE ev0 AS {_JSONL_SQL.format(lines=lines)}", params)
+    else:
+        if form == "har":
+            con.execute(f"CREATE TEMP TABLE raw AS SELECT *, NULL::VARCHAR AS pre_reason FROM "
+                        f"(SELECT unnest(json_transform(CAST($rows AS JSON), '{_HAR_ROW}'), recursive := true))",
+                        {"rows": json.dumps(har_rows(path))})
+        else:
+            con.execute(_LOG_RAW.format(lines=lines))
+        params["source"] = "har" if form == "har" else "pixel_log"
+        con.execute(f"CREATE TEMP TABLE ev0 AS {_PIXEL_SQL}", params)
+    con.execute(_FINISH)
+    unit = "entry" if form == "har" else "line"
+    staged.rejects.extend(collect_rejects(
+        con, f"SELECT line, '{unit} ' || line || ': ' || reason FROM ev WHERE reason IS NOT NULL ORDER BY line"))
+    cols = ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in COLUMNS)
+    con.execute(f"CREATE TABLE out.browser_events AS SELECT {cols} FROM ev WHERE reason IS NULL ORDER BY line")
+    staged.rows_read = con.execute("SELECT count(*) FROM ev").fetchall()[0][0]
+    staged.tables.append(("browser_events", "new"))

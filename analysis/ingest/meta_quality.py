@@ -1,0 +1,149 @@
+"""meta-quality: one Dataset Quality API response (a snapshot) into snapshot, event and match-key rows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
+
+KIND = "meta-quality"
+
+# A figure as Meta sends it (57.1), as text ("57.1", "57.1%"), or wrapped as {"percentage": 57.1}.
+NUM_MACRO = r"""
+CREATE OR REPLACE TEMP MACRO mq_num(v) AS TRY_CAST(trim(rtrim(trim(
+    CASE WHEN json_type(v) = 'OBJECT' THEN json_extract_string(v, '$.percentage')
+         ELSE json_extract_string(v, '$') END), '%')) AS DOUBLE);
+"""
+
+SHAPE = ("a meta-quality file is one Dataset Quality API response: "
+         '{"pixel_id": …, "fetched_at": …, "response": {"web": […]}}, or the bare {"web": […]} '
+         "with --pixel-id and --at")
+
+
+def _document(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """Load the file as one JSON text into `_doc`; returns the JSON path of the response in it."""
+    # A byte-order mark (Windows editors) is not JSON; drop it rather than refuse the file.
+    con.execute(f"CREATE TEMP TABLE _doc AS SELECT ltrim(content, chr(65279)) AS c FROM read_text({sql_str(path)})")
+    if not con.execute("SELECT json_valid(c) FROM _doc").fetchone()[0]:
+        raise IngestError(f"{path} is not valid JSON; {SHAPE}.")
+    top, resp, web, err = con.execute(
+        "SELECT json_type(c), json_type(c, '$.response'), json_type(c, '$.web'), "
+        "json_extract_string(c, '$.error.code') FROM _doc").fetchone()
+    if top != "OBJECT":
+        raise IngestError(f"{path} holds a JSON {top.lower()}, not an object; {SHAPE}.")
+    root = "$.response" if resp is not None else "$"
+    if resp is not None and resp != "OBJECT":
+        raise IngestError(f"{path}: response is not a JSON object; {SHAPE}.")
+    if resp is not None:
+        web, err = con.execute("SELECT json_type(c, '$.response.web'), "
+                               "json_extract_string(c, '$.response.error.code') FROM _doc").fetchone()
+    if err is not None and web is None:
+        raise IngestError(f"{path} holds a Graph API error (code {err}), not a Dataset Quality response; "
+                          "fix what the error says and fetch it again.")
+    if web != "ARRAY":
+        raise IngestError(f"{path} has no web array; {SHAPE}.")
+    return root
+
+
+def _identity(con: duckdb.DuckDBPyConnection, path: Path, opts: Options) -> tuple[str, str, str | None]:
+    """pixel_id, fetched_at and agent_name: the file's own, else the command line's."""
+    pixel, at, agent = con.execute(
+        "SELECT nullif(trim(json_extract_string(c, '$.pixel_id')), ''), "
+        "nullif(trim(json_extract_string(c, '$.fetched_at')), ''), "
+        "nullif(trim(json_extract_string(c, '$.agent_name')), '') FROM _doc").fetchone()
+    pixel = pixel or (opts.pixel_id.strip() if opts.pixel_id and opts.pixel_id.strip() else None)
+    at = at or opts.at
+    missing = [flag for flag, v in (("--pixel-id", pixel), ("--at", at)) if not v]
+    if missing:
+        what = " and ".join(missing)
+        raise IngestError(f"{path} does not say which pixel or when it was fetched (a bare response names neither); "
+                          f"pass {what}, e.g. --pixel-id 1234567890 --at 2026-10-03T06:00:00Z.")
+    if not con.execute("SELECT coalesce(capi_ts_ok(capi_ts(?)), false)", [at]).fetchone()[0]:
+        raise IngestError(f"{path}: fetched_at {at[:40]!r} is not a timestamp between 2015 and 2100; "
+                          "use ISO 8601 with an offset, e.g. 2026-10-03T06:00:00Z.")
+    return pixel, at, agent
+
+
+def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
+    """Fill `out.meta_quality_snapshots`, `out.meta_quality_events` and `out.meta_quality_match_keys`."""
+    root = _document(con, path)
+    pixel, at, agent = _identity(con, path, opts)
+    con.execute(NUM_MACRO)
+    ident = f"{sql_str(pixel)}::VARCHAR AS pixel_id, capi_ts({sql_str(at)}) AS fetched_at"
+
+    # The response as Meta sent it (re-serialised compactly). It has no paging, but should a saved
+    # one carry it, its next URL would hold an access token: never store that.
+    con.execute(f"""
+        CREATE TABLE out.meta_quality_snapshots AS
+        SELECT {ident}, {sql_str(agent) if agent else 'NULL'}::VARCHAR AS agent_name,
+               CAST(json_merge_patch(json_extract(c, '{root}'), '{{"paging": null}}') AS JSON) AS response
+        FROM _doc""")
+
+    con.execute(f"""
+        CREATE TEMP TABLE _events AS
+        WITH items AS (
+          SELECT unnest(w) AS item, generate_subscripts(w, 1) AS idx
+          FROM (SELECT json_extract(c, '{root}.web[*]') AS w FROM _doc)
+        ), named AS (
+          SELECT *, json_type(item) AS typ, json_type(item, '$.event_name') AS name_type,
+                 trim(json_extract_string(item, '$.event_name')) AS event_name
+          FROM items
+        ), numbered AS (
+          SELECT *, row_number() OVER (PARTITION BY CASE WHEN name_type = 'VARCHAR' THEN event_name END
+                                       ORDER BY idx) AS occ
+          FROM named
+        )
+        SELECT *, CASE
+            WHEN typ <> 'OBJECT' THEN 'event ' || idx || ' is not a JSON object'
+            WHEN name_type IS NULL OR name_type = 'NULL' THEN 'event ' || idx || ': missing event_name'
+            WHEN name_type <> 'VARCHAR' OR event_name = '' THEN 'event ' || idx || ': event_name is not a non-empty string'
+            -- The key is (pixel, fetched_at, event_name): a repeat cannot be stored beside the first.
+            WHEN occ > 1 THEN 'event ' || idx || ': a second entry for ' || event_name || ' (the first is kept)'
+          END AS reason
+        FROM numbered""")
+    con.execute(f"""
+        CREATE TABLE out.meta_quality_events AS
+        SELECT {ident}, event_name::VARCHAR AS event_name,
+               mq_num(json_extract(item, '$.event_match_quality.composite_score')) AS composite_score,
+               mq_num(json_extract(item, '$.event_coverage')) AS event_coverage_pct,
+               mq_num(json_extract(item, '$.acr')) AS acr_pct
+        FROM _events WHERE reason IS NULL ORDER BY idx""")
+
+    # An event without event_match_quality (or without match_key_feedback) simply has no key rows.
+    con.execute("""
+        CREATE TEMP TABLE _keys AS
+        WITH keys AS (
+          SELECT idx, event_name, unnest(mk) AS m, generate_subscripts(mk, 1) AS k
+          FROM (SELECT idx, event_name, json_extract(item, '$.event_match_quality.match_key_feedback[*]') AS mk
+                FROM _events WHERE reason IS NULL)
+        ), named AS (
+          SELECT *, json_type(m) AS typ, json_type(m, '$.identifier') AS id_type,
+                 trim(json_extract_string(m, '$.identifier')) AS identifier
+          FROM keys
+        ), numbered AS (
+          SELECT *, row_number() OVER (PARTITION BY idx, CASE WHEN id_type = 'VARCHAR' THEN identifier END
+                                       ORDER BY k) AS occ
+          FROM named
+        )
+        SELECT *, CASE
+            WHEN typ <> 'OBJECT' THEN 'event ' || idx || ', match key ' || k || ' is not a JSON object'
+            WHEN id_type IS DISTINCT FROM 'VARCHAR' OR identifier = '' THEN 'event ' || idx || ', match key ' || k || ': missing identifier'
+            WHEN occ > 1 THEN 'event ' || idx || ', match key ' || k || ': a second entry for ' || identifier || ' (the first is kept)'
+          END AS reason
+        FROM numbered""")
+    con.execute(f"""
+        CREATE TABLE out.meta_quality_match_keys AS
+        SELECT {ident}, event_name::VARCHAR AS event_name, identifier::VARCHAR AS identifier,
+               mq_num(json_extract(m, '$.coverage')) AS coverage_pct
+        FROM _keys WHERE reason IS NULL ORDER BY idx, k""")
+
+    # One document is line 1 throughout.
+    # (The temp tables live on this connection only, so no cursor: collect_rejects would not see them.)
+    staged.rejects.extend(Reject(1, r[0]) for r in con.execute("""
+        SELECT reason FROM (SELECT idx, 0 AS k, reason FROM _events UNION ALL SELECT idx, k, reason FROM _keys)
+        WHERE reason IS NOT NULL ORDER BY idx, k""").fetchall())
+    # One snapshot plus each rejected item, so read = loaded + already there + rejected as for other kinds.
+    staged.rows_read = 1 + len(staged.rejects)
+    staged.tables.extend([("meta_quality_snapshots", "new"), ("meta_quality_events", "new"),
+                          ("meta_quality_match_keys", "new")])

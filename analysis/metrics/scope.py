@@ -1,0 +1,105 @@
+"""The report's window and the counted events it looks at, as temp tables every metric reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+
+from analysis import store
+
+# Pairing looks 48 h past the window edges, order matching 7 days (report contract).
+LOOK_PAST_DAYS = 7
+
+
+class ScopeError(Exception):
+    """A window or filter the user must correct."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    since: date
+    until: date
+    tz: str
+    pixel_id: str | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def previous(self) -> "Scope":
+        """The equal-length window just before this one (the checklist compares with it)."""
+        span = timedelta(days=self.days)
+        return Scope(self.since - span, self.until - span, self.tz, self.pixel_id)
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) of the window in naive UTC, for comparisons with stored times."""
+        zone = ZoneInfo(self.tz)
+        start = datetime.combine(self.since, datetime.min.time(), zone).astimezone(timezone.utc)
+        end = datetime.combine(self.until + timedelta(days=1), datetime.min.time(), zone).astimezone(timezone.utc)
+        return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def check_tz(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScopeError(f"Unknown time zone {tz!r}; use an IANA name such as UTC or Europe/Paris.") from None
+    return tz
+
+
+def latest_day(con: duckdb.DuckDBPyConnection, tz: str, today: date) -> date | None:
+    """The latest day with data that is not after today (a garbage future timestamp cannot move it)."""
+    bound = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(tz)).astimezone(timezone.utc)
+    bound_naive = bound.replace(tzinfo=None)
+    value = store.scalar(con, """
+        SELECT max(t) FROM (
+            SELECT max(event_time) AS t FROM server_events WHERE event_time < ?
+            UNION ALL SELECT max(event_time) FROM browser_events WHERE event_time < ?
+            UNION ALL SELECT max(created_at) FROM orders WHERE created_at < ?)""",
+                         [bound_naive, bound_naive, bound_naive])
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).date()
+
+
+def resolve(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None, tz: str,
+            pixel_id: str | None, days: int = 30, today: date | None = None) -> Scope:
+    """Explicit --since/--until, else the `days` days ending on the latest day with data."""
+    check_tz(tz)
+    today = today or datetime.now(ZoneInfo(tz)).date()
+    if until is None:
+        until = (latest_day(con, tz, today) or today) if since is None else min(today, since + timedelta(days=days - 1))
+    if since is None:
+        since = until - timedelta(days=days - 1)
+    if since > until:
+        raise ScopeError(f"--since {since} is after --until {until}.")
+    return Scope(since, until, tz, pixel_id)
+
+
+def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
+    """Temp tables of counted events (window ± look-past) with their local day and an in-window flag.
+
+    m_server: server events whose request was not rejected and that carry no test_event_code.
+    m_browser: browser events. Both per pixel and exact event name (case-sensitive).
+    """
+    con.execute("SET TimeZone = 'UTC'")
+    start, end = scope.utc_bounds()
+    lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
+    pixel = "AND pixel_id = $pixel" if scope.pixel_id else ""
+    params = {"tz": scope.tz, "start": start, "end": end, "lo": lo, "hi": hi}
+    if scope.pixel_id:
+        params["pixel"] = scope.pixel_id
+    day = "CAST(timezone($tz, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
+    in_win = "(event_time >= $start AND event_time < $end)"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server AS
+        SELECT *, {day} AS day, {in_win} AS in_window FROM server_events
+        WHERE NOT rejected AND test_event_code IS NULL AND event_time >= $lo AND event_time < $hi {pixel}""", params)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_browser AS
+        SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
+        WHERE event_time >= $lo AND event_time < $hi {pixel}""", params)
+    # The lint population: every ingested server event in the window, rejected and test-coded included.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server_all AS
+        SELECT *, {day} AS day FROM server_events WHERE {in_win} {pixel}""",
+                {k: v for k, v in params.items() if k not in ("lo", "hi")})
