@@ -169,8 +169,9 @@ def fit(ys: list[float], patterns: list[dict[tuple, int]], prior: dict[str, floa
         candidate = np.maximum(w - step, 0.0)
         new = loss(candidate)
         if new < current:
+            improvement = current - new
             w, current, mu = candidate, new, mu / 3
-            if abs(current - new) < 1e-12 and np.max(np.abs(step)) < 1e-7:
+            if improvement < 1e-12:
                 break
         else:
             mu *= 4
