@@ -45,9 +45,24 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["json"], default="json")
     rep.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
+    demo_p = sub.add_parser("demo", help="build the demo database (data/demo.duckdb) and open the dashboard on it")
+    demo_p.add_argument("--no-serve", action="store_true", help="only build the data")
+    demo_p.add_argument("--days", type=int, default=90)
+    demo_p.add_argument("--orders-per-day", type=int, default=300)
+    demo_p.add_argument("--rebuild", action="store_true", help="rebuild even if the demo database exists")
+    _serve_args(demo_p)
+
+    serve = sub.add_parser("serve", help="open the dashboard on a database")
+    _serve_args(serve)
+
     sub.add_parser("calibrate", help="fit the EMQ model's weights to the ingested Meta quality snapshots")
     sub.add_parser("config", help="print every setting, its value and where it came from")
     return p
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8501)
 
 
 def _date(text: str) -> date:
@@ -175,7 +190,43 @@ def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config}
+DEMO_DB = "data/demo.duckdb"
+
+
+def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis import demo_build
+
+    db = Path(args.db or DEMO_DB)
+    if args.rebuild or not db.exists():
+        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(m))
+    else:
+        err.print(f"Using the existing demo database {db} (--rebuild to build it again).")
+    if args.no_serve:
+        return 0
+    args.db = str(db)
+    return cmd_serve(args, cfg)
+
+
+def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    import os
+    import subprocess
+
+    db = Path(db_path(args, cfg))
+    if not db.exists():
+        err.print(f"No database at {db}. Build the demo (capi-audit demo) or ingest files first.")
+        return 2
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = dict(os.environ, CAPI_AUDIT_DB=str(db.resolve()))
+    if args.config:
+        env["CAPI_AUDIT_CONFIG"] = str(Path(args.config).resolve())
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+           "--server.address", args.host, "--server.port", str(args.port),
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    err.print(f"Dashboard on http://{args.host}:{args.port} (database {db}); Ctrl+C stops it.")
+    return subprocess.call(cmd, env=env)
+
+
+COMMANDS = {"ingest": cmd_ingest, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -96,3 +96,60 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "lint": [], "deployments": [], "suspected_breaks": [], "checklist": [],
         "not_computed": ["lint", "deployments", "suspected_breaks", "checklist"],
     }
+
+
+def series(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
+    """The report plus the daily series the dashboard draws (same temp tables, computed once)."""
+    data = build(con, cfg, opts)
+    w = data["window"]
+    sc = scope_mod.Scope(date.fromisoformat(w["since"]), date.fromisoformat(w["until"]), w["timezone"], opts.pixel_id)
+    start, end = sc.utc_bounds()
+    data["daily"] = {
+        "coverage": coverage.daily(con),
+        "emq": emq.estimates(con, daily=True),
+        "emq_meta": emq.meta_daily(con, start, end, sc.tz, sc.pixel_id),
+        "dedup": dedup.daily(con),
+    }
+    data["unpaired_sample"] = dedup.unpaired_sample(con)
+    data["deployments_list"] = deployments_in(con, start, end, sc.pixel_id)
+    return data
+
+
+def deployments_in(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime,
+                   pixel_id: str | None) -> list[dict[str, Any]]:
+    """Deployments inside [start, end) for markers on trend charts."""
+    from analysis import store
+
+    pixel = "AND (pixel_id IS NULL OR pixel_id = ?)" if pixel_id else ""
+    return store.query(con, f"""SELECT deployed_at, name, component, description, pixel_id FROM deployments
+                               WHERE deployed_at >= ? AND deployed_at < ? {pixel} ORDER BY deployed_at""",
+                       [start, end] + ([pixel_id] if pixel_id else []))
+
+
+def sources(con: duckdb.DuckDBPyConnection, rejects_limit: int = 500) -> dict[str, Any]:
+    """Ingestion history, recent rejects, Meta snapshot freshness and table sizes (Data sources page)."""
+    from analysis import store
+
+    return {
+        "ingestions": store.query(con, """SELECT ingestion_id, kind, path, rows_read, rows_loaded, rows_duplicate,
+                                          rows_rejected, status, started_at, finished_at FROM ingestions
+                                          ORDER BY ingestion_id DESC LIMIT 500"""),
+        "rejects": store.query(con, """SELECT r.file, r.line, r.reason, i.kind, i.started_at FROM rejects r
+                                      JOIN ingestions i USING (ingestion_id) ORDER BY i.ingestion_id DESC, r.line
+                                      LIMIT ?""", [rejects_limit]),
+        "reject_reasons": store.query(con, """SELECT regexp_replace(reason, '^event [0-9]+: ', '') AS reason,
+                                             count(*) AS n FROM rejects GROUP BY 1 ORDER BY n DESC LIMIT 20"""),
+        "snapshots": store.query(con, """SELECT pixel_id, max(fetched_at) AS latest, count(*) AS snapshots
+                                        FROM meta_quality_snapshots GROUP BY 1 ORDER BY 1"""),
+        "stats": store.query(con, """SELECT pixel_id, event_source, max(hour) AS latest_hour, sum(count) AS events
+                                    FROM meta_stats GROUP BY ALL ORDER BY ALL"""),
+        "counts": store.query(con, """SELECT 'server events' AS what, count(*) AS n FROM server_events
+                                     UNION ALL SELECT 'browser events', count(*) FROM browser_events
+                                     UNION ALL SELECT 'orders', count(*) FROM orders
+                                     UNION ALL SELECT 'deployments', count(*) FROM deployments
+                                     UNION ALL SELECT 'Meta quality snapshots', count(*) FROM meta_quality_snapshots
+                                     UNION ALL SELECT 'Meta stats rows', count(*) FROM meta_stats"""),
+        "pixels": [r["pixel_id"] for r in store.query(con, """SELECT DISTINCT pixel_id FROM server_events
+                                   WHERE pixel_id IS NOT NULL UNION SELECT DISTINCT pixel_id FROM browser_events
+                                   WHERE pixel_id IS NOT NULL ORDER BY 1""")],
+    }

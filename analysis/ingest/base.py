@@ -103,11 +103,8 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:
     """Rows (line, reason) from a query into Reject objects."""
-    cur = con.cursor()
-    try:
-        return [Reject(int(r[0]) if r[0] is not None else None, r[1]) for r in cur.execute(sql).fetchall()]
-    finally:
-        cur.close()
+    # On the connection itself: a cursor would not see this connection's temp tables.
+    return [Reject(int(r[0]) if r[0] is not None else None, r[1]) for r in con.execute(sql).fetchall()]
 
 
 def sql_str(value: Any) -> str:

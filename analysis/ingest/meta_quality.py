@@ -54,11 +54,12 @@ def _identity(con: duckdb.DuckDBPyConnection, path: Path, opts: Options) -> tupl
         "nullif(trim(json_extract_string(c, '$.agent_name')), '') FROM _doc").fetchone()
     pixel = pixel or (opts.pixel_id.strip() if opts.pixel_id and opts.pixel_id.strip() else None)
     at = at or opts.at
-    missing = [flag for flag, v in (("--pixel-id", pixel), ("--at", at)) if not v]
+    missing = [(flag, what) for flag, what, v in (("--pixel-id", "which pixel it is for", pixel),
+                                                   ("--at", "when it was fetched", at)) if not v]
     if missing:
-        what = " and ".join(missing)
-        raise IngestError(f"{path} does not say which pixel or when it was fetched (a bare response names neither); "
-                          f"pass {what}, e.g. --pixel-id 1234567890 --at 2026-10-03T06:00:00Z.")
+        raise IngestError(f"{path} does not say {' or '.join(w for _, w in missing)} (a bare response names neither); "
+                          f"pass {' and '.join(f for f, _ in missing)}, e.g. --pixel-id 1234567890 "
+                          "--at 2026-10-03T06:00:00Z.")
     if not con.execute("SELECT coalesce(capi_ts_ok(capi_ts(?)), false)", [at]).fetchone()[0]:
         raise IngestError(f"{path}: fetched_at {at[:40]!r} is not a timestamp between 2015 and 2100; "
                           "use ISO 8601 with an offset, e.g. 2026-10-03T06:00:00Z.")

@@ -1,0 +1,169 @@
+"""meta-stats: pixel /stats pages (envelopes or bare bodies, JSON or JSON Lines) into hourly counts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
+
+KIND = "meta-stats"
+NO_PIXEL = "no pixel_id in the record; pass --pixel-id"
+
+# The file's records, one per row: a file that is one JSON document (an envelope, a body, or an
+# array of them) is line 1; otherwise it is JSON Lines, numbered from 1 with blank lines counted.
+# A byte-order mark (Windows editors) is not JSON; it is dropped rather than the file refused.
+RECORDS = """
+CREATE TEMP TABLE _recs AS
+WITH src AS (SELECT ltrim(content, chr(65279)) AS c FROM read_text({path})),
+doc AS (
+  SELECT 1 AS ln, unnest(CASE WHEN json_type(c) = 'ARRAY' THEN json_extract(c, '$[*]') ELSE [json(c)] END)::VARCHAR AS rec
+  FROM src WHERE json_valid(c)
+),
+lines AS (
+  SELECT unnest(string_split(c, chr(10))) AS rec, generate_subscripts(string_split(c, chr(10)), 1) AS ln
+  FROM src WHERE NOT json_valid(c)
+)
+SELECT ln, rec FROM doc
+UNION ALL
+SELECT ln, rec FROM lines WHERE trim(rec, ' ' || chr(9) || chr(13)) <> ''
+"""
+
+# Which page each record is, and what is wrong with it as a whole. paging is never read: its
+# next/previous URLs carry the access token the page was fetched with.
+PAGES = """
+CREATE TEMP TABLE _pages AS
+WITH r AS (
+  SELECT ln, json_valid(rec) AS ok, CASE WHEN json_valid(rec) THEN json(rec) END AS j FROM _recs
+),
+f AS (
+  SELECT ln, ok, j, json_type(j) AS typ,
+    CASE WHEN json_type(j) <> 'OBJECT' THEN NULL
+         WHEN json_type(j, '$.response') IS NOT NULL THEN 'envelope'
+         WHEN json_type(j, '$.data') IS NOT NULL OR json_type(j, '$.error') IS NOT NULL THEN 'body' END AS form
+  FROM r
+),
+p AS (
+  SELECT ln, ok, typ, form,
+    CASE form WHEN 'envelope' THEN json_extract(j, '$.response') WHEN 'body' THEN j END AS body,
+    coalesce(nullif(trim(json_extract_string(j, '$.pixel_id')), ''), {pixel}) AS pixel_id,
+    coalesce(nullif(trim(json_extract_string(j, '$.fetched_at')), ''), {at}) AS fetched_raw,
+    -- What was asked: the envelope's params, or the command line's for a bare body. Meta's
+    -- default for a request without event_source is every source: ALL.
+    CASE form WHEN 'envelope' THEN json_extract_string(j, '$.params.aggregation') ELSE {aggregation} END AS agg_asked,
+    upper(trim(coalesce(CASE form WHEN 'envelope' THEN json_extract_string(j, '$.params.event_source')
+                                  ELSE {event_source} END, 'ALL'))) AS event_source
+  FROM f
+)
+SELECT ln, body, pixel_id, capi_ts(fetched_raw) AS fetched_at, agg_asked, event_source,
+  CASE WHEN NOT ok THEN 'line is not valid JSON'
+       WHEN typ <> 'OBJECT' THEN 'line is a JSON ' || CASE typ WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean'
+            WHEN 'NULL' THEN 'null' WHEN 'ARRAY' THEN 'array' ELSE 'number' END || ', not an object'
+       WHEN json_type(body, '$.data') IS NULL AND json_type(body, '$.error') = 'OBJECT'
+            THEN 'response is a Graph API error (code ' || coalesce(json_extract_string(body, '$.error.code'), '?')
+                 || '), not stats; fetch the page again'
+       WHEN form IS NULL THEN 'not a /stats envelope or response body (no response or data)'
+       WHEN json_type(body, '$.data') IS DISTINCT FROM 'ARRAY' THEN 'response has no data array'
+       WHEN pixel_id IS NULL THEN '{no_pixel}'
+       WHEN fetched_raw IS NOT NULL AND NOT coalesce(capi_ts_ok(capi_ts(fetched_raw)), false)
+            THEN 'fetched_at is not a timestamp between 2015 and 2100'
+  END AS reason
+FROM p
+"""
+
+# One bucket per hour: {"aggregation", "start_time", "data": [{"value", "count"}, …]}.
+BUCKETS = """
+CREATE TEMP TABLE _buckets AS
+WITH b AS (
+  SELECT ln, pixel_id, fetched_at, agg_asked, event_source,
+         unnest(json_extract(body, '$.data[*]')) AS b, generate_subscripts(json_extract(body, '$.data[*]'), 1) AS bi
+  FROM _pages WHERE reason IS NULL
+),
+t AS (SELECT *, json_type(b) AS typ, json_extract_string(b, '$.start_time') AS start_raw FROM b)
+SELECT ln, bi, b, pixel_id, fetched_at, event_source,
+  coalesce(agg_asked, json_extract_string(b, '$.aggregation'), 'event') AS aggregation,
+  date_trunc('hour', capi_ts(start_raw)) AS hour,
+  CASE WHEN typ <> 'OBJECT' THEN 'data item ' || bi || ' is not a JSON object'
+       WHEN start_raw IS NULL OR trim(start_raw) = '' THEN 'data item ' || bi || ': missing start_time'
+       WHEN NOT coalesce(capi_ts_ok(capi_ts(start_raw)), false)
+            THEN 'data item ' || bi || ': start_time is not a timestamp between 2015 and 2100'
+       WHEN json_type(b, '$.data') IS DISTINCT FROM 'ARRAY' THEN 'data item ' || bi || ': no data array'
+  END AS reason
+FROM t
+"""
+
+ENTRIES = """
+CREATE TEMP TABLE _entries AS
+WITH e AS (
+  SELECT ln, bi, pixel_id, fetched_at, event_source, aggregation, hour,
+         unnest(json_extract(b, '$.data[*]')) AS e, generate_subscripts(json_extract(b, '$.data[*]'), 1) AS ei
+  FROM _buckets WHERE reason IS NULL
+),
+t AS (
+  SELECT *, json_type(e) AS typ, json_extract_string(e, '$.value') AS value,
+         -- Via DOUBLE: a VARCHAR cast to BIGINT would round "12.5" silently.
+         TRY_CAST(trim(json_extract_string(e, '$.count')) AS DOUBLE) AS n
+  FROM e
+)
+SELECT ln, bi, ei, pixel_id, fetched_at, event_source, aggregation, hour, value,
+  CASE WHEN n BETWEEN 0 AND 9e18 AND n = floor(n) THEN CAST(n AS BIGINT) END AS count,
+  CASE WHEN typ <> 'OBJECT' THEN 'data item ' || bi || ', entry ' || ei || ' is not a JSON object'
+       WHEN value IS NULL OR trim(value) = '' THEN 'data item ' || bi || ', entry ' || ei || ': missing value'
+       WHEN NOT coalesce(n BETWEEN 0 AND 9e18 AND n = floor(n), false)
+            THEN 'data item ' || bi || ', entry ' || ei || ': count is not a whole number'
+  END AS reason
+FROM t
+"""
+
+# The same (hour, value) twice in one file: pages of one fetch overlap (Meta repeats a bucket at a
+# page edge, or a fetch was saved twice), so the counts are two readings of one figure, not two
+# halves: the higher one is kept, never the sum. Across fetches in one file the newer one wins, as
+# it does across files (RULES: newest fetched_at).
+STATS = """
+CREATE TABLE out.meta_stats AS
+SELECT pixel_id::VARCHAR AS pixel_id, aggregation::VARCHAR AS aggregation, event_source::VARCHAR AS event_source,
+       hour::TIMESTAMP AS hour, value::VARCHAR AS value, count::BIGINT AS count, fetched_at::TIMESTAMP AS fetched_at
+FROM _entries WHERE reason IS NULL
+QUALIFY row_number() OVER (PARTITION BY pixel_id, aggregation, event_source, hour, value
+                           ORDER BY fetched_at DESC NULLS LAST, count DESC) = 1
+ORDER BY pixel_id, aggregation, event_source, hour, value
+"""
+
+REJECTS = """
+SELECT ln, reason FROM (
+  SELECT ln, 0 AS bi, 0 AS ei, reason FROM _pages
+  UNION ALL SELECT ln, bi, 0, reason FROM _buckets
+  UNION ALL SELECT ln, bi, ei, reason FROM _entries)
+WHERE reason IS NOT NULL ORDER BY ln, bi, ei
+"""
+
+
+def _opt(value: str | None) -> str:
+    return sql_str(value.strip()) if value and value.strip() else "NULL"
+
+
+def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
+    """Fill `out.meta_stats` (one row per pixel, aggregation, source, hour and value) from one file."""
+    con.execute(RECORDS.format(path=sql_str(path)))
+    con.execute(PAGES.format(pixel=_opt(opts.pixel_id), at=_opt(opts.at), aggregation=_opt(opts.aggregation),
+                             event_source=_opt(opts.event_source), no_pixel=NO_PIXEL))
+    pages, bad_json, no_pixel = con.execute(
+        "SELECT count(*), count(*) FILTER (reason = 'line is not valid JSON'), "
+        f"count(*) FILTER (reason = {sql_str(NO_PIXEL)}) FROM _pages").fetchone()
+    if pages and bad_json == pages:
+        raise IngestError(f"{path} is neither a JSON document nor JSON Lines; a meta-stats file holds /stats "
+                          'pages, each {"pixel_id", "fetched_at", "params", "response": {"data": […]}} or a bare '
+                          '{"data": […]} with --pixel-id.')
+    if pages and no_pixel == pages:
+        raise IngestError(f"{path} does not say which pixel its counts are for (a bare /stats response names none); "
+                          "pass --pixel-id, and --event-source SERVER_ONLY or WEB_ONLY if the request used one.")
+    con.execute(BUCKETS)
+    con.execute(ENTRIES)
+    con.execute(STATS)
+    # (Temp tables live on this connection only, so no cursor: collect_rejects would not see them.)
+    staged.rejects.extend(Reject(int(ln), reason) for ln, reason in con.execute(REJECTS).fetchall())
+    # Rows kept plus rejects, so read = loaded + already there + rejected; an overlapping
+    # duplicate dropped above is neither.
+    kept = con.execute("SELECT count(*) FROM out.meta_stats").fetchone()[0]
+    staged.rows_read = kept + len(staged.rejects)
+    staged.tables.append(("meta_stats", "upsert"))
