@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 from collections import Counter
@@ -133,9 +134,12 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+_POSITION = re.compile(r"^(?:(?:line|row|entry|event|item|data item|record)\s+\d+[,:]\s*)+")
+
+
 def _reason_kind(reason: str) -> str:
-    # "event 3: missing event_name" -> "missing event_name" (aggregate across positions).
-    return reason.split(": ", 1)[1] if reason.startswith("event ") and ": " in reason else reason
+    """"line 7: event 3: missing event_name" -> "missing event_name" (aggregate across positions)."""
+    return _POSITION.sub("", reason)
 
 
 def cmd_config(args: argparse.Namespace, cfg: config_mod.Config) -> int:

@@ -43,6 +43,12 @@ def _hash_only(values: str) -> str:
             f"{sql_str(normalize.HASHLIKE_RE)}))[1], 64))")
 
 
+def _json_strings(x: str) -> str:
+    """A JSON string or list of strings as a list of strings."""
+    return (f"CASE WHEN json_type({x}) = 'ARRAY' THEN json_extract_string({x}, '$[*]') "
+            f"ELSE [trim(json_extract_string({x}, '$'))] END")
+
+
 def _decoded(x: str) -> str:
     # Form decoding ('+' is a space); a value that does not decode to UTF-8 is kept as sent.
     return f"coalesce(try(url_decode(replace({x}, '+', ' '))), {x})"
@@ -52,7 +58,7 @@ _PARAMS = {"id": "p_id", "ev": "p_ev", "eid": "p_eid", "ts": "p_ts", "dl": "p_dl
            "fbc": "p_fbc", "cd[value]": "p_value", "cd[currency]": "p_currency", "cd[order_id]": "p_order_id",
            "ud[em]": "p_em", "ud[ph]": "p_ph"}
 
-# From the temp table `raw` (ln, received, ua, qs, pre_reason): one row per pixel request.
+# From the in-memory table `raw` (ln, received, ua, qs, pre_reason): one row per pixel request.
 _PIXEL_SQL = f"""
 WITH parts AS (
   SELECT ln, unnest(string_split(qs, '&')) AS s, generate_subscripts(string_split(qs, '&'), 1) AS pos
@@ -70,14 +76,14 @@ params AS (
   FROM kv GROUP BY ln
 ),
 req AS (
-  SELECT r.ln, r.pre_reason, p.*, try(capi_ts(r.received)) AS received_at, r.ua,
+  SELECT r.ln, r.pre_reason, p.* EXCLUDE (ln), try(capi_ts(r.received)) AS received_at, r.ua,
     CASE WHEN trim(p.p_ts) <> '' THEN trim(p.p_ts) END AS ts_raw
   FROM raw r LEFT JOIN params p USING (ln)
 ),
 timed AS (
   SELECT *, CASE WHEN regexp_full_match(ts_raw, '{_NUMBER_RE}') THEN CAST(ts_raw AS DOUBLE) END AS ts_num,
     -- ts is milliseconds on the wire; capi_epoch reads any Unix magnitude the contract allows.
-    CASE WHEN ts_raw IS NULL THEN received_at ELSE try(capi_epoch(CAST(ts_raw AS DOUBLE))) END AS t
+    CASE WHEN ts_raw IS NULL THEN received_at ELSE try(capi_epoch(ts_num)) END AS t
   FROM req
 )
 SELECT ln AS line,
@@ -101,8 +107,8 @@ FROM timed
 
 # One log line: an optional timestamp, then the URL (the last token).
 _LOG_RAW = f"""
-CREATE TEMP TABLE raw AS
-WITH lines AS ({{lines}}),
+CREATE TABLE raw AS
+WITH lines AS (@LINES@),
 split AS (
   SELECT ln, trim(regexp_extract(line, '^(.*?)\\S+\\s*$', 1)) AS prefix, regexp_extract(line, '(\\S+)\\s*$', 1) AS url
   FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
@@ -117,7 +123,7 @@ FROM split
 """
 
 _JSONL_SQL = f"""
-WITH lines AS ({{lines}}),
+WITH lines AS (@LINES@),
 recs AS (
   SELECT ln, CASE WHEN json_valid(line) THEN json_type(line) END AS jt, try(json_transform(line, '{_JSONL}')) AS t
   FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
@@ -152,16 +158,16 @@ SELECT ln AS line,
   {_text("upper(trim(t.custom_data.currency))")} AS currency, {_text("t.custom_data.order_id")} AS order_id,
   list_sort(list_transform(list_filter(map_entries(coalesce(t.user_data, MAP {{}})),
       lambda e: e.value IS NOT NULL AND e.value NOT IN ('""', '[]', '{{}}')), lambda e: e.key)) AS user_data_keys,
-  {_hash_only("CASE WHEN json_type(ud_em) = 'ARRAY' THEN json_extract_string(ud_em, '$[*]') ELSE [trim(json_extract_string(ud_em, '$'))] END")} AS em,
-  {_hash_only("CASE WHEN json_type(ud_ph) = 'ARRAY' THEN json_extract_string(ud_ph, '$[*]') ELSE [trim(json_extract_string(ud_ph, '$'))] END")} AS ph
+  {_hash_only(_json_strings("ud_em"))} AS em, {_hash_only(_json_strings("ud_ph"))} AS ph
 FROM timed
 """
 
 # Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file.
 _FINISH = f"""
-CREATE TEMP TABLE ev AS
+CREATE TABLE ev AS
 WITH keyed AS (
-  SELECT *, sha256(to_json([pixel_id, event_name, event_id, CAST(epoch_ms(event_time) AS VARCHAR), event_source_url])) AS base
+  SELECT *, sha256(to_json([pixel_id, event_name, event_id, CAST(epoch_ms(event_time) AS VARCHAR),
+                             event_source_url])) AS base
   FROM ev0
 )
 SELECT *, CASE WHEN reason IS NULL
@@ -259,16 +265,16 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     params = {"pixel": opts.pixel_id or None}
     # Raw parameters (possibly plaintext) stay in this in-memory connection; only `out` is written to disk.
     if form == "jsonl":
-        con.execute(f"CREATE TEMP TABLE ev0 AS {_JSONL_SQL.format(lines=lines)}", params)
+        con.execute("CREATE TABLE ev0 AS " + _JSONL_SQL.replace("@LINES@", lines), params)
     else:
         if form == "har":
-            con.execute(f"CREATE TEMP TABLE raw AS SELECT *, NULL::VARCHAR AS pre_reason FROM "
+            con.execute(f"CREATE TABLE raw AS SELECT *, NULL::VARCHAR AS pre_reason FROM "
                         f"(SELECT unnest(json_transform(CAST($rows AS JSON), '{_HAR_ROW}'), recursive := true))",
                         {"rows": json.dumps(har_rows(path))})
         else:
-            con.execute(_LOG_RAW.format(lines=lines))
+            con.execute(_LOG_RAW.replace("@LINES@", lines))
         params["source"] = "har" if form == "har" else "pixel_log"
-        con.execute(f"CREATE TEMP TABLE ev0 AS {_PIXEL_SQL}", params)
+        con.execute(f"CREATE TABLE ev0 AS {_PIXEL_SQL}", params)
     con.execute(_FINISH)
     unit = "entry" if form == "har" else "line"
     staged.rejects.extend(collect_rejects(

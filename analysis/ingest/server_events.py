@@ -160,10 +160,15 @@ events3 AS (
 events4 AS (
   SELECT *,
     CASE left(e.event_time, 1) WHEN '"' THEN TRY_CAST(trim(json_extract_string(e.event_time, '$')) AS DOUBLE)
-         ELSE TRY_CAST(e.event_time AS DOUBLE) END AS t_num,
+         ELSE TRY_CAST(e.event_time AS DOUBLE) END AS t_num_raw,
     CASE WHEN left(e.user_data, 1) = '{{' THEN json_transform(e.user_data, '{_UD_LIST}') END AS udl,
     CASE WHEN left(e.user_data, 1) = '{{' THEN json_transform(e.user_data, '{_UD_TEXT}') END AS udt
   FROM events3
+),
+events4b AS (
+  -- An absurd number (1e20) must reject its event, not overflow the whole file.
+  SELECT *, try(capi_epoch(t_num_raw)) AS event_ts, CASE WHEN try(capi_epoch(t_num_raw)) IS NOT NULL THEN t_num_raw END AS t_num
+  FROM events4
 ),
 events5 AS (
   SELECT *,
@@ -174,11 +179,11 @@ events5 AS (
               THEN 'event ' || idx || ': event_name is not a non-empty string'
          WHEN e.event_time IS NULL OR e.event_time = 'null' THEN 'event ' || idx || ': missing event_time'
          WHEN t_num IS NULL THEN 'event ' || idx || ': event_time is not a number'
-         WHEN NOT capi_ts_ok(capi_epoch(t_num)) THEN 'event ' || idx || ': event_time outside 2015–2100'
+         WHEN NOT capi_ts_ok(event_ts) THEN 'event ' || idx || ': event_time outside 2015–2100'
          WHEN e.user_data IS NOT NULL AND e.user_data <> 'null' AND left(e.user_data, 1) <> '{{'
               THEN 'event ' || idx || ': user_data is not an object'
     END AS ev_reason
-  FROM events4
+  FROM events4b
 ),
 good AS (
   -- Identity per the inputs contract: sha256(pixel, sent_at, canonical event JSON).
@@ -196,7 +201,7 @@ flat AS (
     CASE WHEN sent_at IS NULL OR occ > 1 THEN sha256(base_uid || '|' || occ) ELSE base_uid END AS event_uid,
     CASE WHEN sent_at IS NULL THEN line_md5 || '-' || ln ELSE line_md5 END AS request_uid,
     json_extract_string(e.event_name, '$') AS event_name,
-    capi_epoch(t_num) AS event_time, capi_unit(t_num) AS event_time_unit,
+    event_ts AS event_time, capi_unit(t_num) AS event_time_unit,
     e.event_id AS event_id, e.action_source AS action_source,
     e.event_source_url AS event_source_url, e.referrer_url AS referrer_url,
     CASE e.opt_out WHEN 'true' THEN true WHEN 'false' THEN false WHEN '"true"' THEN true WHEN '"false"' THEN false END AS opt_out,
