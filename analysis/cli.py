@@ -17,7 +17,7 @@ from rich.table import Table
 from analysis import config as config_mod
 from analysis import store
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _parser() -> argparse.ArgumentParser:
