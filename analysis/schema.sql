@@ -109,6 +109,7 @@ CREATE TABLE IF NOT EXISTS orders (
     test          BOOLEAN NOT NULL,
     customer_id   VARCHAR,
     country_code  VARCHAR,                   -- ISO alpha-2 of the billing country (not personal on its own)
+    pii_digest    VARCHAR,                   -- sha256 over the order's hashes: a changed email is a changed order
     ingestion_id  BIGINT NOT NULL
 );
 

@@ -1,0 +1,286 @@
+"""orders: the backend's truth (canonical CSV, Shopify's order export, or any CSV/Parquet through a column map)."""
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+import pandas as pd
+
+from analysis import normalize
+from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, sql_str
+from analysis.store import quote_ident as q
+
+KIND = "orders"
+CANONICAL = ("order_id", "created_at", "total", "currency", "status", "email", "phone", "first_name",
+             "last_name", "city", "state", "zip", "country", "customer_id", "channel", "test", "updated_at")
+FIELDS = CANONICAL + ("alt_id", "pixel_id")          # what a column map may name
+STATUSES = ("paid", "authorized", "partially_paid", "pending", "refunded", "partially_refunded",
+            "voided", "cancelled")
+# Shopify's export; its Billing Name is split into first and last name, its phone falls back to Billing Phone.
+SHOPIFY = {"order_id": "Name", "alt_id": "Id", "created_at": "Created at", "total": "Total",
+           "currency": "Currency", "status": "Financial Status", "cancelled_at": "Cancelled at",
+           "channel": "Source", "email": "Email", "phone": "Phone", "billing_phone": "Billing Phone",
+           "billing_name": "Billing Name", "city": "Billing City", "state": "Billing Province",
+           "zip": "Billing Zip", "country": "Billing Country"}
+SHOPIFY_SIGNATURE = ("name", "created at", "total")
+# (hash key, field) for order_hashes; billing_name and billing_phone feed first/last name and phone.
+PERSONAL = (("em", "email"), ("ph", "phone"), ("fn", "first_name"), ("ln", "last_name"), ("ct", "city"),
+            ("st", "state"), ("zp", "zip"), ("country", "country"), ("external_id", "customer_id"))
+RECORD_FIELDS = FIELDS + ("cancelled_at", "billing_phone", "billing_name")
+
+ORDERS_DDL = """CREATE TABLE out.orders (order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
+    created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
+    channel VARCHAR, test BOOLEAN, customer_id VARCHAR, country_code VARCHAR, pii_digest VARCHAR)"""
+HASHES_DDL = "CREATE TABLE out.order_hashes (order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
+
+# DuckDB's reader records malformed rows (store_rejects) instead of failing the file.
+READER_ERRORS = {
+    "TOO MANY COLUMNS": "the row has more fields than the header (a value with an unquoted delimiter?)",
+    "UNQUOTED VALUE": "the row has a quote inside an unquoted value",
+    "INVALID ENCODING": "the row is not valid text",
+    "INVALID UNICODE": "the row is not valid text",
+    "LINE SIZE OVER MAXIMUM": "the row is longer than 2 MB",
+}
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _#./()-]{0,39}")
+
+
+def describe_columns(header: list[str]) -> str:
+    """The file's column names for an error message, unless the first line looks like a record."""
+    if any("@" in h or re.fullmatch(r"[0-9 +().:/-]+", h.strip() or "0") for h in header):
+        return "its first line looks like a record, not a header: add a header line"
+    named = [h for h in header if _HEADER_NAME.fullmatch(h.strip())]
+    more = f" and {len(header) - len(named[:15])} more" if len(header) > len(named[:15]) else ""
+    return "its columns are " + ", ".join(named[:15]) + more if named else "it has no usable column names"
+
+
+def _csv_header(path: Path) -> tuple[list[str], str]:
+    """The header line's names and the delimiter (the most frequent of , ; tab |)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            first = fh.readline(1 << 20)
+    except (OSError, EOFError) as exc:
+        raise IngestError(f"{path}: cannot be read ({exc}); is it a CSV, CSV.gz or Parquet file?") from None
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = first.decode("latin-1")
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        raise IngestError(f"{path}: the first line is empty; the file needs a header line naming its columns.")
+    delim = max((",", ";", "\t", "|"), key=text.count)
+    return next(csv.reader([text], delimiter=delim)), delim
+
+
+def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") -> tuple[list[str], list[Reject]]:
+    """Load a CSV as text columns into memory table `table` with `__line` (its row counting the header as 1).
+
+    Malformed rows become rejects; the rest loads. Rows are numbered by position, so a blank line or a
+    value spanning lines shifts later numbers (the schema's "CSV row incl. header").
+    """
+    header, delim = _csv_header(path)
+    names: list[str] = []
+    for i, name in enumerate(header):
+        name = name.strip() or f"column{i + 1}"
+        while name in names:                      # duplicate header names: keep both, the second suffixed
+            name += "_2"
+        names.append(name)
+    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    for encoding in ("utf-8", "latin-1"):     # Excel's "CSV" is often Windows-1252, close to Latin-1
+        con.execute("DROP TABLE IF EXISTS _csv_read; DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+        try:
+            con.execute(
+                f"CREATE TABLE _csv_read AS SELECT * FROM read_csv({sql_str(path)}, columns={columns}, header=true, "
+                f"auto_detect=false, delim={sql_str(delim)}, quote='\"', escape='\"', null_padding=true, "
+                f"parallel=false, store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans', "
+                f"encoding={sql_str(encoding)})")
+        except duckdb.Error as exc:
+            # Only the first line: DuckDB's later lines quote the offending record, which may hold personal data.
+            raise IngestError(f"{path}: could not be read as CSV ({str(exc).splitlines()[0]}).") from None
+        bad = con.execute("SELECT DISTINCT line, error_type FROM _csv_rejects ORDER BY line").fetchall()
+        if not any(t in ("INVALID ENCODING", "INVALID UNICODE") for _, t in bad):
+            break
+    # Rejected rows are missing from _csv_read: number the kept rows around them.
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {q(table)} AS
+        WITH gaps AS (SELECT line - 2 - (row_number() OVER (ORDER BY line) - 1) AS at
+                      FROM (SELECT DISTINCT line FROM _csv_rejects))
+        SELECT rowid + 2 + (SELECT count(*) FROM gaps WHERE gaps.at <= r.rowid) AS __line, *
+        FROM _csv_read r""")
+    con.execute("DROP TABLE _csv_read; DROP TABLE _csv_rejects; DROP TABLE _csv_scans")
+    rejects = [Reject(int(line), f"line {line}: {READER_ERRORS.get(t, 'the row could not be read as CSV')}")
+               for line, t in bad]
+    return names, rejects
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    src = f"read_parquet({sql_str(path)}, file_row_number=true)"
+    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall() if r[0] != "file_row_number"]
+    # Everything as text, so one set of checks serves CSV and Parquet (timestamps print as ISO).
+    cols = ", ".join(f"CAST({q(n)} AS VARCHAR) AS {q(n)}" for n in names)
+    con.execute(f"CREATE TABLE raw AS SELECT file_row_number + 1 AS __line, {cols} FROM {src}")
+    return names
+
+
+def _resolve(path: Path, header: list[str], column_map: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The layout (canonical, shopify or mapped) and the source column of every field the file has."""
+    by_ci: dict[str, str] = {}
+    for name in header:
+        by_ci.setdefault(name.strip().lower(), name)
+    shopify = all(s in by_ci for s in SHOPIFY_SIGNATURE) and "order_id" not in by_ci
+    sources = {f: by_ci[f] for f in FIELDS if f in by_ci}
+    if shopify:
+        sources.update({f: by_ci[s.lower()] for f, s in SHOPIFY.items() if s.lower() in by_ci})
+    for field, src in column_map.items():
+        if field not in FIELDS:
+            raise IngestError(f"--map {field}={src}: {field} is not an orders field; map one of {', '.join(FIELDS)}.")
+        col = src if src in header else by_ci.get(src.strip().lower())
+        if col is None:
+            raise IngestError(f"--map {field}={src}: {path.name} has no column {src!r} ({describe_columns(header)}).")
+        # A column mapped to one field is not also read as another (status=State is no address).
+        sources = {f: c for f, c in sources.items() if c != col}
+        sources[field] = col
+    layout = "shopify" if shopify else "mapped" if column_map else "canonical"
+    required = ["order_id", "created_at", "total"] + (["currency"] if layout == "canonical" else [])
+    missing = [f for f in required if f not in sources]
+    if missing:
+        maps = " ".join(f"--map {f}=YOUR_COLUMN" for f in missing)
+        raise IngestError(
+            f"{path.name}: no column for {', '.join(missing)} ({describe_columns(header)}). Orders need columns "
+            f"named order_id, created_at, total and currency, or Shopify's order export; map your columns "
+            f"with {maps}.")
+    return layout, sources
+
+
+def _records_sql(header: list[str], sources: dict[str, str], group: str | None) -> str:
+    """One row per order with every field as trimmed text (NULL when empty or absent)."""
+    def text(field: str) -> str:
+        return f"nullif(trim({q(sources[field])}), '')" if field in sources else "NULL"
+
+    # Rows of empty cells (a spreadsheet's trailing ",,,,") are no records.
+    cells = ", ".join(f"nullif(trim({q(h)}), '')" for h in header)
+    rows = f"(SELECT * FROM raw WHERE coalesce({cells}) IS NOT NULL)"
+    if group is None:
+        cols = ", ".join(f"{text(f)} AS {f}" for f in RECORD_FIELDS)
+        return f"SELECT __line AS line, {cols} FROM {rows}"
+    # A multi-line-item order spans rows of one Name; the first row carrying a field gives it.
+    cols = ", ".join(f"first({text(f)} ORDER BY __line) FILTER (WHERE {text(f)} IS NOT NULL) AS {f}"
+                     for f in RECORD_FIELDS if f != "order_id")
+    name = f"nullif(trim({q(group)}), '')"
+    order_id = (f"nullif(ltrim(any_value({name}), '#'), '')" if sources["order_id"] == group else
+                f"first({text('order_id')} ORDER BY __line) FILTER (WHERE {text('order_id')} IS NOT NULL)")
+    return (f"SELECT min(__line) AS line, {order_id} AS order_id, {cols} FROM {rows} "
+            f"GROUP BY coalesce({name}, chr(0) || __line)")
+
+
+def _checks_sql(sources: dict[str, str], shopify: bool, currency_required: bool) -> str:
+    """Typed order fields and the first reason a record cannot load (NULL for a good one)."""
+    def say(field: str, what: str) -> str:
+        col = sources.get(field, field)
+        label = field if col == field else f"{field} (column {col})"
+        return f"'line ' || line || {sql_str(f': {label} {what}')}"
+
+    def ts_checks(field: str) -> str:
+        return (f"WHEN {field}_raw IS NOT NULL AND {field} IS NULL THEN {say(field, 'is not a recognised timestamp')} "
+                f"WHEN NOT capi_ts_ok({field}) THEN {say(field, 'is outside 2015–2100')}")
+
+    status = "replace(replace(lower(status), ' ', '_'), '-', '_')"
+    # Shopify's Source: web or shopify (the online store) is web; pos stays pos.
+    channel = ("WHEN lower(channel) IN ('web', 'shopify') THEN 'web' "
+               "WHEN lower(channel) = 'shopify_draft_order' THEN 'draft' " if shopify else "")
+    # A status is no personal data, but a mis-mapped column could be: quote only word-like values.
+    shown = "CASE WHEN regexp_full_match(status_raw, '[A-Za-z][A-Za-z _-]{0,29}') THEN '\"' || status_raw || '\" ' ELSE '' END"
+    return f"""
+WITH typed AS (
+  SELECT line, order_id, alt_id, pixel_id, customer_id, email, coalesce(phone, billing_phone) AS phone,
+    first_name, last_name, billing_name, city, state, zip, country,
+    created_at AS created_at_raw, try(capi_ts(created_at)) AS created_at,
+    updated_at AS updated_at_raw, try(capi_ts(updated_at)) AS updated_at,
+    total AS total_raw, TRY_CAST(total AS DOUBLE) AS total,
+    upper(currency) AS currency,
+    status AS status_raw,
+    CASE WHEN cancelled_at IS NOT NULL THEN 'cancelled' WHEN status IS NULL THEN 'paid'
+         WHEN {status} = 'canceled' THEN 'cancelled' ELSE {status} END AS status,
+    CASE WHEN channel IS NULL THEN 'web' {channel}ELSE lower(channel) END AS channel,
+    CASE WHEN test IS NULL OR lower(test) IN ('false', 'f', '0', 'no', 'n') THEN false
+         WHEN lower(test) IN ('true', 't', '1', 'yes', 'y') THEN true END AS test
+  FROM records
+)
+SELECT *, CASE
+    WHEN order_id IS NULL THEN {say('order_id', 'is empty')}
+    WHEN created_at_raw IS NULL THEN {say('created_at', 'is empty')}
+    {ts_checks('created_at')}
+    WHEN total_raw IS NULL THEN {say('total', 'is empty')}
+    WHEN total IS NULL OR NOT isfinite(total) THEN {say('total', 'is not a number')}
+    WHEN currency IS NULL AND {str(currency_required).lower()} THEN {say('currency', 'is empty')}
+    WHEN NOT regexp_full_match(currency, '[A-Z]{{3}}') THEN {say('currency', 'is not a three-letter code')}
+    WHEN status NOT IN ({', '.join(sql_str(s) for s in STATUSES)})
+      THEN 'line ' || line || ': status ' || {shown} || {sql_str('is not one of ' + ', '.join(STATUSES))}
+    WHEN test IS NULL THEN {say('test', 'is not true or false')}
+    {ts_checks('updated_at')}
+  END AS reason
+FROM typed
+"""
+
+
+def _hash_rows(rows: Iterable[tuple], default_country: str | None) -> Iterator[tuple[str, str, str, str]]:
+    """(order_id, key, variant, hash): the correct hash of each personal field and its mistaken forms."""
+    for order_id, email, phone, first, last, billing_name, city, state, zip_, country, customer_id in rows:
+        if billing_name and not (first or last):      # Shopify: "Mary Ann Smith" -> Mary / Ann Smith
+            first, _, last = billing_name.strip().partition(" ")
+        where = country or default_country             # phones without +CC, US states and ZIPs need it
+        values = {"email": email, "phone": phone, "first_name": first, "last_name": last, "city": city,
+                  "state": state, "zip": zip_, "country": country, "customer_id": customer_id}
+        for key, field in PERSONAL:
+            value = values[field]
+            if value and field in ("phone", "zip"):
+                value = value.removeprefix("'")       # spreadsheets' "keep as text" mark, as in Shopify's exports
+            correct = normalize.hash_value(key, value, where)
+            if correct is None:
+                continue
+            yield order_id, key, "correct", correct
+            for diagnosis, digest in normalize.mistake_variants(key, value, where):
+                yield order_id, key, diagnosis, digest
+
+
+def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
+    """Fill `out.orders` and `out.order_hashes` from one orders file; personal data leaves memory hashed only."""
+    with open(path, "rb") as fh:
+        parquet = fh.read(4) == b"PAR1"
+    if parquet:
+        header, rejects = _read_parquet(con, path), []
+    else:
+        header, rejects = read_csv_raw(con, path)
+    layout, sources = _resolve(path, header, opts.column_map)
+    group = next(h for h in header if h.strip().lower() == "name") if layout == "shopify" else None
+    con.execute(f"CREATE TABLE records AS {_records_sql(header, sources, group)}")
+    con.execute(f"CREATE TABLE checked AS {_checks_sql(sources, layout == 'shopify', layout == 'canonical')}")
+    rejects += collect_rejects(con, "SELECT line, reason FROM checked WHERE reason IS NOT NULL")
+    # An order twice in one file: the newest updated_at wins, else the later row.
+    con.execute("CREATE TABLE good AS SELECT * FROM checked WHERE reason IS NULL "
+                "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1")
+    con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
+                        duckdb.sqltypes.VARCHAR, side_effects=False)
+    con.execute(ORDERS_DDL)
+    con.execute("INSERT INTO out.orders SELECT order_id, alt_id, pixel_id, created_at, updated_at, total, currency, "
+                "status, channel, test, customer_id, capi_country(country), NULL FROM good ORDER BY line")
+    rows = con.execute("SELECT order_id, email, phone, first_name, last_name, billing_name, city, state, zip, "
+                       "country, customer_id FROM good ORDER BY line").fetchall()
+    hashes = pd.DataFrame(list(_hash_rows(rows, opts.default_country)),
+                          columns=["order_id", "key", "variant", "hash"], dtype="string")
+    del rows
+    con.execute(HASHES_DDL)
+    con.register("_hashes", hashes)
+    con.execute("INSERT INTO out.order_hashes SELECT order_id, key, variant, hash FROM _hashes")
+    con.unregister("_hashes")
+    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
+    con.execute("""UPDATE out.orders o SET pii_digest = d.digest FROM (
+        SELECT order_id, sha256(string_agg(key || ':' || variant || ':' || hash, '|' ORDER BY key, variant, hash)) AS digest
+        FROM out.order_hashes GROUP BY order_id) d WHERE d.order_id = o.order_id""")
+    staged.rejects.extend(sorted(rejects, key=lambda r: r.line or 0))
+    staged.rows_read = con.execute("SELECT count(*) FROM good").fetchall()[0][0] + len(rejects)
+    staged.tables.append(("orders", "upsert"))
