@@ -102,6 +102,8 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, wait, announce, sleep)
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB would draw its own progress bar on stdout (which carries `report`'s JSON).
+    con.execute("SET enable_progress_bar_print = false")
     if not read_only:
         con.execute("SET preserve_insertion_order = false")
         _migrate(con)

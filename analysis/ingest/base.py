@@ -86,6 +86,9 @@ def new_staging(kind: str, path: Path, workdir: Path | None = None) -> tuple[Sta
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH {sql_str(tmp)} AS out")
     con.execute("SET TimeZone = 'UTC'")
+    # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     con.execute(MACROS)
     register_udfs(con)
     return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), con
