@@ -13,7 +13,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 def test_ingest_every_sample_then_report(tmp_path, capsys):
-    db = str(tmp_path / "a.duckdb")
+    db = str(tmp_path / "my-audit.duckdb")      # a hyphen in the file name is a quoted catalog name
     for kind, name, extra in [
         ("orders", "orders.csv", []), ("orders", "orders-shopify.csv", []),
         ("deployments", "deployments.csv", []), ("server-events", "server-events.jsonl", ["--pixel-id", "1234567890"]),

@@ -96,6 +96,7 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     """Move good staged rows of one table into the store; returns (loaded, duplicates)."""
     q = store.quote_ident
     target_cols = _columns(con, main, table)
+    main = q(main)   # a file named my-audit.duckdb gives the catalog name "my-audit"
     staged_cols = set(_columns(con, "stg", table))
     good = "WHERE s.reason IS NULL" if "reason" in staged_cols else ""
     cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]

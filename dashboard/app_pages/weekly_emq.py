@@ -1,0 +1,66 @@
+"""Weekly EMQ: per priority event, estimated vs Meta's EMQ and key coverage; the trend and the coverage map."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analysis.normalize import USER_DATA_KEYS
+from dashboard import charts, data
+
+f = data.current()
+rep = data.audit_or_stop(f)
+w = rep["window"]
+st.title("Weekly EMQ")
+st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all pixels'} · estimated EMQ uses "
+           "capi-audit's published model; Meta's own score appears where a quality snapshot was ingested.")
+
+events = [e for e in rep["events"] if e["server_events"]]
+if not events:
+    st.info("No server events in this window — ingest your Conversions API events: "
+            "`capi-audit ingest server-events FILE`, or widen the window in the sidebar.")
+    st.stop()
+
+priority: dict[str, dict] = rep["priority_events"]
+many = len({e["pixel_id"] for e in events}) > 1
+weekly = data.weekly_emq(rep["daily"]["emq"], date.fromisoformat(w["until"]))
+
+
+def fmt(v: float | None, spec: str) -> str:
+    return "—" if v is None else format(v, spec)
+
+
+kpi = [e for name in priority for e in events if e["event_name"] == name]
+if not kpi:
+    st.info(f"None of the priority events ({', '.join(priority)}) has server events in this window; "
+            "the charts below show every event.")
+for e in kpi:
+    name = f"{e['event_name']} · {e['pixel_id']}" if many else e["event_name"]
+    last, prev = weekly.get((e["pixel_id"], e["event_name"]), (None, None))
+    target = priority[e["event_name"]]["target"]
+    cols = st.columns([1.4, 1, 1, 1, 1, 1])
+    change = None if last is None or prev is None else round(last - prev, 1) + 0.0  # + 0.0: no "-0.0"
+    cols[0].metric(f"{name} · EMQ, 7 days", fmt(last, ".1f"), border=True,
+                   delta=None if change is None else f"{change:+.1f}" if change else "±0.0",
+                   delta_color="normal" if change else "off", delta_arrow="auto" if change else "off",
+                   delta_description="vs 7 days before",
+                   help=f"Estimated EMQ over the window's last 7 days. Target {target:g}. "
+                        f"Whole window: {fmt(e['emq_estimate'], '.2f')}; "
+                        f"calibrated to Meta's snapshots: {fmt(e['emq_calibrated'], '.2f')}.")
+    cols[1].metric("Meta's EMQ", fmt(e["emq_meta"], ".1f"), border=True,
+                   help="Latest Meta quality snapshot fetched in the window." if e["emq_meta"] is not None else
+                   "No Meta quality snapshot in this window: `capi-audit ingest meta-quality FILE`.")
+    for col, key in zip(cols[2:], ("em", "ph", "fbc", "fbp")):
+        col.metric(f"{key} coverage", fmt(e["coverage"][key], ".0%"), border=True,
+                   help=f"Share of server events whose {key} is well-formed as received.")
+
+names = sorted({e["event_name"] for e in events})
+chosen = st.multiselect("Events on the trend", names, default=[e["event_name"] for e in kpi] or names[:5])
+target = max((p["target"] for p in priority.values()), default=8.0)
+st.plotly_chart(charts.emq_trend(rep["daily"]["emq"], rep["daily"]["emq_meta"], rep["deployments_list"],
+                                 events=chosen, target=target), key="emq_trend")
+
+heat = pd.DataFrame([{"label": f"{e['event_name']} · {e['pixel_id']}" if many else e["event_name"], **e["coverage"]}
+                     for e in events])
+st.plotly_chart(charts.coverage_heatmap(heat, USER_DATA_KEYS), key="coverage_heatmap")

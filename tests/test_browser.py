@@ -1,0 +1,97 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright against `capi-audit serve`."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CAPI_AUDIT_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+    reason="Debian's chromium is not installed (apt-get install chromium); the real-browser test needs it")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from analysis import demo_build
+
+    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    demo_build.build(db, days=20, orders_per_day=40, log=lambda m: None)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "--db", str(db), "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the dashboard did not answer /_stcore/health within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                              args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                                    "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _settle(page, charts: int) -> None:
+    page.wait_for_selector("[data-testid='stApp']", timeout=60_000)
+    # stApp appears before content: wait for the script run to finish and the charts to draw.
+    page.wait_for_selector("[data-testid='stMain'] h1, [data-testid='stMain'] h2", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(900, int(height) + 40)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+PAGES = [("weekly_emq", 2), ("dedup", 1), ("discrepancies", 1), ("data_sources", 0)]
+
+
+@pytest.mark.parametrize("slug,charts", PAGES)
+def test_each_page_renders_without_an_exception(server, browser, slug, charts):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    t0 = time.monotonic()
+    page.goto(f"{server}/{slug}")
+    _settle(page, charts)
+    elapsed = time.monotonic() - t0
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator(".js-plotly-plot").count() >= charts
+    _shot(page, slug)
+    print(f"{slug}: rendered in {elapsed:.1f} s")
+    page.close()
