@@ -46,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["json"], default="json")
     rep.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
+    lint_p = sub.add_parser("lint", help="export every event or order a lint rule (or the reconciliation) found")
+    lint_p.add_argument("--rule", help="one rule id (default: all rules)")
+    lint_p.add_argument("--reconciliation", action="store_true", help="export the order-level reconciliation instead")
+    lint_p.add_argument("--since", type=_date)
+    lint_p.add_argument("--until", type=_date)
+    lint_p.add_argument("--tz")
+    lint_p.add_argument("--pixel-id")
+    lint_p.add_argument("--format", choices=["csv", "json"], default="csv")
+    lint_p.add_argument("--output", type=Path, help="write to this file instead of stdout")
+
     demo_p = sub.add_parser("demo", help="build the demo database (data/demo.duckdb) and open the dashboard on it")
     demo_p.add_argument("--no-serve", action="store_true", help="only build the data")
     demo_p.add_argument("--days", type=int, default=90)
@@ -176,6 +186,47 @@ def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    import csv
+    import io
+
+    from analysis import report
+    from analysis.metrics import lint, reconciliation
+    from analysis.metrics.scope import ScopeError
+
+    known = sorted({r.id for r in lint.rules(cfg)})
+    if args.rule and args.rule not in known:
+        err.print(f"Unknown rule {args.rule!r}; the rules are: {', '.join(known)}.")
+        return 2
+    try:
+        with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+            sc = report.prepare_window(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id))
+            if args.reconciliation:
+                rows = reconciliation.rows(con, sc, float(cfg["lint.value_tolerance"]))
+            else:
+                rows = lint.findings(con, args.rule)
+    except ScopeError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        return 2
+    if args.format == "json":
+        text = json.dumps(rows, indent=1, default=str) + "\n"
+    else:
+        buf = io.StringIO()
+        fields = list(rows[0]) if rows else (["issue", "order_id"] if args.reconciliation else
+                                             ["rule", "side", "severity", "pixel_id", "event_name", "field",
+                                              "diagnosis", "event_id", "order_id", "event_time"])
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buf.getvalue()
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        err.print(f"{len(rows)} rows written to {args.output} ({sc.since} … {sc.until}).")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis.metrics import emq
 
@@ -230,7 +281,7 @@ def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return subprocess.call(cmd, env=env)
 
 
-COMMANDS = {"ingest": cmd_ingest, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config}
+COMMANDS = {"ingest": cmd_ingest, "lint": cmd_lint, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

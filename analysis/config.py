@@ -45,6 +45,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("discrepancy.threshold", 0.15, "A day's |gap| above this is flagged."),
     Setting("discrepancy.min_orders", 10, "Days with fewer eligible orders are never flagged."),
     Setting("report.days", 30, "Default report window length in days."),
+    Setting("lint.server_ip_share", 0.05, "server_ip_as_client_ip: one IP behind at least this share of a day's events…"),
+    Setting("lint.server_ip_min_fbp", 20, "…that carry at least this many distinct fbp."),
+    Setting("lint.server_user_agents", [
+        "python-requests", "python-httpx", "python-urllib", "aiohttp", "Go-http-client", "curl/", "Wget",
+        "axios", "node-fetch", "undici", "got (", "okhttp", "Java/", "Apache-HttpClient", "GuzzleHttp",
+        "Guzzle", "WordPress/", "PostmanRuntime", "libwww-perl", "Ruby", "Faraday", "RestSharp",
+        "facebook-php-business-sdk", "fbbizsdk"],
+        "server_user_agent: substrings (case-insensitive) of HTTP libraries' user agents."),
+    Setting("lint.fbclid_lowercase_min_length", 20, "fbc_case_modified heuristic: an all-lowercase fbclid at least this long."),
+    Setting("lint.value_tolerance", 0.01, "value_mismatch: relative difference allowed between Purchase value and order total."),
+    Setting("lint.examples", 5, "Example ids per lint row in the report."),
+    Setting("reconciliation.rows", 500, "Order-level reconciliation rows kept in the report (the CLI exports all)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 
 from analysis import config as config_mod
-from analysis.metrics import coverage, dedup, discrepancy, emq, hash_match, scope as scope_mod
+from analysis.metrics import coverage, dedup, discrepancy, emq, hash_match, lint, reconciliation
+from analysis.metrics import scope as scope_mod
 from analysis.normalize import USER_DATA_KEYS
 
 SCHEMA_VERSION = 1
@@ -38,7 +39,9 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod
     scope_mod.prepare(con, sc)
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
     discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"])
-    hash_match.prepare(con, cfg["order_key_regex"])
+    lint.prepare_base(con, cfg)
+    hash_match.prepare(con)
+    lint.prepare(con, cfg)
 
 
 def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[dict[str, Any]]:
@@ -72,11 +75,17 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
     return out
 
 
-def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
-    """The whole report for one window (JSON-ready dict; keys per the report contract)."""
+def prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> scope_mod.Scope:
+    """Resolve the window (explicit, or the default ending on the latest day with data) and prepare it."""
     tz = opts.tz or cfg["timezone"]
     sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
     prepare(con, sc, cfg)
+    return sc
+
+
+def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
+    """The whole report for one window (JSON-ready dict; keys per the report contract)."""
+    sc = prepare_window(con, cfg, opts)
     disc = discrepancy.compute(con, sc, cfg["discrepancy.event_name"], float(cfg["discrepancy.threshold"]),
                                int(cfg["discrepancy.min_orders"]))
     cals = emq.latest_calibrations(con)
@@ -92,9 +101,12 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
              "rmse_after": _round(c.rmse_after, 3), "weights": c.weights}
             for c in cals.values() if not sc.pixel_id or c.pixel_id == sc.pixel_id],
         "emq_model": {"weights": emq.DEFAULT_WEIGHTS, "tau": emq.TAU},
+        "lint": lint.summary(con, int(cfg["lint.examples"])),
+        "reconciliation": reconciliation.section(con, sc, int(cfg["reconciliation.rows"]),
+                                                 float(cfg["lint.value_tolerance"])),
         # Sections whose analyses this version does not compute yet are listed, never faked.
-        "lint": [], "deployments": [], "suspected_breaks": [], "checklist": [],
-        "not_computed": ["lint", "deployments", "suspected_breaks", "checklist"],
+        "deployments": [], "suspected_breaks": [], "checklist": [],
+        "not_computed": ["deployments", "suspected_breaks", "checklist"],
     }
 
 

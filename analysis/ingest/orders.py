@@ -157,9 +157,18 @@ def _resolve(path: Path, header: list[str], column_map: dict[str, str]) -> tuple
 
 
 def _records_sql(header: list[str], sources: dict[str, str], group: str | None) -> str:
-    """One row per order with every field as trimmed text (NULL when empty or absent)."""
+    """One row per order with every field as text (NULL when empty or absent).
+
+    Fields are trimmed, except personal ones: their surrounding spaces are kept so that a sender's
+    "not trimmed" hash can be recognised (normalization trims them before the correct hash).
+    """
+    personal = {f for _, f in PERSONAL} | {"billing_name", "billing_phone"}
+
     def text(field: str) -> str:
-        return f"nullif(trim({q(sources[field])}), '')" if field in sources else "NULL"
+        if field not in sources:
+            return "NULL"
+        col = q(sources[field])
+        return f"CASE WHEN trim({col}) <> '' THEN {col} END" if field in personal else f"nullif(trim({col}), '')"
 
     # Rows of empty cells (a spreadsheet's trailing ",,,,") are no records.
     cells = ", ".join(f"nullif(trim({q(h)}), '')" for h in header)

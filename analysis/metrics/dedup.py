@@ -61,7 +61,7 @@ def prepare(con: duckdb.DuckDBPyConnection, window_hours: int = 48) -> None:
          AND lower(regexp_replace(b.event_name, '\\s', '', 'g')) = lower(regexp_replace(s.event_name, '\\s', '', 'g'))
         WHERE abs(epoch(b.cluster_start) - epoch(s.cluster_start)) <= {hours} * 3600 AND (s.any_in OR b.any_in)""")
     con.execute("""CREATE OR REPLACE TEMP TABLE dd_reused AS
-        SELECT pixel_id, event_name, event_id FROM dd
+        SELECT side, pixel_id, event_name, event_id FROM dd
         GROUP BY pixel_id, event_name, event_id, side
         HAVING count(DISTINCT cluster_start) > 1 OR count(DISTINCT order_id) > 1""")
 
@@ -92,7 +92,8 @@ def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, 
                            count(*) FILTER (side = 'browser' AND NOT first_copy) AS browser_repeats
                     FROM dd WHERE in_window GROUP BY ALL),
         reused AS (SELECT pixel_id, event_name, count(DISTINCT event_id) AS reused
-                   FROM dd_reused JOIN keys_in USING (pixel_id, event_name, event_id) GROUP BY ALL),
+                   FROM (SELECT DISTINCT pixel_id, event_name, event_id FROM dd_reused)
+                   JOIN keys_in USING (pixel_id, event_name, event_id) GROUP BY ALL),
         mism AS (SELECT pixel_id, event_name, count(*) AS name_mismatch FROM dd_name_mismatch GROUP BY ALL)
         SELECT s.*, coalesce(m.matched, 0) AS matched, coalesce(r.server_repeats, 0) AS server_repeats,
                coalesce(r.browser_repeats, 0) AS browser_repeats, coalesce(u.reused, 0) AS reused_event_ids,

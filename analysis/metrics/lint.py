@@ -1,0 +1,225 @@
+"""Payload lint: one small definition per rule (id, severity, side, SQL), evaluated over the lint population."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from analysis import config as config_mod
+from analysis import store
+from analysis.ingest.base import sql_str
+from analysis.metrics import emq
+from analysis.metrics.discrepancy import order_key_sql
+from analysis.normalize import HASH_KEYS, HASHLIKE_RE
+
+ISO_4217 = frozenset("""AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF
+GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
+LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD
+TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL""".split())
+
+# Every finding row: which event, and which field/diagnosis; examples name ids only.
+_COLS = "pixel_id, event_name, {field} AS field, {diagnosis} AS diagnosis, event_uid, event_id, order_id, event_time"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One lint rule: its contract id, severity, side, and the SQL that finds offending events."""
+
+    id: str
+    severity: str
+    side: str
+    where: str                       # condition over the side's base table
+    field: str = "NULL"
+    diagnosis: str = "NULL"
+    source: str | None = None        # a full SELECT instead of base + where, for rules that join
+
+    def sql(self) -> str:
+        if self.source:
+            return self.source
+        base = "m_lint_server" if self.side == "server" else "m_lint_browser"
+        cols = _COLS.format(field=self.field, diagnosis=self.diagnosis)
+        return f"SELECT {cols} FROM {base} WHERE {self.where}"
+
+
+def rules(cfg: config_mod.Config) -> list[Rule]:
+    """The contract's rule table (shared/spec/report.md), with thresholds from the settings."""
+    hashlike = sql_str(HASHLIKE_RE)
+    out: list[Rule] = []
+    for k in HASH_KEYS:
+        out.append(Rule("unhashed_pii", "error", "server", f"{k}_plain", field=f"'{k}'"))
+    for k in ("fbc", "fbp", "client_ip_address", "client_user_agent"):
+        out.append(Rule("hashed_not_allowed", "error", "server", f"regexp_full_match({k}, {hashlike})", field=f"'{k}'"))
+    out += [
+        Rule("invalid_fbc", "error", "server", "fbc_p AND NOT fbc_v", field="'fbc'"),
+        Rule("invalid_fbp", "error", "server", "fbp_p AND NOT fbp_v", field="'fbp'"),
+        Rule("fbc_case_modified", "warning", "server", "", source=_fbc_case_sql(int(cfg["lint.fbclid_lowercase_min_length"]))),
+        Rule("event_time_ms", "warning", "server", "event_time_unit IN ('ms', 'us')", field="'event_time'",
+             diagnosis="event_time_unit"),
+        Rule("stale_event_time", "error", "server", "sent_at - event_time > INTERVAL 7 DAY", field="'event_time'"),
+        Rule("future_event_time", "warning", "server", "event_time - sent_at > INTERVAL 10 MINUTE", field="'event_time'"),
+        Rule("missing_event_source_url", "error", "server",
+             "action_source = 'website' AND coalesce(trim(event_source_url), '') = ''", field="'event_source_url'"),
+        Rule("missing_client_user_agent", "error", "server",
+             "action_source = 'website' AND NOT client_user_agent_p", field="'client_user_agent'"),
+        Rule("baseline_invalid", "error", "server", emq.baseline_invalid_sql(), field="'user_data'"),
+        Rule("server_ip_as_client_ip", "warning", "server", "", source=_server_ip_sql(
+            float(cfg["lint.server_ip_share"]), int(cfg["lint.server_ip_min_fbp"]))),
+        Rule("server_user_agent", "warning", "server", _ua_patterns(cfg["lint.server_user_agents"]),
+             field="'client_user_agent'"),
+        Rule("timestamp_event_id", "warning", "server", _timestamp_id(), field="'event_id'"),
+        Rule("timestamp_event_id", "warning", "browser", _timestamp_id(), field="'event_id'"),
+        Rule("reused_event_id", "error", "server", _reused("server"), field="'event_id'"),
+        Rule("reused_event_id", "error", "browser", _reused("browser"), field="'event_id'"),
+        Rule("missing_event_id", "warning", "server", _missing_id(), field="'event_id'"),
+        Rule("missing_event_id", "warning", "browser", _missing_id(), field="'event_id'"),
+        Rule("purchase_missing_value", "error", "server", "event_name = 'Purchase' AND value IS NULL", field="'value'"),
+        Rule("invalid_currency", "error", "server",
+             f"event_name = 'Purchase' AND (currency IS NULL OR currency NOT IN ({', '.join(map(sql_str, sorted(ISO_4217)))}))",
+             field="'currency'", diagnosis="CASE WHEN currency IS NULL THEN 'missing' END"),
+        Rule("test_event_code", "warning", "server", "test_event_code IS NOT NULL", field="'test_event_code'"),
+        Rule("rejected_request", "error", "server", "rejected", field="'request'",
+             diagnosis="CAST(error_code AS VARCHAR)"),
+        Rule("purchase_for_unpaid_order", "error", "server",
+             "event_name = 'Purchase' AND order_status IN ('pending', 'voided', 'cancelled')",
+             field="'order_id'", diagnosis="order_status"),
+        Rule("purchase_without_order", "warning", "server",
+             "event_name = 'Purchase' AND matched_order IS NULL AND day BETWEEN "
+             "(SELECT min(day) FROM m_orders) AND (SELECT max(day) FROM m_orders)", field="'order_id'"),
+        Rule("value_mismatch", "warning", "server",
+             f"event_name = 'Purchase' AND matched_order IS NOT NULL AND value IS NOT NULL AND "
+             f"abs(value - order_total) > {float(cfg['lint.value_tolerance'])!r} * abs(order_total)", field="'value'"),
+        Rule("hash_mismatch", "error", "server", "", source=_hash_mismatch_sql()),
+    ]
+    return out
+
+
+def _ua_patterns(patterns: list[str]) -> str:
+    parts = [f"contains(lower(client_user_agent), {sql_str(p.lower())})" for p in patterns]
+    return "client_user_agent IS NOT NULL AND (" + " OR ".join(parts or ["false"]) + ")"
+
+
+def _timestamp_id() -> str:
+    # 10 digits = seconds, 13 = milliseconds; only an id within a day of the event's own time is a timestamp
+    # (a 13-digit Shopify order id is far from any plausible time in ms).
+    return ("regexp_full_match(event_id, '[0-9]{10}|[0-9]{13}') AND abs(CAST(event_id AS DOUBLE) / "
+            "CASE WHEN length(event_id) = 13 THEN 1000 ELSE 1 END - epoch(event_time)) <= 86400")
+
+
+def _reused(side: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM dd_reused r WHERE r.side = '{side}' AND r.pixel_id = {{b}}.pixel_id "
+            f"AND r.event_name = {{b}}.event_name AND r.event_id = {{b}}.event_id)").replace(
+        "{b}", "m_lint_server" if side == "server" else "m_lint_browser")
+
+
+def _missing_id() -> str:
+    return ("coalesce(trim(event_id), '') = '' AND (pixel_id, event_name) IN (SELECT pixel_id, event_name FROM m_both)")
+
+
+def _fbc_case_sql(min_len: int) -> str:
+    cols = _COLS.format(field="'fbc'", diagnosis="NULL")
+    heur = _COLS.format(field="'fbc'", diagnosis="'heuristic'")
+    return f"""
+        SELECT {cols} FROM m_lint_server s WHERE fbc IS NOT NULL AND EXISTS (
+            SELECT 1 FROM m_lint_browser_all b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
+              AND b.event_id = s.event_id AND b.fbc <> s.fbc AND lower(b.fbc) = lower(s.fbc)
+              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
+        UNION ALL
+        SELECT {heur} FROM m_lint_server s WHERE fbc_v AND NOT EXISTS (
+            SELECT 1 FROM m_lint_browser_all b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
+              AND b.event_id = s.event_id AND b.fbc IS NOT NULL
+              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
+          AND length(split_part(fbc, '.', 4)) >= {min_len}
+          AND split_part(fbc, '.', 4) = lower(split_part(fbc, '.', 4))
+          AND regexp_matches(split_part(fbc, '.', 4), '[a-z]')"""
+
+
+def _server_ip_sql(share: float, min_fbp: int) -> str:
+    cols = _COLS.format(field="'client_ip_address'", diagnosis="NULL")
+    return f"""
+        WITH per_ip AS (
+            SELECT pixel_id, day, client_ip_address, count(*) AS n, count(DISTINCT fbp) AS fbps
+            FROM m_lint_server WHERE client_ip_address IS NOT NULL GROUP BY ALL),
+        per_day AS (SELECT pixel_id, day, count(*) AS n FROM m_lint_server GROUP BY ALL),
+        suspects AS (
+            SELECT p.pixel_id, p.day, p.client_ip_address FROM per_ip p JOIN per_day d USING (pixel_id, day)
+            WHERE p.n >= {share!r} * d.n AND p.fbps >= {min_fbp})
+        SELECT {cols} FROM m_lint_server s
+        WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM suspects)"""
+
+
+def _hash_mismatch_sql() -> str:
+    cols = _COLS.format(field="p.key", diagnosis="coalesce(v.variant, 'unknown')")
+    cols = cols.replace("pixel_id,", "p.pixel_id,", 1).replace("event_name,", "p.event_name,", 1)
+    cols = cols.replace("event_uid,", "p.event_uid,").replace("event_id,", "p.event_id,").replace(
+        "order_id,", "p.matched_order AS order_id,").replace("event_time", "p.event_time")
+    # The first mistake variant that reproduces one of the server's hashes names the cause.
+    return f"""
+        SELECT {cols} FROM m_hash_pairs p
+        LEFT JOIN (SELECT order_id, key, hash, min(variant) AS variant FROM order_hashes
+                   WHERE variant <> 'correct' GROUP BY ALL) v
+          ON v.order_id = p.matched_order AND v.key = p.key AND list_contains(p.hashes, v.hash)
+        WHERE NOT p.matches QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""
+
+
+def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
+    """The lint population with each event's order (needs m_server_all, m_browser, m_okeys)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_server AS
+        SELECT s.*, ok.order_id AS matched_order, o.status AS order_status, o.total AS order_total
+        FROM (SELECT *, {order_key_sql('x')} AS order_key FROM m_server_all x) s
+        LEFT JOIN m_okeys ok ON ok.k = s.order_key LEFT JOIN orders o ON o.order_id = ok.order_id""",
+                {"re": cfg["order_key_regex"]})
+    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser AS SELECT * FROM m_browser WHERE in_window")
+    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser_all AS SELECT * FROM m_browser")
+    con.execute("""CREATE OR REPLACE TEMP TABLE m_both AS
+        SELECT pixel_id, event_name FROM m_lint_server INTERSECT SELECT pixel_id, event_name FROM m_lint_browser""")
+
+
+def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
+    """m_lint: one row per (rule, event, field, diagnosis) over the lint population (needs m_hash_pairs)."""
+    parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({r.sql()})"
+             for r in rules(cfg)]
+    con.execute("CREATE OR REPLACE TEMP TABLE m_lint AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")")
+
+
+def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:
+    """The report's lint rows: count of events, share of the pixel × event's lint population, example ids."""
+    rows = store.query(con, f"""
+        WITH pop AS (
+            SELECT 'server' AS side, pixel_id, event_name, count(*) AS n FROM m_lint_server GROUP BY ALL
+            UNION ALL SELECT 'browser', pixel_id, event_name, count(*) FROM m_lint_browser GROUP BY ALL)
+        SELECT l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis,
+               count(DISTINCT l.event_uid) AS count, any_value(pop.n) AS population,
+               list(DISTINCT CASE WHEN l.event_id IS NOT NULL THEN 'event_id=' || l.event_id
+                                  WHEN l.order_id IS NOT NULL THEN 'order_id=' || l.order_id END)
+                   FILTER (l.event_id IS NOT NULL OR l.order_id IS NOT NULL) AS ids
+        FROM m_lint l JOIN pop USING (side, pixel_id, event_name)
+        GROUP BY l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis
+        ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name""")
+    out = []
+    for r in rows:
+        out.append({"rule": r["rule"], "side": r["side"], "severity": r["severity"], "pixel_id": r["pixel_id"],
+                    "event_name": r["event_name"], "field": r["field"], "diagnosis": r["diagnosis"],
+                    "count": int(r["count"]), "share": round(r["count"] / r["population"], 4),
+                    "examples": sorted(r["ids"] or [])[:examples]})
+    return out
+
+
+def findings(con: duckdb.DuckDBPyConnection, rule: str | None = None) -> list[dict[str, Any]]:
+    """Every affected event (ids only, never personal data), for `capi-audit lint` exports."""
+    where = "WHERE rule = ?" if rule else ""
+    return store.query(con, f"""SELECT DISTINCT rule, side, severity, pixel_id, event_name, field, diagnosis,
+                                       event_id, order_id, event_time
+                                FROM m_lint {where} ORDER BY rule, event_time, event_id""", [rule] if rule else [])
+
+
+def daily(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Share of server events hit by each rule, per pixel × event × day (for before/after comparisons)."""
+    return store.query(con, """
+        WITH pop AS (SELECT pixel_id, event_name, day, count(*) AS n FROM m_lint_server GROUP BY ALL),
+        hits AS (SELECT l.rule, s.pixel_id, s.event_name, s.day, count(DISTINCT l.event_uid) AS k
+                 FROM m_lint l JOIN m_lint_server s USING (event_uid) WHERE l.side = 'server' GROUP BY ALL)
+        SELECT h.rule, h.pixel_id, h.event_name, h.day, h.k, p.n, h.k / p.n AS share
+        FROM hits h JOIN pop p USING (pixel_id, event_name, day) ORDER BY ALL""")
