@@ -212,3 +212,12 @@ def test_lint_export_lists_every_id_and_no_personal_data(sc, capsys):
     for secret in ("@example.com", "07700", "7700 900", "Mary", "Smith"):
         assert secret not in everything
     assert main(["--db", str(sc.db), "lint", "--rule", "no_such_rule"]) == 2
+
+
+def test_only_window_events_are_counted(sc):
+    sc.server(sev("Lead", "2026-09-30T23:00:00", "before", ud("fbp", em="x@example.com")),
+              sev("Lead", "2026-10-01T10:00:00", "inside", ud("fbp", em="y@example.com")))
+    rep = report(sc)
+    assert found(rep, "unhashed_pii", field="em") == 1
+    row = [r for r in rep["lint"] if r["rule"] == "unhashed_pii"][0]
+    assert row["examples"] == ["event_id=inside"] and row["share"] == 1.0

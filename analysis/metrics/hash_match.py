@@ -15,7 +15,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """
     parts = []
     for k in ORDER_KEYS:
-        parts.append(f"""SELECT j.pixel_id, j.event_name, j.event_uid, j.event_id, j.event_time, j.matched_order,
+        parts.append(f"""SELECT j.pixel_id, j.event_name, j.event_uid, j.event_id, j.event_time, j.in_window, j.matched_order,
                    NOT j.rejected AND j.test_event_code IS NULL AS counted, '{k}' AS key,
                    list_transform(j.{k}, lambda x: left(x, 64)) AS hashes, j.{k} AS raw
             FROM m_lint_server j WHERE j.{k}_p AND j.matched_order IS NOT NULL""")
@@ -31,7 +31,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, float]]:
     rows = store.query(con, """SELECT pixel_id, event_name, key, avg(CAST(matches AS DOUBLE)) AS share
-                              FROM m_hash_pairs WHERE counted GROUP BY ALL ORDER BY ALL""")
+                              FROM m_hash_pairs WHERE counted AND in_window GROUP BY ALL ORDER BY ALL""")
     out: dict[tuple[str, str], dict[str, float]] = {}
     for r in rows:
         out.setdefault((r["pixel_id"], r["event_name"]), {})[r["key"]] = r["share"]

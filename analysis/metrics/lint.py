@@ -21,7 +21,8 @@ QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP 
 TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL""".split())
 
 # Every finding row: which event, and which field/diagnosis; examples name ids only.
-_COLS = "pixel_id, event_name, {field} AS field, {diagnosis} AS diagnosis, event_uid, event_id, order_id, event_time"
+_COLS = ("pixel_id, event_name, {field} AS field, {diagnosis} AS diagnosis, event_uid, event_id, order_id, "
+         "event_time, in_window")
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,12 @@ def _fbc_case_sql(min_len: int) -> str:
     heur = _COLS.format(field="'fbc'", diagnosis="'heuristic'")
     return f"""
         SELECT {cols} FROM m_lint_server s WHERE fbc IS NOT NULL AND EXISTS (
-            SELECT 1 FROM m_lint_browser_all b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
+            SELECT 1 FROM m_lint_browser b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
               AND b.event_id = s.event_id AND b.fbc <> s.fbc AND lower(b.fbc) = lower(s.fbc)
               AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
         UNION ALL
         SELECT {heur} FROM m_lint_server s WHERE fbc_v AND NOT EXISTS (
-            SELECT 1 FROM m_lint_browser_all b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
+            SELECT 1 FROM m_lint_browser b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
               AND b.event_id = s.event_id AND b.fbc IS NOT NULL
               AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
           AND length(split_part(fbc, '.', 4)) >= {min_len}
@@ -154,7 +155,8 @@ def _hash_mismatch_sql() -> str:
     cols = _COLS.format(field="p.key", diagnosis="coalesce(v.variant, 'unknown')")
     cols = cols.replace("pixel_id,", "p.pixel_id,", 1).replace("event_name,", "p.event_name,", 1)
     cols = cols.replace("event_uid,", "p.event_uid,").replace("event_id,", "p.event_id,").replace(
-        "order_id,", "p.matched_order AS order_id,").replace("event_time", "p.event_time")
+        "order_id,", "p.matched_order AS order_id,").replace("event_time,", "p.event_time,").replace(
+        "in_window", "p.in_window")
     # The first mistake variant that reproduces one of the server's hashes names the cause.
     return f"""
         SELECT {cols} FROM m_hash_pairs p
@@ -171,10 +173,10 @@ def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None
         FROM (SELECT *, {order_key_sql('x')} AS order_key FROM m_server_all x) s
         LEFT JOIN m_okeys ok ON ok.k = s.order_key LEFT JOIN orders o ON o.order_id = ok.order_id""",
                 {"re": cfg["order_key_regex"]})
-    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser AS SELECT * FROM m_browser WHERE in_window")
-    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser_all AS SELECT * FROM m_browser")
+    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser AS SELECT * FROM m_browser")
     con.execute("""CREATE OR REPLACE TEMP TABLE m_both AS
-        SELECT pixel_id, event_name FROM m_lint_server INTERSECT SELECT pixel_id, event_name FROM m_lint_browser""")
+        SELECT pixel_id, event_name FROM m_lint_server WHERE in_window
+        INTERSECT SELECT pixel_id, event_name FROM m_lint_browser WHERE in_window""")
 
 
 def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
@@ -188,14 +190,14 @@ def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str,
     """The report's lint rows: count of events, share of the pixel × event's lint population, example ids."""
     rows = store.query(con, f"""
         WITH pop AS (
-            SELECT 'server' AS side, pixel_id, event_name, count(*) AS n FROM m_lint_server GROUP BY ALL
-            UNION ALL SELECT 'browser', pixel_id, event_name, count(*) FROM m_lint_browser GROUP BY ALL)
+            SELECT 'server' AS side, pixel_id, event_name, count(*) AS n FROM m_lint_server WHERE in_window GROUP BY ALL
+            UNION ALL SELECT 'browser', pixel_id, event_name, count(*) FROM m_lint_browser WHERE in_window GROUP BY ALL)
         SELECT l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis,
                count(DISTINCT l.event_uid) AS count, any_value(pop.n) AS population,
                list(DISTINCT CASE WHEN l.event_id IS NOT NULL THEN 'event_id=' || l.event_id
                                   WHEN l.order_id IS NOT NULL THEN 'order_id=' || l.order_id END)
                    FILTER (l.event_id IS NOT NULL OR l.order_id IS NOT NULL) AS ids
-        FROM m_lint l JOIN pop USING (side, pixel_id, event_name)
+        FROM m_lint l JOIN pop USING (side, pixel_id, event_name) WHERE l.in_window
         GROUP BY l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis
         ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name""")
     out = []
@@ -209,14 +211,15 @@ def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str,
 
 def findings(con: duckdb.DuckDBPyConnection, rule: str | None = None) -> list[dict[str, Any]]:
     """Every affected event (ids only, never personal data), for `capi-audit lint` exports."""
-    where = "WHERE rule = ?" if rule else ""
+    where = "AND rule = ?" if rule else ""
     return store.query(con, f"""SELECT DISTINCT rule, side, severity, pixel_id, event_name, field, diagnosis,
                                        event_id, order_id, event_time
-                                FROM m_lint {where} ORDER BY rule, event_time, event_id""", [rule] if rule else [])
+                                FROM m_lint WHERE in_window {where} ORDER BY rule, event_time, event_id""",
+                       [rule] if rule else [])
 
 
 def daily(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Share of server events hit by each rule, per pixel × event × day (for before/after comparisons)."""
+    """Share of server events hit by each rule, per pixel × event × day (window ± look-past)."""
     return store.query(con, """
         WITH pop AS (SELECT pixel_id, event_name, day, count(*) AS n FROM m_lint_server GROUP BY ALL),
         hits AS (SELECT l.rule, s.pixel_id, s.event_name, s.day, count(DISTINCT l.event_uid) AS k

@@ -99,7 +99,8 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_browser AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
         WHERE event_time >= $lo AND event_time < $hi {pixel}""", params)
-    # The lint population: every ingested server event in the window, rejected and test-coded included.
+    # The lint population: every ingested server event, rejected and test-coded included
+    # (window ± look-past, so that deployments near the edges can be compared before/after).
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server_all AS
-        SELECT *, {day} AS day FROM server_events WHERE {in_win} {pixel}""",
-                {k: v for k, v in params.items() if k not in ("lo", "hi")})
+        SELECT *, {day} AS day, {in_win} AS in_window FROM server_events
+        WHERE event_time >= $lo AND event_time < $hi {pixel}""", params)
