@@ -18,6 +18,8 @@ from analysis import config as config_mod
 from analysis import store
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+USER_KEYS = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id", "client_ip_address",
+             "client_user_agent", "fbc", "fbp")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     lint_p.add_argument("--format", choices=["csv", "json"], default="csv")
     lint_p.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
+    tr = sub.add_parser("trace", help="everything known about one order id or event id")
+    tr.add_argument("id")
+    tr.add_argument("--format", choices=["text", "json"], default="text")
+
     demo_p = sub.add_parser("demo", help="build the demo database (data/demo.duckdb) and open the dashboard on it")
     demo_p.add_argument("--no-serve", action="store_true", help="only build the data")
     demo_p.add_argument("--days", type=int, default=90)
@@ -65,6 +71,23 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="open the dashboard on a database")
     _serve_args(serve)
+
+    cap = sub.add_parser("capture", help="log what is sent: a Conversions API proxy and the pixel mirror (POST /collect)")
+    cap.add_argument("--listen", default="127.0.0.1:8787", metavar="HOST:PORT", help="default 127.0.0.1:8787")
+    cap.add_argument("--upstream", metavar="URL",
+                     help="Graph API base URL (default: env META_GRAPH_URL, else https://graph.facebook.com)")
+    cap.add_argument("--log-dir", type=Path, default=Path("data/capture"), help="default data/capture")
+    cap.add_argument("--upstream-timeout", type=float, default=20.0, metavar="SECONDS",
+                     help="answer the sender 504 when Meta takes longer (default 20)")
+    cap.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                     help="a shop origin allowed to post to /collect, e.g. https://shop.example (repeatable; default any)")
+
+    sync_p = sub.add_parser("sync", help="fetch Meta quality snapshots and /stats, Shopify or WooCommerce orders "
+                            "(settings in capi-audit.toml, secrets in the environment; see README)")
+    sync_p.add_argument("--source", choices=["meta", "shopify", "woocommerce", "all"], default="all",
+                        help="one source (default: every configured one)")
+    sync_p.add_argument("--since", type=_date, help="orders updated since this day, and /stats from it when within "
+                        "Meta's 7 days (default: where the last sync stopped)")
 
     sub.add_parser("calibrate", help="fit the EMQ model's weights to the ingested Meta quality snapshots")
     sub.add_parser("config", help="print every setting, its value and where it came from")
@@ -227,6 +250,45 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis import trace
+
+    with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+        found = trace.trace(con, cfg, args.id)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(found, indent=1, default=str) + "\n")
+        return 0 if found["found"] else 1
+    out = Console()
+    if not found["found"]:
+        err.print(f"Nothing is known about {args.id!r}: no order, server event or browser event carries it.")
+        return 1
+    for o in found["orders"]:
+        out.print(f"[bold]Order {o['order_id']}[/bold] created {o['created_at']} · {o['status']} · {o['channel']}"
+                  f" · {o['total']} {o['currency'] or ''} · hashed: {', '.join(o['hashed_keys'] or []) or 'none'}")
+    for side in ("server", "browser"):
+        rows = found[side]
+        table = Table(title=f"{side} copies ({len(rows)})", title_justify="left")
+        for col in ("event_name", "event_id", "event_time", "pixel_id", "details"):
+            table.add_column(col)
+        for e in rows:
+            if side == "server":
+                valid = [k for k in USER_KEYS if e[f"{k}_valid"]]
+                bad = [k for k in USER_KEYS if e[f"{k}_present"] and not e[f"{k}_valid"]]
+                details = (("REJECTED (code %s) · " % e["error_code"]) if e["rejected"] else "") + \
+                    f"valid: {', '.join(valid) or '-'}" + (f" · malformed: {', '.join(bad)}" if bad else "")
+            else:
+                details = f"{e['source']} · fbp {'yes' if e['fbp_present'] else 'no'} · fbc {'yes' if e['fbc_present'] else 'no'}"
+            table.add_row(e["event_name"], str(e["event_id"]), str(e["event_time"]), str(e["pixel_id"]), details)
+        out.print(table)
+    for p in found["paired"]:
+        state = "paired" if p["paired"] else "NOT paired"
+        out.print(f"{p['event_name']} {p['event_id']}: {state}" + (" (name differs only in case)" if p["name_mismatch"] else ""))
+    for r in found["lint"]:
+        out.print(f"lint {r['severity']}: {r['rule']} ({r['side']}, {r['field'] or '-'}"
+                  + (f", {r['diagnosis']}" if r["diagnosis"] else "") + ")")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis.metrics import emq
 
@@ -243,6 +305,43 @@ def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         table.add_row(c.pixel_id, str(c.snapshots), f"{c.rmse_before:.3f}", f"{c.rmse_after:.3f}")
     Console().print(table)
     return 0
+
+
+def cmd_sync(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
+    from analysis.connectors import sync
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f} fetched"),
+                        TimeElapsedColumn(), console=err, transient=True)
+    tasks: dict[str, int] = {}
+
+    def report(source: str, doing: str, fetched: int) -> None:
+        if source not in tasks:
+            tasks[source] = progress.add_task(source, total=None)
+        progress.update(tasks[source], description=f"{source}: {doing}", completed=fetched)
+
+    try:
+        with progress:
+            outcomes = sync.run(db_path(args, cfg), cfg, args.source, args.since, report=report,
+                                lock_timeout=float(cfg["lock_timeout"]))
+    except sync.SyncError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")      # messages name [meta] etc.: not markup
+        return 2
+    table = Table(title="sync", title_justify="left")
+    for col in ("source", "status", "fetched", "loaded", "already there", "rejected", "next from", "seconds"):
+        table.add_column(col, justify="left" if col in ("source", "status", "next from") else "right")
+    for o in outcomes:
+        skipped = o.status == "skipped"
+        table.add_row(o.source, o.status, *(["-"] * 4 if skipped else
+                                            [str(o.fetched), str(o.loaded), str(o.duplicates), str(o.rejected)]),
+                      o.cursor or "-", "-" if skipped else f"{o.seconds:.1f}")
+    err.print(table)
+    for o in outcomes:
+        colour = {"skipped": "dim", "partial": "yellow"}.get(o.status, "red")
+        for message in dict.fromkeys(o.messages):
+            err.print(f"[{colour}]{o.source}[/{colour}] {escape(message)}")
+    return 1 if any(o.status in ("failed", "partial") for o in outcomes) else 0
 
 
 DEMO_DB = "data/demo.duckdb"
@@ -281,7 +380,40 @@ def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return subprocess.call(cmd, env=env)
 
 
-COMMANDS = {"ingest": cmd_ingest, "lint": cmd_lint, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config}
+def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    import os
+
+    from analysis import capture
+
+    try:
+        host, port = capture.parse_listen(args.listen)
+    except capture.ListenError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        return 2
+    if not args.upstream_timeout > 0:
+        err.print("[red]error[/red] --upstream-timeout must be a number of seconds above 0, e.g. 20.")
+        return 2
+    upstream = args.upstream or os.environ.get("META_GRAPH_URL") or capture.DEFAULT_UPSTREAM
+    if not upstream.startswith(("http://", "https://")):
+        err.print(f"[red]error[/red] --upstream {upstream!r} must be a URL such as https://graph.facebook.com")
+        return 2
+    settings = capture.Settings(upstream=upstream, log_dir=args.log_dir, upstream_timeout=args.upstream_timeout,
+                                allow_origins=tuple(args.allow_origin) or ("*",))
+
+    def ready(bound: int) -> None:
+        err.print(f"Capturing on http://{host}:{bound} → {upstream}; logs in {args.log_dir}/server-events and "
+                  f"{args.log_dir}/browser-events (one file per UTC day). Ctrl+C stops it.")
+
+    try:
+        capture.serve(settings, host, port, ready)
+    except OSError as exc:
+        err.print(f"[red]error[/red] Cannot listen on {args.listen} ({exc.strerror or exc}); "
+                  "pick a free port with --listen HOST:PORT.")
+        return 2
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "lint": cmd_lint, "trace": cmd_trace, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config, "capture": cmd_capture, "sync": cmd_sync}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

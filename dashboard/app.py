@@ -11,6 +11,7 @@ pg = st.navigation([
     st.Page("app_pages/weekly_emq.py", title="Weekly EMQ", icon=":material/speed:", default=True),
     st.Page("app_pages/dedup.py", title="Deduplication", icon=":material/join_inner:"),
     st.Page("app_pages/discrepancies.py", title="Discrepancies", icon=":material/compare_arrows:"),
+    st.Page("app_pages/trace.py", title="Trace an id", icon=":material/search:"),
     st.Page("app_pages/data_sources.py", title="Data sources", icon=":material/database:"),
 ])
 

@@ -97,6 +97,20 @@ def _series(db: str, stamp: tuple[float, ...], since: date | None, until: date |
     return data
 
 
+@st.cache_data(ttl=300, max_entries=64, show_spinner="Tracing…")
+def _trace(db: str, stamp: tuple[float, ...], ident: str) -> dict[str, Any]:
+    from analysis import trace as trace_mod
+
+    with _reading(db) as con:
+        found = trace_mod.trace(con, settings(), ident)
+    return {k: (_frame(v) if isinstance(v, list) else v) for k, v in found.items()}
+
+
+def trace(db: str, ident: str) -> dict[str, Any]:
+    """Everything known about an order or event id (flags only, never personal data; raises DataError)."""
+    return _trace(db, _stamp(db), ident.strip())
+
+
 def _check_tz(tz: str) -> None:
     try:
         scope_mod.check_tz(tz)
@@ -123,7 +137,7 @@ def audit(f: Filters) -> dict[str, Any]:
 
 def clear() -> None:
     """Forget every cached result (after an upload)."""
-    for fn in (_sources, _default_window, _series):
+    for fn in (_sources, _default_window, _series, _trace):
         fn.clear()
 
 

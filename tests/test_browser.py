@@ -81,7 +81,7 @@ def _shot(page, name: str) -> None:
 
 
 # The default page (weekly EMQ) lives at "/", the others at their file names.
-PAGES = [("", 2), ("dedup", 1), ("discrepancies", 1), ("data_sources", 0)]
+PAGES = [("", 2), ("dedup", 1), ("discrepancies", 1), ("trace", 0), ("data_sources", 0)]
 
 
 @pytest.mark.parametrize("slug,charts", PAGES)

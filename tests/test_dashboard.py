@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import demo_build, store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-PAGES = ["weekly_emq", "dedup", "discrepancies", "data_sources"]
+PAGES = ["weekly_emq", "dedup", "discrepancies", "trace", "data_sources"]
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,8 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
         assert len(at.dataframe) == 1 and len(at.toggle) == 1
         at.toggle[0].set_value(True).run()
         assert not at.exception and len(at.dataframe) == 2
+    elif page == "trace":
+        assert at.text_input(key="trace_id").value == "" and not figs
     elif page == "discrepancies":
         assert titles(figs) == ["Purchase per day vs backend orders (band: ±15% gap)"]
         assert labels == ["Flagged days", "Days with orders", "Meta's counts"]
@@ -147,3 +149,21 @@ def test_weekly_delta_compares_the_last_7_days_with_the_7_before():
     rows.append({"pixel_id": "1", "event_name": "Purchase", "day": until, "emq": 2.0, "events": 30})
     last, prev = data.weekly_emq(pd.DataFrame(rows), until)[("1", "Purchase")]
     assert last == pytest.approx((8.0 * 70 + 2.0 * 30) / 100) and prev == 6.0
+
+
+def test_trace_page_finds_an_order_and_its_copies(demo_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    con = store.connect(demo_db, read_only=True)
+    try:
+        order_id = store.scalar(con, """SELECT o.order_id FROM orders o JOIN server_events s
+                                        ON s.event_id = 'order-' || o.order_id ORDER BY o.created_at DESC LIMIT 1""")
+    finally:
+        con.close()
+    at = open_page("trace")
+    assert not at.exception and not at.error
+    at.text_input(key="trace_id").set_value(order_id).run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][:2] == [order_id, at.metric[1].value]
+    assert len(at.dataframe) >= 2                     # server copies and browser copies (or lint)
+    at.text_input(key="trace_id").set_value("no-such-id").run()
+    assert "Nothing is known about 'no-such-id'" in texts(at.warning)
