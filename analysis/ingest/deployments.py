@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, sql_str
-from analysis.ingest.orders import describe_columns, read_csv_raw
+from analysis.ingest.csvfile import describe_columns, read_csv_raw
 from analysis.store import quote_ident as q
 
 KIND = "deployments"
