@@ -238,3 +238,10 @@ def test_calibration_recovers_known_weights_from_synthetic_snapshots():
     for k in ("em", "ph", "fbp", "client_ip_address"):
         assert abs(weights[k] - true[k]) < 0.1, (k, weights[k], true[k])
     assert after < 0.01 < before
+
+
+def test_mirror_copies_are_not_counted_as_pixel_events(sc):
+    sc.server(sev("Purchase", "2026-10-01T10:00:00", "o1"))
+    sc.browser("Purchase", "2026-10-01T10:00:01", "o1", source="mirror")
+    d = event(sc.report("2026-10-01", "2026-10-01"), "Purchase")
+    assert d["browser_events"] == 0 and d["dedup"]["matched"] == 0 and d["dedup"]["server_only"] == 1

@@ -13,7 +13,7 @@ from typing import Callable
 import duckdb
 
 from analysis import store
-from analysis.ingest.base import IngestError, Options, Reject, Staged, new_staging, sql_str
+from analysis.ingest.base import IngestError, Options, Reject, Staged, file_digest, new_staging, sql_str
 
 KINDS: dict[str, str] = {
     "server-events": "analysis.ingest.server_events",
@@ -60,6 +60,7 @@ class Result:
     rejects: list[Reject] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    unchanged: bool = False      # the same bytes were ingested cleanly before: not read again
 
     @property
     def rejected(self) -> int:
@@ -79,7 +80,12 @@ def expand(paths: list[Path], kind: str) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(suffixes)))
+            # A directory laid out by kind (capi-audit capture's log dir: server-events/, browser-events/)
+            # gives this kind's subdirectory, and never another kind's: both hold .jsonl files.
+            others = [p / k for k in KINDS if k != kind and (p / k).is_dir()]
+            root = p / kind if (p / kind).is_dir() else p
+            out.extend(sorted(f for f in root.rglob("*") if f.is_file() and f.name.endswith(suffixes)
+                              and not any(o in f.parents for o in others)))
         else:
             out.append(p)
     return out
@@ -213,11 +219,52 @@ def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] 
     return staged
 
 
+# Kinds whose unchanged files are skipped on a re-ingest (capi-audit capture's logs grow daily).
+SKIP_UNCHANGED = ("server-events", "browser-events")
+
+
+def unchanged(db: str | Path, kind: str, path: Path, lock_timeout: float = 60.0) -> Result | None:
+    """The result of a clean earlier ingestion of exactly these bytes at this path, else None.
+
+    Reading such a file again would add nothing (identities), so it is skipped: a log directory that
+    keeps growing costs one hash per unchanged file. A grown file is read again whole; its old lines
+    are duplicates by identity. A file that had rejects is always read again (a newer capi-audit may
+    accept them).
+    """
+    if str(db) == ":memory:" or not Path(db).is_file() or not path.is_file():
+        return None
+    size = path.stat().st_size
+    try:
+        with store.reader(db, wait=lock_timeout) as con:
+            earlier = con.execute(
+                "SELECT ingestion_id, content_hash, rows_read, rows_loaded + rows_duplicate FROM ingestions "
+                "WHERE kind = ? AND path = ? AND size_bytes = ? AND status IN ('ok', 'empty') "
+                "ORDER BY ingestion_id DESC",
+                [kind, str(path), size]).fetchall()
+    except (store.StoreError, duckdb.Error):
+        return None      # no usable database yet: the normal path creates it or explains
+    if not earlier:
+        return None
+    digest, _ = file_digest(path)
+    for iid, content_hash, rows_read, there in earlier:
+        if content_hash == digest:
+            # Reported as a re-read would be: everything already there.
+            return Result(path=path, kind=kind, ingestion_id=int(iid), rows_read=int(rows_read),
+                          duplicates=int(there), unchanged=True)
+    return None
+
+
 def ingest_file(db: str | Path, kind: str, path: Path, opts: Options, *, lock_timeout: float = 60.0,
                 report: Callable[[float], None] | None = None) -> Result:
     """Parse, then commit one file; a failure leaves the store as it was and says why."""
     started = _now()
     t0 = time.perf_counter()
+    # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
+    # --at, …) can change a re-read's result, so those reads always happen.
+    if kind in SKIP_UNCHANGED and not opts.pixel_id:
+        if (done := unchanged(db, kind, path, lock_timeout)) is not None:
+            done.seconds = time.perf_counter() - t0
+            return done
     try:
         staged = stage(kind, path, opts, report)
     except IngestError as exc:

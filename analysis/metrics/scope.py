@@ -82,7 +82,7 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     """Temp tables of counted events (window ± look-past) with their local day and an in-window flag.
 
     m_server: server events whose request was not rejected and that carry no test_event_code.
-    m_browser: browser events. Both per pixel and exact event name (case-sensitive).
+    m_browser: browser events the pixel sent (not the mirror's copies). Both per pixel and exact event name (case-sensitive).
     """
     con.execute("SET TimeZone = 'UTC'")
     start, end = scope.utc_bounds()
@@ -96,9 +96,14 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM server_events
         WHERE NOT rejected AND test_event_code IS NULL AND event_time >= $lo AND event_time < $hi {pixel}""", params)
+    # Mirror events (capi-audit capture's first-party copy) are not what the pixel sent to Meta:
+    # they only feed the estimate of pixel events lost to blockers (metrics/mirror.py).
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_browser AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
-        WHERE event_time >= $lo AND event_time < $hi {pixel}""", params)
+        WHERE event_time >= $lo AND event_time < $hi AND source <> 'mirror' {pixel}""", params)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_mirror AS
+        SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
+        WHERE event_time >= $lo AND event_time < $hi AND source = 'mirror' {pixel}""", params)
     # The lint population: every ingested server event, rejected and test-coded included
     # (window ± look-past, so that deployments near the edges can be compared before/after).
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server_all AS

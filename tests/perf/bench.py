@@ -1,7 +1,10 @@
-"""Ingest benchmark: N synthetic CAPI envelopes, capi-audit ingest vs a bare json.loads loop.
+"""Benchmarks. Ingest: N synthetic CAPI envelopes, capi-audit ingest vs a bare json.loads loop.
 
 Prints events per second and peak memory (max RSS of a fresh process per measurement).
+--capture: the latency `capi-audit capture` adds per Conversions API request (median, p99), against
+a fake Graph API on loopback, each in its own process.
 Usage: python tests/perf/bench.py [--events 1000000] [--keep DIR]
+       python tests/perf/bench.py --capture [--requests 2000]
 """
 from __future__ import annotations
 
@@ -43,11 +46,105 @@ def run(mode: str, path: Path, db: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# A fake Graph API: answers every POST at once, keep-alive, in its own process. Like a production
+# server it writes each answer in one piece with TCP_NODELAY (Python's BaseHTTPRequestHandler writes
+# head and body apart, which meets the receiver's delayed ACK: 40 ms that would be the fake's, not ours).
+FAKE_GRAPH = r"""
+import json, socket, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+OUT = json.dumps({"events_received": 1, "messages": [], "fbtrace_id": "bench"}).encode()
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(OUT), OUT)
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.wfile.write(ANSWER)
+    def log_message(self, *a):
+        pass
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_port, flush=True)
+srv.serve_forever()
+"""
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def capture_bench(requests: int, work: Path) -> None:
+    """Paired requests (direct, then through the proxy) so both see the same machine noise."""
+    import hashlib
+    import os
+    import re
+
+    import httpx
+
+    root = Path(__file__).resolve().parents[2]
+    graph = subprocess.Popen([sys.executable, "-c", FAKE_GRAPH], stdout=subprocess.PIPE, text=True)
+    graph_url = f"http://127.0.0.1:{graph.stdout.readline().strip()}"
+    log_dir = work / "capture"
+    proxy = subprocess.Popen([sys.executable, "-m", "analysis.cli", "capture", "--listen", "127.0.0.1:0",
+                              "--upstream", graph_url, "--log-dir", str(log_dir)],
+                             stderr=subprocess.PIPE, text=True, cwd=root, env=dict(os.environ, COLUMNS="400"))
+    try:
+        m = re.search(r"http://127\.0\.0\.1:([0-9]+)", proxy.stderr.readline())
+        assert m, "capture did not announce its port"
+        proxy_url = f"http://127.0.0.1:{m.group(1)}"
+        em = hashlib.sha256(b"bench@example.com").hexdigest()
+
+        def body(n: int) -> dict:
+            return {"data": [{"event_name": "Purchase", "event_time": 1790856000, "event_id": f"o-{i}",
+                              "action_source": "website", "event_source_url": "https://shop.example/thanks",
+                              "user_data": {"em": [em], "client_ip_address": "203.0.113.7",
+                                            "client_user_agent": "Mozilla/5.0", "fbp": "fb.1.1790850000000.42"},
+                              "custom_data": {"value": 59.0, "currency": "EUR"}} for i in range(n)]}
+
+        print(f"{'request':26s} {'n':>6s} {'direct p50':>11s} {'proxied p50':>12s} "
+              f"{'added p50':>10s} {'added p99':>10s}   (milliseconds)")
+        with httpx.Client(timeout=30) as direct, httpx.Client(timeout=30) as via:
+            for events in (1, 100):
+                payload = json.dumps(body(events)).encode()
+                label = f"{events} event{'s' if events > 1 else ''} ({len(payload) / 1000:.1f} kB)"
+                n = requests if events == 1 else max(requests // 5, 50)
+                for c, base in ((direct, graph_url), (via, proxy_url)):       # warm the connections
+                    for _ in range(20):
+                        c.post(f"{base}/v25.0/111/events?access_token=BENCH", content=payload,
+                               headers={"Content-Type": "application/json"})
+                d_ms, p_ms = [], []
+                for _ in range(n):
+                    for c, base, out in ((direct, graph_url, d_ms), (via, proxy_url, p_ms)):
+                        t = time.perf_counter()
+                        r = c.post(f"{base}/v25.0/111/events?access_token=BENCH", content=payload,
+                                   headers={"Content-Type": "application/json"})
+                        out.append((time.perf_counter() - t) * 1000)
+                        assert r.status_code == 200, r.text
+                added = [p - d for p, d in zip(p_ms, d_ms)]
+                print(f"{label:26s} {n:>6d} {_percentile(d_ms, .5):>11.2f} {_percentile(p_ms, .5):>12.2f} "
+                      f"{_percentile(added, .5):>10.2f} {_percentile(added, .99):>10.2f}")
+    finally:
+        proxy.terminate()
+        proxy.wait(30)
+        graph.terminate()
+        graph.wait(10)
+    lines = sum(len(f.read_bytes().splitlines()) for f in log_dir.rglob("*.jsonl"))
+    print(f"logged {lines} envelopes in {log_dir} (every proxied request, warm-up included); "
+          f"{os.cpu_count()} CPUs, sender, proxy and fake Graph API share them")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="directory to keep the generated file in")
+    ap.add_argument("--capture", action="store_true", help="measure the latency capi-audit capture adds instead")
+    ap.add_argument("--requests", type=int, default=2000, help="--capture: requests per measurement")
     args = ap.parse_args()
+    if args.capture:
+        capture_bench(args.requests, args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-capture-")))
+        return
     work = args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     path = work / f"envelopes-{args.events}.jsonl"
