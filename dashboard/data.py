@@ -13,6 +13,7 @@ import streamlit as st
 
 from analysis import config as config_mod
 from analysis import report, store
+from analysis.connectors import state as sync_state
 from analysis.metrics import scope as scope_mod
 
 ALL_PIXELS = "All pixels"
@@ -135,9 +136,20 @@ def audit(f: Filters) -> dict[str, Any]:
     return _series(f.db, _stamp(f.db), f.since, f.until, f.tz, f.pixel)
 
 
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _sync_status(db: str, stamp: tuple[float, ...]) -> pd.DataFrame:
+    with _reading(db) as con:
+        return _frame(sync_state.sync_status(con))
+
+
+def sync_status(db: str) -> pd.DataFrame:
+    """The last `capi-audit sync` of every live source (empty: never synced; raises DataError)."""
+    return _sync_status(db, _stamp(db))
+
+
 def clear() -> None:
     """Forget every cached result (after an upload)."""
-    for fn in (_sources, _default_window, _series, _trace):
+    for fn in (_sources, _default_window, _series, _trace, _sync_status):
         fn.clear()
 
 

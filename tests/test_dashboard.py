@@ -90,7 +90,7 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
     else:
         assert labels[:3] == ["server events", "browser events", "orders"]
         assert at.metric[0].value != "0"
-        assert sorted(b.label for b in at.button) == ["Ingest", "Reload data"]
+        assert sorted(b.label for b in at.button) == ["Ingest", "Reload data", "Sync now"]
 
 
 def test_filter_changes_rerun_the_page(demo_db: Path, monkeypatch: pytest.MonkeyPatch):
@@ -134,7 +134,7 @@ def test_missing_database_is_a_sentence_not_a_traceback(tmp_path: Path, monkeypa
         at = open_page(page)
         assert not at.exception
         assert f"No database at {missing}" in texts(at.error)
-    assert [b.label for b in at.button] == ["Ingest"]  # the upload box still offers a way in
+    assert [b.label for b in at.button] == ["Sync now", "Ingest"]  # sync and upload still offer a way in
     assert not missing.exists()
 
 

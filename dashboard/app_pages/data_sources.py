@@ -1,4 +1,4 @@
-"""Data sources: what is loaded, what was rejected and why, Meta snapshot freshness, and an upload box."""
+"""Data sources: what is loaded, what was rejected and why, Meta snapshot freshness, live syncs, and an upload box."""
 from __future__ import annotations
 
 import os
@@ -63,19 +63,64 @@ else:
     st.error(st.session_state.get("problem") or "No database is configured.")
 
 
+def cli(db: str, *args: str, timeout: float) -> tuple[int | None, str]:
+    """Run `capi-audit --db DB ARGS…` in a subprocess (the dashboard itself only ever reads the database).
+
+    Returns (exit code, its output), or (None, "") when it ran past `timeout` seconds and was stopped.
+    """
+    cmd = [sys.executable, "-m", "analysis.cli", "--db", db, *args]
+    env = dict(os.environ, COLUMNS="120", NO_COLOR="1")
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, ""
+    return done.returncode, (done.stderr + done.stdout).strip()
+
+
 def ingest(db: str, kind: str, name: str, content: bytes) -> dict:
-    """Run `capi-audit ingest` in a subprocess: the dashboard itself only ever reads the database."""
+    """Run `capi-audit ingest` on an uploaded file."""
     with tempfile.TemporaryDirectory(prefix="capi-upload-") as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(content)
-        cmd = [sys.executable, "-m", "analysis.cli", "--db", db, "ingest", kind, str(path)]
-        env = dict(os.environ, COLUMNS="120", NO_COLOR="1")
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
-        except subprocess.TimeoutExpired:
-            return {"kind": kind, "file": name, "rc": -1, "output": "The ingest took more than 30 minutes and was "
-                    "stopped; ingest large files from a shell: capi-audit ingest " + kind + " FILE"}
-    return {"kind": kind, "file": name, "rc": done.returncode, "output": (done.stderr + done.stdout).strip()}
+        rc, output = cli(db, "ingest", kind, str(path), timeout=1800)
+    if rc is None:
+        return {"kind": kind, "file": name, "rc": -1, "output": "The ingest took more than 30 minutes and was "
+                "stopped; ingest large files from a shell: capi-audit ingest " + kind + " FILE"}
+    return {"kind": kind, "file": name, "rc": rc, "output": output}
+
+
+def sync_now(db: str) -> dict:
+    """Run `capi-audit sync` for every configured live source (settings and secrets as the shell's)."""
+    rc, output = cli(db, "sync", timeout=3600)
+    if rc is None:
+        return {"rc": -1, "output": "The sync took more than an hour and was stopped; run it from a shell: "
+                "capi-audit sync"}
+    return {"rc": rc, "output": output}
+
+
+st.subheader("Live sources")
+if db:
+    try:
+        synced = data.sync_status(db)
+    except data.DataError:
+        synced = None            # the status above already said what is wrong with the database
+    if synced is not None and synced.empty:
+        st.caption("No sync has run yet. `capi-audit sync` fetches Meta's Dataset Quality snapshots and /stats "
+                   "counts and your Shopify or WooCommerce orders; the README's “Live sources” says how to set it up.")
+    elif synced is not None:
+        st.dataframe(synced, hide_index=True, column_config={
+            "last_run_at": st.column_config.DatetimeColumn("last sync (UTC)"), "cursor": "next orders from"})
+    if st.button("Sync now", icon=":material/sync:",
+                 help="Runs `capi-audit sync` for every configured source, in a separate process."):
+        with st.spinner("Syncing…"):
+            st.session_state["last_sync"] = sync_now(db)
+        data.clear()
+        st.rerun()
+    last_sync = st.session_state.get("last_sync")
+    if last_sync:
+        (st.success if last_sync["rc"] == 0 else st.error)(
+            "sync: " + ("done" if last_sync["rc"] == 0 else f"exit code {last_sync['rc']}"))
+        st.code(last_sync["output"] or "(no output)", language=None)
 
 
 st.subheader("Add data")
