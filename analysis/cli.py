@@ -40,13 +40,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="orders: take canonical column COL from your column SOURCE (repeatable)")
     ing.add_argument("--strict", action="store_true", help="exit 1 when any record is rejected")
 
-    rep = sub.add_parser("report", help="the audit report for a window (JSON on stdout)")
+    rep = sub.add_parser("report", help="the audit report for a window (JSON, Markdown or one HTML file)")
     rep.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, inclusive)")
     rep.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, inclusive)")
     rep.add_argument("--tz", help="time zone of the calendar days (default: setting timezone)")
     rep.add_argument("--pixel-id", help="only this pixel")
-    rep.add_argument("--format", choices=["json"], default="json")
+    rep.add_argument("--format", choices=["json", "markdown", "html"], default="json",
+                     help="html: one self-contained file with charts (opens without a network)")
     rep.add_argument("--output", type=Path, help="write to this file instead of stdout")
+
+    chk = sub.add_parser("check", help="the monthly health check: the checklist vs the previous window; exit 1 on a fail")
+    chk.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, inclusive)")
+    chk.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, inclusive)")
+    chk.add_argument("--tz", help="time zone of the calendar days (default: setting timezone)")
+    chk.add_argument("--pixel-id", help="only this pixel")
+    chk.add_argument("--strict", action="store_true", help="exit 1 on warn or unknown too")
+    chk.add_argument("--format", choices=["text", "json"], default="text")
 
     lint_p = sub.add_parser("lint", help="export every event or order a lint rule (or the reconciliation) found")
     lint_p.add_argument("--rule", help="one rule id (default: all rules)")
@@ -88,6 +97,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="one source (default: every configured one)")
     sync_p.add_argument("--since", type=_date, help="orders updated since this day, and /stats from it when within "
                         "Meta's 7 days (default: where the last sync stopped)")
+
+    dep = sub.add_parser("deploy", help="record a deployment now (for a CI pipeline to call after a release)")
+    dep.add_argument("name", help="what was deployed, e.g. checkout-v2")
+    dep.add_argument("--at", help="when (ISO 8601, e.g. 2026-10-12T09:00:00Z; default: now, UTC)")
+    dep.add_argument("--component", help="which part changed (checkout, theme, server, …)")
+    dep.add_argument("--pixel-id", help="the pixel it affects (default: all pixels)")
+    dep.add_argument("--description", help="a sentence about the change")
 
     sub.add_parser("calibrate", help="fit the EMQ model's weights to the ingested Meta quality snapshots")
     sub.add_parser("config", help="print every setting, its value and where it came from")
@@ -190,23 +206,71 @@ def db_path(args: argparse.Namespace, cfg: config_mod.Config) -> str:
     return args.db or cfg["db"]
 
 
-def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+def _full_report(args: argparse.Namespace, cfg: config_mod.Config, daily: bool = False) -> dict | None:
+    """The report with its checklist (None after printing why the window is unusable)."""
     from analysis import report
     from analysis.metrics.scope import ScopeError
 
     try:
         with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
-            data = report.build(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id))
+            return report.full(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id), daily=daily)
     except ScopeError as exc:
         err.print(f"[red]error[/red] {exc}")
+        return None
+
+
+def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis import render
+
+    data = _full_report(args, cfg, daily=args.format == "html")
+    if data is None:
         return 2
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if args.format == "html":
+        text = render.html(data, data.pop("daily", None))
+    elif args.format == "markdown":
+        text = render.markdown(data)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         err.print(f"Report for {data['window']['since']} … {data['window']['until']} written to {args.output}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "unknown": "dim"}
+
+
+def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
+    data = _full_report(args, cfg)
+    if data is None:
+        return 2
+    items = data["checklist"]
+    failing = {"fail", "warn", "unknown"} if args.strict else {"fail"}
+    code = 1 if any(i["status"] in failing for i in items) else 0
+    w, p = data["window"], data["previous_window"]
+    if args.format == "json":
+        out = {"window": w, "previous_window": p, "pixel_id": data.get("pixel_id"), "strict": args.strict,
+               "exit_code": code, "checklist": items}
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        table = Table(title=f"capi-audit check {w['since']} … {w['until']} ({w['timezone']}) "
+                            f"vs {p['since']} … {p['until']}", title_justify="left")
+        table.add_column("item")
+        table.add_column("status")
+        table.add_column("evidence")
+        for i in items:
+            style = STATUS_STYLE.get(i["status"], "")
+            # Evidence quotes event and deployment names: escaped so that no name reads as rich markup.
+            table.add_row(i["id"], f"[{style}]{i['status']}[/{style}]", escape(i["evidence"]))
+        Console().print(table)
+    counts = Counter(i["status"] for i in items)
+    err.print(", ".join(f"{counts[s]} {s}" for s in ("pass", "warn", "fail", "unknown") if counts[s])
+              + f"; exit {code}" + (" (--strict: warn and unknown count too)" if args.strict else ""))
+    return code
 
 
 def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
@@ -289,6 +353,37 @@ def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    """One deployment through the real ingest path: a one-row deployments CSV in a temp directory."""
+    import csv
+    import tempfile
+    from datetime import datetime, timezone
+
+    from analysis.ingest import Options, ingest_file
+
+    at = args.at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with tempfile.TemporaryDirectory(prefix="capi-audit-deploy-") as tmp:
+        path = Path(tmp) / "deployment.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["deployed_at", "name", "description", "component", "pixel_id"])
+            writer.writerow([at, args.name, args.description or "", args.component or "", args.pixel_id or ""])
+        res = ingest_file(db_path(args, cfg), "deployments", path, Options(), lock_timeout=float(cfg["lock_timeout"]))
+    if res.error:
+        err.print(f"[red]error[/red] {res.error}")
+        return 2
+    if res.rejects:
+        err.print(f"[red]error[/red] The deployment was not recorded: {_reason_kind(res.rejects[0].reason)}. "
+                  "Give --at as ISO 8601 (e.g. 2026-10-12T09:00:00Z) and a non-empty NAME.")
+        return 2
+    scope = f"pixel {args.pixel_id}" if args.pixel_id else "all pixels"
+    if res.duplicates:
+        err.print(f"Deployment {args.name!r} at {at} was already recorded.")
+    else:
+        err.print(f"Recorded deployment {args.name!r} at {at} ({scope}).")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis.metrics import emq
 
@@ -329,14 +424,17 @@ def cmd_sync(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print(f"[red]error[/red] {escape(str(exc))}")      # messages name [meta] etc.: not markup
         return 2
     table = Table(title="sync", title_justify="left")
-    for col in ("source", "status", "fetched", "loaded", "already there", "rejected", "next from", "seconds"):
-        table.add_column(col, justify="left" if col in ("source", "status", "next from") else "right")
+    for col in ("source", "status", "fetched", "loaded", "already there", "rejected", "seconds"):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right",
+                         no_wrap=col in ("source", "status"))
     for o in outcomes:
         skipped = o.status == "skipped"
-        table.add_row(o.source, o.status, *(["-"] * 4 if skipped else
-                                            [str(o.fetched), str(o.loaded), str(o.duplicates), str(o.rejected)]),
-                      o.cursor or "-", "-" if skipped else f"{o.seconds:.1f}")
+        table.add_row(o.source, o.status, *(["-"] * 5 if skipped else [
+            str(o.fetched), str(o.loaded), str(o.duplicates), str(o.rejected), f"{o.seconds:.1f}"]))
     err.print(table)
+    cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor]
+    if cursors:
+        err.print("The next sync reads orders updated since: " + ", ".join(cursors) + ".")
     for o in outcomes:
         colour = {"skipped": "dim", "partial": "yellow"}.get(o.status, "red")
         for message in dict.fromkeys(o.messages):
@@ -413,7 +511,7 @@ def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "lint": cmd_lint, "trace": cmd_trace, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "calibrate": cmd_calibrate, "config": cmd_config, "capture": cmd_capture, "sync": cmd_sync}
+COMMANDS = {"ingest": cmd_ingest, "lint": cmd_lint, "trace": cmd_trace, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "check": cmd_check, "deploy": cmd_deploy, "calibrate": cmd_calibrate, "config": cmd_config, "capture": cmd_capture, "sync": cmd_sync}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

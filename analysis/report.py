@@ -12,6 +12,7 @@ import duckdb
 from analysis import config as config_mod
 from analysis.metrics import coverage, dedup, discrepancy, emq, hash_match, lint, reconciliation
 from analysis.metrics import scope as scope_mod
+from analysis.metrics import checklist
 from analysis.normalize import USER_DATA_KEYS
 
 SCHEMA_VERSION = 1
@@ -89,6 +90,8 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
     disc = discrepancy.compute(con, sc, cfg["discrepancy.event_name"], float(cfg["discrepancy.threshold"]),
                                int(cfg["discrepancy.min_orders"]))
     cals = emq.latest_calibrations(con)
+    from analysis.metrics import breaks, deployments
+
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -104,9 +107,11 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "lint": lint.summary(con, int(cfg["lint.examples"])),
         "reconciliation": reconciliation.section(con, sc, int(cfg["reconciliation.rows"]),
                                                  float(cfg["lint.value_tolerance"])),
+        "deployments": deployments.section(con, sc, cfg),
+        "suspected_breaks": breaks.section(con, sc, cfg),
         # Sections whose analyses this version does not compute yet are listed, never faked.
-        "deployments": [], "suspected_breaks": [], "checklist": [],
-        "not_computed": ["deployments", "suspected_breaks", "checklist"],
+        "checklist": [],
+        "not_computed": ["checklist"],
     }
 
 
@@ -124,6 +129,28 @@ def series(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options
     }
     data["unpaired_sample"] = dedup.unpaired_sample(con)
     data["deployments_list"] = deployments_in(con, start, end, sc.pixel_id)
+    return data
+
+
+def full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
+         daily: bool = False) -> dict[str, Any]:
+    """The report with its checklist, which compares the window with the equal-length window before it.
+
+    The previous window is built first: prepare() rebuilds the temp tables, and the current window's must be
+    the ones left behind (for the daily series with daily=True, and for the click shares read here).
+    """
+    tz = opts.tz or cfg["timezone"]
+    sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
+    prev = sc.previous()
+    previous = build(con, cfg, Options(prev.since, prev.until, tz, opts.pixel_id, opts.today))
+    now = Options(sc.since, sc.until, tz, opts.pixel_id, opts.today)
+    data = series(con, cfg, now) if daily else build(con, cfg, now)
+    clicks = checklist.click_shares(con)
+    for e in data["events"]:
+        e["browser_fbc_share"] = clicks.get((e["pixel_id"], e["event_name"]))
+    data["previous_window"] = previous["window"]
+    data["checklist"] = checklist.evaluate(data, previous, cfg)
+    data["not_computed"] = [k for k in data.get("not_computed", []) if k != "checklist"]
     return data
 
 

@@ -56,6 +56,7 @@ class Scenario:
         self.orders: list[dict[str, Any]] = []
         self.stats_lines: list[str] = []
         self.quality: list[dict[str, Any]] = []
+        self.deployments: list[dict[str, Any]] = []
 
     def server(self, *events: dict[str, Any], sent_at: str | None = None, status: int = 200,
                error_code: int | None = None, pixel: str = PIXEL, test_event_code: str | None = None) -> None:
@@ -94,6 +95,9 @@ class Scenario:
             {"event_name": k, "event_match_quality": {"composite_score": v, "match_key_feedback": []}}
             for k, v in scores.items()]}})
 
+    def deployment(self, deployed_at: str, name: str, pixel: str = "") -> None:
+        self.deployments.append({"deployed_at": deployed_at + "Z", "name": name, "pixel_id": pixel})
+
     def ingest(self) -> None:
         def load(kind: str, path: Path) -> None:
             res = ingest_file(self.db, kind, path, Options())
@@ -122,6 +126,13 @@ class Scenario:
             p = self.tmp / "stats.jsonl"
             p.write_text("\n".join(self.stats_lines) + "\n")
             load("meta-stats", p)
+        if self.deployments:
+            p = self.tmp / "deployments.csv"
+            with open(p, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=["deployed_at", "name", "pixel_id"])
+                w.writeheader()
+                w.writerows(self.deployments)
+            load("deployments", p)
         for i, snap in enumerate(self.quality):
             p = self.tmp / f"quality-{i}.json"
             p.write_text(json.dumps(snap))
@@ -131,6 +142,15 @@ class Scenario:
 
     def report(self, since: str, until: str, tz: str = "UTC", pixel_id: str | None = None,
                **settings: Any) -> dict[str, Any]:
+        return self._report("build", since, until, tz, pixel_id, settings)
+
+    def full_report(self, since: str, until: str, tz: str = "UTC", pixel_id: str | None = None,
+                    daily: bool = False, **settings: Any) -> dict[str, Any]:
+        """The report with its checklist (the window compared with the one before it)."""
+        return self._report("full", since, until, tz, pixel_id, settings, daily=daily)
+
+    def _report(self, how: str, since: str, until: str, tz: str, pixel_id: str | None,
+                settings: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         from analysis import report
 
         self.ingest()
@@ -138,8 +158,8 @@ class Scenario:
         for k, v in settings.items():
             cfg.override(k.replace("__", "."), v, "test")
         with store.reader(self.db) as con:
-            return report.build(con, cfg, report.Options(date.fromisoformat(since), date.fromisoformat(until),
-                                                         tz, pixel_id))
+            return getattr(report, how)(con, cfg, report.Options(date.fromisoformat(since), date.fromisoformat(until),
+                                                                 tz, pixel_id), **kwargs)
 
 
 def event(rep: dict[str, Any], name: str, pixel: str = PIXEL) -> dict[str, Any]:

@@ -1,0 +1,328 @@
+"""The report as Markdown and as one self-contained HTML file (plotly.js inline, every input string escaped)."""
+from __future__ import annotations
+
+import html as html_mod
+import re
+from collections import defaultdict
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.offline
+from plotly.subplots import make_subplots
+
+COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "unknown": "#6e7781"}
+MARKS = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "unknown": "❔ unknown"}
+TREND_KEYS = ("em", "ph", "fbp", "fbc")
+LINE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+MAX_CHART_EVENTS = 6
+
+
+# ---------------------------------------------------------------- formatting shared by both outputs
+
+def _share(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}".replace(".0%", "%")
+
+
+def _num(x: float | int | None, digits: int = 2) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,}" if isinstance(x, int) else f"{x:.{digits}f}"
+
+
+def _event_rows(report: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for e in report.get("events", []):
+        cov, dd = e.get("coverage") or {}, e.get("dedup") or {}
+        rows.append([e["pixel_id"], e["event_name"], _num(e["server_events"]), _num(e["browser_events"]),
+                     _num(e.get("emq_estimate")), _num(e.get("emq_meta")),
+                     *(_share(cov.get(k)) for k in TREND_KEYS), _num(dd.get("overlap")),
+                     _num(dd.get("name_mismatch")), _num(dd.get("server_repeats"))])
+    return rows
+
+
+EVENT_HEAD = ["pixel", "event", "server", "browser", "EMQ est.", "EMQ Meta", *TREND_KEYS, "overlap",
+              "name mismatches", "server repeats"]
+LINT_HEAD = ["severity", "rule", "side", "pixel", "event", "field", "diagnosis", "events", "share", "examples"]
+DEPLOY_HEAD = ["deployed at", "name", "verdict", "regressions"]
+BREAK_HEAD = ["date", "metric", "event", "before", "after"]
+
+
+def _lint_rows(report: dict[str, Any]) -> list[list[str]]:
+    return [[r["severity"], r["rule"], r["side"], r["pixel_id"], r["event_name"], r.get("field") or "",
+             r.get("diagnosis") or "", _num(r["count"]), _share(r.get("share")), ", ".join(r.get("examples") or [])]
+            for r in report.get("lint", [])]
+
+
+def _regression(r: dict[str, Any]) -> str:
+    before, after = r.get("before"), r.get("after")
+    nums = "" if before is None or after is None else f" {before:g} → {after:g}"
+    return f"{r.get('event_name') or 'all events'} {r['metric']}{nums}"
+
+
+def _deploy_rows(report: dict[str, Any]) -> list[list[str]]:
+    return [[str(d["deployed_at"]), d["name"], d["verdict"], "; ".join(map(_regression, d.get("regressions") or []))]
+            for d in report.get("deployments", [])]
+
+
+def _break_rows(report: dict[str, Any]) -> list[list[str]]:
+    return [[b["date"], b["metric"], b.get("event_name") or "", _num(b.get("before")), _num(b.get("after"))]
+            for b in report.get("suspected_breaks", [])]
+
+
+def _volume_line(report: dict[str, Any]) -> str:
+    disc = report.get("discrepancy") or {}
+    days = disc.get("days") or []
+    flagged = [d["date"] for d in days if d["flagged"]]
+    return (f"{sum(d['backend_orders'] for d in days):,} eligible orders, "
+            f"{sum(d['server_events'] for d in days):,} server and {sum(d['browser_events'] for d in days):,} "
+            f"browser {disc.get('event_name', '')} conversions; {len(flagged)} flagged days "
+            f"(|gap| > {_share(disc.get('threshold'))} with ≥ {disc.get('min_orders', 0)} orders)"
+            + (f": {', '.join(flagged)}" if flagged else ""))
+
+
+def _title(report: dict[str, Any]) -> str:
+    w = report["window"]
+    return f"capi-audit report {w['since']} … {w['until']} ({w['timezone']})"
+
+
+def _subtitle(report: dict[str, Any]) -> str:
+    parts = [f"generated {report.get('generated_at', '')}"]
+    if report.get("pixel_id"):
+        parts.append(f"pixel {report['pixel_id']}")
+    if report.get("previous_window"):
+        p = report["previous_window"]
+        parts.append(f"checklist compared with {p['since']} … {p['until']}")
+    return " · ".join(parts)
+
+
+# ---------------------------------------------------------------- Markdown
+
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def _md(text: Any) -> str:
+    """Text on one line, pipes escaped. Markdown passes raw HTML through, and every tag, comment or autolink
+    starts with `<` and a letter, `/`, `!` or `?`: that `<` becomes `&lt;` (a bare `4.4 < 6.5` stays readable);
+    an `&` that would start an entity becomes `&amp;`."""
+    return _TAG_START.sub("&lt;", _ENTITY.sub("&amp;", str(text))).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown: the checklist table first, then the numbers behind it."""
+    lines = [f"# {_md(_title(report))}", "", _md(_subtitle(report)), "", "## Checklist", ""]
+    if report.get("checklist"):
+        lines += _md_table(["item", "status", "evidence"],
+                           [[f"{c['title']} (`{c['id']}`)", MARKS.get(c["status"], c["status"]), c["evidence"]]
+                            for c in report["checklist"]])
+    else:
+        lines += ["Not computed for this report.", ""]
+    lines += ["## Events", ""] + _md_table(EVENT_HEAD, _event_rows(report))
+    lines += ["## Volumes vs backend orders", "", _md(_volume_line(report)), ""]
+    lines += ["## Deployments", ""] + (_md_table(DEPLOY_HEAD, _deploy_rows(report)) if report.get("deployments")
+                                       else ["None in this window.", ""])
+    if report.get("suspected_breaks"):
+        lines += ["## Suspected breaks", ""] + _md_table(BREAK_HEAD, _break_rows(report))
+    lines += ["## Lint", ""] + (_md_table(LINT_HEAD, _lint_rows(report)) if report.get("lint")
+                                else ["No findings.", ""])
+    counts = (report.get("reconciliation") or {}).get("counts") or {}
+    if counts:
+        lines += ["## Reconciliation (orders)", ""] + _md_table(["issue", "orders"],
+                                                                 [[k, _num(v)] for k, v in counts.items()])
+    if report.get("not_computed"):
+        lines += [f"Not computed in this version: {_md(', '.join(report['not_computed']))}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+def _e(text: Any) -> str:
+    return html_mod.escape(str(text))
+
+
+def _t(text: Any) -> str:
+    """Text inside a figure: plotly renders <b>, <a href> … in names and annotations, and decodes &lt; &gt; &amp;
+    back for display, so escaping (quotes left alone: plotly does not decode &quot;) shows the name as sent."""
+    return html_mod.escape(str(text), quote=False)
+
+
+def _html_table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _seal(snippet: str) -> str:
+    """Escape every `</` inside the snippet's script, so no string can end it early. plotly 7 already writes
+    < > / in its data and layout JSON as \\u escapes, but not in the config; this holds whatever it writes."""
+    start = snippet.index(">", snippet.index("<script")) + 1
+    end = snippet.rindex("</script>")
+    return snippet[:start] + snippet[start:end].replace("</", "<\\/") + snippet[end:]
+
+
+def _figure(fig: go.Figure, div_id: str) -> str:
+    # The legend shows even for one line: it names the event.
+    fig.update_layout(template="plotly_white", height=380, margin=dict(l=10, r=10, t=50, b=10), showlegend=True,
+                      legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+    return _seal(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                             config={"displaylogo": False, "responsive": True}))
+
+
+def _chart_events(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The priority events the checklist looked at, else the busiest events (the report carries no settings)."""
+    for item in report.get("checklist") or []:
+        if item["id"] == "privacy" and (item.get("details") or {}).get("events"):
+            keys = [(i["pixel_id"], i["event_name"]) for i in item["details"]["events"]]
+            return keys[:MAX_CHART_EVENTS]
+    busiest = sorted(report.get("events", []), key=lambda e: -e["server_events"])
+    return [(e["pixel_id"], e["event_name"]) for e in busiest if e["server_events"]][:MAX_CHART_EVENTS]
+
+
+def _markers(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """(time, name) of every deployment: analysed ones, and those the series listed for the window."""
+    seen: dict[tuple[str, str], None] = {}
+    for d in list(report.get("deployments") or []) + list(report.get("deployments_list") or []):
+        seen[(str(d["deployed_at"]).replace("T", " ").rstrip("Z"), d["name"])] = None
+    return sorted(seen)
+
+
+def _add_markers(fig: go.Figure, markers: list[tuple[str, str]]) -> None:
+    for at, name in markers:
+        fig.add_vline(x=at, line=dict(color="#7f7f7f", dash="dot", width=1))
+        fig.add_annotation(x=at, y=1, yref="paper", text=_t(name), showarrow=False, textangle=-90, xanchor="right",
+                           yanchor="top", font=dict(size=10, color="#7f7f7f"))
+
+
+def _label(key: tuple[str, str], many: bool) -> str:
+    return _t(f"{key[1]} · {key[0]}" if many else key[1])
+
+
+def _emq_chart(daily: dict[str, Any], keys: list[tuple[str, str]], markers: list[tuple[str, str]]) -> go.Figure:
+    fig = go.Figure()
+    many = len({p for p, _ in keys}) > 1
+    for i, key in enumerate(keys):
+        colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+        rows = [r for r in daily.get("emq") or [] if (r["pixel_id"], r["event_name"]) == key]
+        fig.add_trace(go.Scatter(x=[r["day"] for r in rows], y=[r["emq"] for r in rows], name=_label(key, many),
+                                 mode="lines+markers", line=dict(color=colour)))
+        meta = [r for r in daily.get("emq_meta") or [] if (r["pixel_id"], r["event_name"]) == key]
+        if meta:
+            fig.add_trace(go.Scatter(x=[r["day"] for r in meta], y=[r["score"] for r in meta],
+                                     name=_label(key, many) + " (Meta)", mode="lines+markers",
+                                     line=dict(color=colour, dash="dash")))
+    _add_markers(fig, markers)
+    fig.update_layout(title="EMQ per day (solid: estimated · dashed: Meta)", yaxis=dict(range=[0, 10.2]))
+    return fig
+
+
+def _coverage_chart(daily: dict[str, Any], keys: list[tuple[str, str]], markers: list[tuple[str, str]]) -> go.Figure:
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[f"{k} coverage" for k in TREND_KEYS], shared_xaxes=True)
+    many = len({p for p, _ in keys}) > 1
+    for n, k in enumerate(TREND_KEYS):
+        for i, key in enumerate(keys):
+            rows = [r for r in daily.get("coverage") or [] if (r["pixel_id"], r["event_name"]) == key]
+            fig.add_trace(go.Scatter(x=[r["day"] for r in rows], y=[r.get(k) for r in rows], name=_label(key, many),
+                                     legendgroup=str(i), showlegend=n == 0, mode="lines",
+                                     line=dict(color=LINE_COLOURS[i % len(LINE_COLOURS)])),
+                          row=n // 2 + 1, col=n % 2 + 1)
+    for at, _ in markers:
+        fig.add_vline(x=at, line=dict(color="#7f7f7f", dash="dot", width=1), row="all", col="all")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_layout(title="Identifier coverage per day (dotted: deployments)")
+    return fig
+
+
+def _dedup_chart(daily: dict[str, Any], keys: list[tuple[str, str]]) -> go.Figure:
+    per_day: dict[Any, dict[str, int]] = defaultdict(lambda: {"paired": 0, "server_only": 0, "browser_only": 0})
+    for r in daily.get("dedup") or []:
+        if (r["pixel_id"], r["event_name"]) in keys:
+            for col in ("paired", "server_only", "browser_only"):
+                per_day[r["day"]][col] += r[col] or 0
+    days = sorted(per_day)
+    fig = go.Figure()
+    for col, name, colour in (("paired", "server copies paired", "#2ca02c"), ("server_only", "server only", "#1f77b4"),
+                              ("browser_only", "browser only", "#ff7f0e")):
+        fig.add_trace(go.Bar(x=days, y=[per_day[d][col] for d in days], name=name, marker_color=colour))
+    fig.update_layout(barmode="stack", title="Deduplication per day (charted events)")
+    return fig
+
+
+def _discrepancy_chart(report: dict[str, Any]) -> go.Figure:
+    disc = report["discrepancy"]
+    days = sorted(disc.get("days") or [], key=lambda d: d["date"])
+    x = [d["date"] for d in days]
+    name = _t(disc.get("event_name", ""))
+    fig = go.Figure()
+    lines = [("backend_orders", "backend orders", "#111111"), ("server_events", f"server {name}", "#1f77b4"),
+             ("browser_events", f"browser {name}", "#ff7f0e")]
+    if any(d.get("meta_received") is not None for d in days):
+        lines.append(("meta_received", "Meta received (server)", "#2ca02c"))
+    for col, label, colour in lines:
+        fig.add_trace(go.Scatter(x=x, y=[d.get(col) for d in days], name=label, mode="lines", line=dict(color=colour)))
+    flagged = [d for d in days if d["flagged"]]
+    fig.add_trace(go.Scatter(x=[d["date"] for d in flagged], y=[d["backend_orders"] for d in flagged],
+                             name="flagged day", mode="markers", marker=dict(color="#d62728", size=11)))
+    fig.update_layout(title=f"{name} per day vs backend orders (flagged: |gap| > {_share(disc.get('threshold'))})")
+    return fig
+
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#1f2328;padding:0 1rem}
+h1{font-size:1.5rem;margin-bottom:.2rem}.sub{color:#656d76;margin-top:0}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}.status{font-weight:600;color:#fff;border-radius:4px;padding:.1rem .5rem;white-space:nowrap}
+.note{color:#656d76}
+"""
+
+
+def html(report: dict[str, Any], daily: dict[str, Any] | None = None) -> str:
+    """One HTML file that opens without a network: plotly.js inline, then the checklist, trends and tables."""
+    daily = daily if daily is not None else report.get("daily")
+    keys, markers = _chart_events(report), _markers(report)
+    parts = [f"<h1>{_e(_title(report))}</h1>", f'<p class="sub">{_e(_subtitle(report))}</p>', "<h2>Checklist</h2>"]
+    if report.get("checklist"):
+        rows = "".join(
+            f'<tr><td>{_e(c["title"])} <code>{_e(c["id"])}</code></td>'
+            f'<td><span class="status status-{_e(c["status"])}" style="background:{COLOURS.get(c["status"], "#6e7781")}">'
+            f'{_e(c["status"])}</span></td><td>{_e(c["evidence"])}</td></tr>' for c in report["checklist"])
+        parts.append(f'<table class="checklist"><thead><tr><th>item</th><th>status</th><th>evidence</th></tr>'
+                     f"</thead><tbody>{rows}</tbody></table>")
+    else:
+        parts.append('<p class="note">Not computed for this report.</p>')
+    parts += ["<h2>Events</h2>", _html_table(EVENT_HEAD, _event_rows(report), "events")]
+    parts.append("<h2>Trends</h2>")
+    if daily and keys:
+        parts.append(_figure(_emq_chart(daily, keys, markers), "chart-emq"))
+        parts.append(_figure(_coverage_chart(daily, keys, markers), "chart-coverage"))
+        parts.append(_figure(_dedup_chart(daily, keys), "chart-dedup"))
+    else:
+        parts.append('<p class="note">No daily series in this report.</p>')
+    parts += ["<h2>Volumes vs backend orders</h2>", f"<p>{_e(_volume_line(report))}</p>"]
+    if (report.get("discrepancy") or {}).get("days"):
+        parts.append(_figure(_discrepancy_chart(report), "chart-discrepancy"))
+    parts.append("<h2>Deployments</h2>")
+    parts.append(_html_table(DEPLOY_HEAD, _deploy_rows(report), "deployments") if report.get("deployments")
+                 else '<p class="note">None analysed in this window.</p>')
+    if report.get("suspected_breaks"):
+        parts += ["<h2>Suspected breaks</h2>", _html_table(BREAK_HEAD, _break_rows(report), "breaks")]
+    parts.append("<h2>Lint</h2>")
+    parts.append(_html_table(LINT_HEAD, _lint_rows(report), "lint") if report.get("lint")
+                 else '<p class="note">No findings.</p>')
+    counts = (report.get("reconciliation") or {}).get("counts") or {}
+    if counts:
+        parts += ["<h2>Reconciliation (orders)</h2>",
+                  _html_table(["issue", "orders"], [[k, _num(v)] for k, v in counts.items()], "reconciliation")]
+    if report.get("not_computed"):
+        parts.append(f'<p class="note">Not computed in this version: {_e(", ".join(report["not_computed"]))}.</p>')
+    # The bundle holds no `</script` (plotly inlines it the same way); should one appear, in a string literal
+    # as every `</` in it is today, `<\/script` reads the same to JavaScript and cannot end the tag.
+    plotly_js = re.sub(r"(?i)</(script)", r"<\\/\1", plotly.offline.get_plotlyjs())
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_e(_title(report))}</title><style>{_CSS}</style>"
+            f"<script>{plotly_js}</script></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>\n")
