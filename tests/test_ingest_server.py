@@ -77,9 +77,10 @@ def test_bad_records_are_counted_rejects_and_the_rest_loads(tmp_path):
         env(ev(eid="huge", t=1e20)),
         {"pixel_id": "111", "hello": 1},
         {"sent_at": "2026-10-01T12:00:00Z", "request": {"data": [ev(eid="nopixel")]}},
+        env("{not json", ev(eid="ok-4")),                              # an SDK string that is not JSON
     ])
     res = ingest_file(tmp_path / "db.duckdb", "server-events", p, Options())
-    assert res.loaded == 2
+    assert res.loaded == 3
     reasons = {(r.line, r.reason) for r in res.rejects}
     assert reasons == {
         (2, "line is not valid JSON"),
@@ -91,10 +92,11 @@ def test_bad_records_are_counted_rejects_and_the_rest_loads(tmp_path):
         (8, "event 1: event_time is not a number"),
         (9, "not an envelope, request body or server event (no request, data or event_name)"),
         (10, "no pixel_id in the record; pass --pixel-id"),
+        (11, "event 1 is not a JSON object"),
     }
     stored = rows(tmp_path / "db.duckdb", "SELECT rows_read, rows_loaded, rows_rejected, status FROM ingestions")
-    assert stored == [(11, 2, 9, "partial")]
-    assert len(rows(tmp_path / "db.duckdb", "SELECT * FROM rejects")) == 9
+    assert stored == [(13, 3, 10, "partial")]
+    assert len(rows(tmp_path / "db.duckdb", "SELECT * FROM rejects")) == 10
 
 
 def test_rejected_request_keeps_its_events_marked(tmp_path):

@@ -13,11 +13,21 @@ HASH_KEYS = normalize.HASH_KEYS
 SCALAR_PLAIN = ("client_ip_address", "client_user_agent", "fbc", "fbp")
 
 # One line of a JSONL file as one VARCHAR: a delimiter JSON never contains unescaped, no quoting.
+# (Blank lines come back as NULL rows, so positions stay line numbers.)
+READ_CSV_LINES = """
+read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(31), quote='',
+         escape='', auto_detect=false, max_line_size={max_line}, strict_mode=false)
+"""
+_HUGE_LINE = 268435456
+# The same, numbered (the browser-events parser reads its JSONL and pixel logs with it).
 READ_LINES = """
 SELECT row_number() OVER () AS ln, line
 FROM read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(31), quote='',
               escape='', auto_detect=false, max_line_size=268435456, strict_mode=false)
 """
+# DuckDB reads a file in parallel only when its buffers can hold several lines: lines up to 8 MB first,
+# and only a file with a longer line is read again on one thread.
+_LONG_LINE = 8388608
 
 _REQ_FIELDS = '"data":["JSON"],"test_event_code":"VARCHAR","partner_agent":"VARCHAR"'
 # One typed parse of the whole line for the common shapes; rarer encodings (a request given as a
@@ -26,80 +36,129 @@ _TOP = ('{"pixel_id":"VARCHAR","sent_at":"VARCHAR","request":{' + _REQ_FIELDS + 
         '"response":{"status":"INTEGER","body":{"error":{"code":"INTEGER","error_subcode":"INTEGER"}}},'
         + _REQ_FIELDS + ',"event_name":"JSON"}')
 _REQ = "{" + _REQ_FIELDS + "}"
+# user_data inside the one typed parse of the event, every value as VARCHAR: a string as itself, a
+# number or boolean as its JSON text, a list or an object as its (minified) JSON text.
+_UD = "{" + ",".join(f'"{k}":"VARCHAR"' for k in normalize.USER_DATA_KEYS) + "}"
 _EV = ('{"event_name":"JSON","event_time":"JSON","event_id":"VARCHAR","action_source":"VARCHAR",'
        '"event_source_url":"VARCHAR","referrer_url":"VARCHAR","opt_out":"JSON","data_processing_options":"VARCHAR[]",'
-       '"user_data":"JSON","custom_data":{"value":"DOUBLE","currency":"VARCHAR","order_id":"VARCHAR",'
+       '"user_data":' + _UD + ',"custom_data":{"value":"DOUBLE","currency":"VARCHAR","order_id":"VARCHAR",'
        '"content_type":"VARCHAR","content_ids":"JSON"}}')
-# user_data in two typed parses: lists land in the VARCHAR[] view, strings and numbers in the VARCHAR one.
-_UD_LIST = "{" + ",".join(f'"{k}":"VARCHAR[]"' for k in normalize.USER_DATA_KEYS) + "}"
-_UD_TEXT = "{" + ",".join(f'"{k}":"VARCHAR"' for k in normalize.USER_DATA_KEYS) + "}"
 SEP = "chr(30)"   # joins a list's elements so one regex call judges them all
 
 
 def _values(k: str) -> str:
-    """A user_data value (string, number, or list of them) as a list of strings."""
-    return f"coalesce(udl.{k}, CASE WHEN left(udt.{k}, 1) NOT IN ('[', '{{') THEN [udt.{k}] END)"
+    """A user_data value (string, number, or list of them) as a list of strings; objects and nulls give NULL.
+
+    A list arrives as its JSON text, parsed again here; so does a string that itself holds a JSON
+    array (indistinguishable in this view); any other string starting with '[' or '{' gives NULL.
+    """
+    v = f"e.user_data.{k}"
+    return (f"CASE WHEN {v} IS NULL OR starts_with({v}, '{{') THEN NULL "
+            f"WHEN starts_with({v}, '[') THEN try(json_transform({v}, '[\"VARCHAR\"]')) ELSE [{v}] END")
+
+
+def _single(raw: str) -> str:
+    """The common one-element list, judged directly (without joining; the joined form splits at SEP)."""
+    return f"len({raw}) = 1 AND NOT contains(coalesce({raw}[1], ''), {SEP})"
 
 
 def _present(raw: str) -> str:
-    """Some element is non-empty (checked on the joined list: no lambda)."""
-    return f"coalesce(trim(array_to_string({raw}, '')) <> '', false)"
+    """Some element is non-empty."""
+    # (trim removes spaces only: an element not starting with one is non-empty as soon as it is not '')
+    return (f"coalesce(CASE WHEN len({raw}) = 1 THEN CASE WHEN {raw}[1] <> '' AND NOT starts_with({raw}[1], ' ') "
+            f"THEN true ELSE trim({raw}[1]) <> '' END "
+            f"ELSE trim(array_to_string({raw}, '')) <> '' END, false)")
 
 
 def _any(raw: str, pattern: str) -> str:
     """Some element of the list fully matches the pattern (one regex call, no lambda)."""
     regex = r"(?:[^\x1e]*\x1e)*(?:" + pattern + r")(?:\x1e[^\x1e]*)*"
-    return f"coalesce(regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}), false)"
+    # '.*' fully matches exactly the strings without a newline (RE2's '.' excludes only \n).
+    single = (f"NOT contains({raw}[1], chr(10))" if pattern == ".*"
+              else f"regexp_full_match({raw}[1], {sql_str(pattern)})")
+    return (f"coalesce(CASE WHEN {_single(raw)} THEN {single} "
+            f"ELSE regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}) END, false)")
 
 
-def _all(raw: str, pattern: str) -> str:
-    """Every element of the list fully matches the pattern (true for an empty list)."""
+def _all(raw: str, pattern: str, single_known: str | None = None) -> str:
+    """Every element of the list fully matches the pattern (true for an empty list).
+
+    single_known: an expression already true when the one element matches (skips the regex then).
+    """
     regex = "(?:" + pattern + r")(?:\x1e(?:" + pattern + "))*"
-    return f"coalesce(regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}), true)"
+    single = f"regexp_full_match({raw}[1], {sql_str(pattern)})"
+    if single_known:
+        single = f"CASE WHEN {single_known} THEN true ELSE {single} END"
+    return (f"coalesce(CASE WHEN {_single(raw)} THEN {single} "
+            f"ELSE regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}) END, true)")
 
 
 def _form_param(text: str, name: str) -> str:
     return f"nullif(url_decode(replace(regexp_extract({text}, '(?:^|&){name}=([^&]*)', 1), '+', ' ')), '')"
 
 
+_PLAIN_PATTERNS = {
+    "client_ip_address": f"{normalize.IPV4_RE}|{normalize.IPV6_RE}",
+    "client_user_agent": ".*",
+    "fbc": normalize.FB_COOKIE_RE,
+    "fbp": normalize.FB_COOKIE_RE,
+}
+
+
+def _flag_columns() -> str:
+    """Step 1 of user_data: *_p (a non-empty value is present) and *_v (well-formed as received)."""
+    cols = [f"{_present(f'ud_{k}')} AS {k}_p, {_any(f'ud_{k}', normalize.HASH_RE)} AS {k}_v" for k in HASH_KEYS]
+    cols.append(f"{_present('ud_external_id')} AS external_id_p")
+    cols += [f"{_present(f'ud_{k}')} AS {k}_p, {_any(f'ud_{k}', pattern)} AS {k}_v"
+             for k, pattern in _PLAIN_PATTERNS.items()]
+    return ",\n       ".join(cols)
+
+
+def _plain_columns() -> str:
+    """Step 2: *_plain, a must-hash key holding something that is not hash-like.
+
+    A lowercase hash (*_v, when it is the only element) is hash-like too: no second regex then.
+    """
+    return ", ".join(f"NOT {_all(f'ud_{k}', normalize.HASHLIKE_RE, f'{k}_v')} AS {k}_plain" for k in HASH_KEYS)
+
+
 def _user_data_columns() -> str:
+    """Step 3: the stored values, in the store's column order."""
     cols = []
     for k in HASH_KEYS:
         raw = f"ud_{k}"
-        plain = f"NOT {_all(raw, normalize.HASHLIKE_RE)}"
         # Plaintext where a hash belongs is flagged, then hashed by Meta's rules before storage.
         cols.append(
-            f"CASE WHEN {plain} THEN list_transform({raw}, lambda x: CASE WHEN regexp_full_match(x, "
+            f"CASE WHEN {k}_plain THEN list_transform({raw}, lambda x: CASE WHEN regexp_full_match(x, "
             f"{sql_str(normalize.HASHLIKE_RE)}) THEN x ELSE capi_hash('{k}', x) END) ELSE {raw} END AS {k}, "
-            f"{_present(raw)} AS {k}_p, {_any(raw, normalize.HASH_RE)} AS {k}_v, "
-            f"{plain} AS {k}_plain")
-    cols.append(f"ud_external_id AS external_id, {_present('ud_external_id')} AS external_id_p, "
-                f"{_present('ud_external_id')} AS external_id_v")
-    patterns = {
-        "client_ip_address": f"{normalize.IPV4_RE}|{normalize.IPV6_RE}",
-        "client_user_agent": ".*",
-        "fbc": normalize.FB_COOKIE_RE,
-        "fbp": normalize.FB_COOKIE_RE,
-    }
-    for k, pattern in patterns.items():
+            f"{k}_p, {k}_v, {k}_plain")
+    cols.append("ud_external_id AS external_id, external_id_p, external_id_p AS external_id_v")
+    for k, pattern in _PLAIN_PATTERNS.items():
         # A list is well-formed if any element is; the first well-formed element is kept.
         raw = f"ud_{k}"
         cols.append(
             f"CASE WHEN len({raw}) > 1 THEN coalesce(list_filter({raw}, lambda x: regexp_full_match(x, "
-            f"{sql_str(pattern)}))[1], {raw}[1]) ELSE {raw}[1] END AS {k}, "
-            f"{_present(raw)} AS {k}_p, {_any(raw, pattern)} AS {k}_v")
+            f"{sql_str(pattern)}))[1], {raw}[1]) ELSE {raw}[1] END AS {k}, {k}_p, {k}_v")
     return ",\n       ".join(cols)
 
 
-def _pipeline(path: Path, opts: Options) -> str:
+def _pipeline(opts: Options, lines: str) -> str:
+    """Rows of the relation `lines` (ln, line) to staged rows: good events, and one row per reject with its reason.
+
+    event_uid here is the base identity (pixel, sent_at, canonical event JSON); `_number` adds the
+    occurrence where the contract asks for it.
+    """
     pixel = sql_str(opts.pixel_id) if opts.pixel_id else "NULL"
     ud_raw = ",\n       ".join(f"{_values(k)} AS ud_{k}" for k in normalize.USER_DATA_KEYS)
     req_s = "json_extract_string(line, '$.request')"
+    ud_null = " AND ".join(f"e.user_data.{k} IS NULL" for k in normalize.USER_DATA_KEYS)
+    ud_names = ", ".join(f"ud_{k}" for k in normalize.USER_DATA_KEYS)
+    flag_names = ", ".join([f"{k}_p, {k}_v" for k in HASH_KEYS] + ["external_id_p"]
+                           + [f"{k}_p, {k}_v" for k in _PLAIN_PATTERNS] + [f"{k}_plain" for k in HASH_KEYS])
     return f"""
-WITH lines AS ({READ_LINES.format(path=sql_str(path))}),
-tops AS (
+WITH tops AS (
   SELECT ln, line, try(json_transform(line, '{_TOP}')) AS t
-  FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
+  FROM {lines} WHERE line IS NOT NULL
 ),
 forms AS (
   SELECT ln, line, t,
@@ -110,7 +169,7 @@ forms AS (
 ),
 reqs AS (
   SELECT ln, line, form, t,
-    coalesce(t.pixel_id, {pixel}) AS pixel_id, t.sent_at AS sent_at_raw,
+    coalesce(t.pixel_id, {pixel}) AS pixel_id, t.sent_at AS sent_at_raw, capi_ts(t.sent_at) AS sent_at,
     CASE
       WHEN form = 'body' THEN struct_pack(data := t.data, test_event_code := t.test_event_code, partner_agent := t.partner_agent)
       WHEN form = 'event' THEN struct_pack(data := [json(line)], test_event_code := NULL::VARCHAR, partner_agent := NULL::VARCHAR)
@@ -128,41 +187,54 @@ reqs AS (
 ),
 line_status AS (
   SELECT *,
-    CASE WHEN t IS NULL AND NOT json_valid(line) THEN 'line is not valid JSON'
-         WHEN t IS NULL OR json_type(line) <> 'OBJECT' THEN 'line is a JSON ' || lower(json_type(line)) || ', not an object'
-         WHEN form IS NULL THEN 'not an envelope, request body or server event (no request, data or event_name)'
+    -- A line of only whitespace is blank: skipped, not a reject. (Nested CASEs: the whole line is
+    -- scanned again only where the typed parse failed, or found no known key.)
+    CASE WHEN t IS NULL THEN trim(line) = '' ELSE false END AS blank,
+    CASE WHEN t IS NULL THEN CASE WHEN NOT json_valid(line) THEN 'line is not valid JSON'
+                                  ELSE 'line is a JSON ' || lower(json_type(line)) || ', not an object' END
+         -- Any other JSON value parses to a struct of NULLs, so it has no form either.
+         WHEN form IS NULL THEN CASE WHEN json_type(line) <> 'OBJECT'
+                                     THEN 'line is a JSON ' || lower(json_type(line)) || ', not an object'
+                                     ELSE 'not an envelope, request body or server event (no request, data or event_name)' END
          WHEN r.data IS NULL THEN 'request has no data array'
          WHEN pixel_id IS NULL THEN 'no pixel_id in the record; pass --pixel-id'
-         WHEN sent_at_raw IS NOT NULL AND NOT coalesce(capi_ts_ok(capi_ts(sent_at_raw)), false)
+         WHEN sent_at_raw IS NOT NULL AND NOT coalesce(capi_ts_ok(sent_at), false)
               THEN 'sent_at is not a timestamp between 2015 and 2100'
     END AS line_reason
   FROM reqs
 ),
-events AS (
-  SELECT ln, pixel_id, capi_ts(sent_at_raw) AS sent_at, r.test_event_code AS test_event_code,
+line_cols AS (
+  -- Everything per line is computed here, once, before the events are unnested.
+  SELECT ln, pixel_id, sent_at, r.test_event_code AS test_event_code,
          r.partner_agent AS partner_agent, t.response.status AS response_status,
-         t.response.body.error AS err, CAST(hash(line) AS VARCHAR) AS line_md5,
+         t.response.body.error AS err,
+         CAST(hash(line) AS VARCHAR) || CASE WHEN sent_at IS NULL THEN '-' || ln ELSE '' END AS request_uid,
+         concat_ws('|', pixel_id, coalesce(strftime(sent_at, '%Y-%m-%dT%H:%M:%S.%f'), ''), '') AS uid_prefix,
          line_reason,
-         -- A rejected line still yields one row, carrying its reason (one pass, no second scan).
-         unnest(CASE WHEN line_reason IS NULL THEN r.data ELSE [NULL] END) AS item,
-         generate_subscripts(CASE WHEN line_reason IS NULL THEN r.data ELSE [NULL] END, 1) AS idx
+         -- A rejected line still yields one row, carrying its reason; a blank line none.
+         CASE WHEN blank THEN [] WHEN line_reason IS NULL THEN r.data ELSE [NULL] END AS items
   FROM line_status
+),
+events AS (
+  SELECT * EXCLUDE (items), unnest(items) AS item, generate_subscripts(items, 1) AS idx
+  FROM line_cols
 ),
 events2 AS (
   SELECT * EXCLUDE (item),
     -- Meta's Python SDK sends each event as a JSON-encoded string.
-    CASE WHEN left(item, 1) = '"' THEN CAST(json(json_extract_string(item, '$')) AS VARCHAR) ELSE item END AS ev
+    -- The canonical event JSON is DuckDB's (yyjson's) minified re-serialisation of the parsed item:
+    -- independent of the spacing and escaping of the file, so identical across files.
+    CASE WHEN left(item, 1) = '"' THEN CAST(try(json(json_extract_string(item, '$'))) AS VARCHAR) ELSE item END AS ev
   FROM events
 ),
 events3 AS (
-  SELECT *, try(json_transform(ev, '{_EV}')) AS e, json_type(ev) AS ev_type FROM events2
+  -- ev is serialised JSON without leading space: an object starts with '{{'.
+  SELECT *, try(json_transform(ev, '{_EV}')) AS e, left(ev, 1) = '{{' AS is_obj FROM events2
 ),
 events4 AS (
   SELECT *,
     CASE left(e.event_time, 1) WHEN '"' THEN TRY_CAST(trim(json_extract_string(e.event_time, '$')) AS DOUBLE)
-         ELSE TRY_CAST(e.event_time AS DOUBLE) END AS t_num_raw,
-    CASE WHEN left(e.user_data, 1) = '{{' THEN json_transform(e.user_data, '{_UD_LIST}') END AS udl,
-    CASE WHEN left(e.user_data, 1) = '{{' THEN json_transform(e.user_data, '{_UD_TEXT}') END AS udt
+         ELSE TRY_CAST(e.event_time AS DOUBLE) END AS t_num_raw
   FROM events3
 ),
 events4b AS (
@@ -173,33 +245,27 @@ events4b AS (
 events5 AS (
   SELECT *,
     CASE WHEN line_reason IS NOT NULL THEN line_reason
-         WHEN ev_type IS DISTINCT FROM 'OBJECT' THEN 'event ' || idx || ' is not a JSON object'
+         WHEN NOT coalesce(is_obj, false) THEN 'event ' || idx || ' is not a JSON object'
          WHEN e.event_name IS NULL OR e.event_name = 'null' THEN 'event ' || idx || ': missing event_name'
          WHEN left(e.event_name, 1) <> '"' OR trim(json_extract_string(e.event_name, '$')) = ''
               THEN 'event ' || idx || ': event_name is not a non-empty string'
          WHEN e.event_time IS NULL OR e.event_time = 'null' THEN 'event ' || idx || ': missing event_time'
          WHEN t_num IS NULL THEN 'event ' || idx || ': event_time is not a number'
          WHEN NOT capi_ts_ok(event_ts) THEN 'event ' || idx || ': event_time outside 2015–2100'
-         WHEN e.user_data IS NOT NULL AND e.user_data <> 'null' AND left(e.user_data, 1) <> '{{'
+         -- A non-object user_data types as a struct of NULLs, like {{}}: only then look at its JSON type.
+         WHEN e.user_data IS NOT NULL AND {ud_null}
+              AND json_type(ev, '$.user_data') NOT IN ('OBJECT', 'NULL')
               THEN 'event ' || idx || ': user_data is not an object'
     END AS ev_reason
   FROM events4b
-),
-good AS (
-  -- Identity per the inputs contract: sha256(pixel, sent_at, canonical event JSON).
-  SELECT *, sha256(concat_ws('|', pixel_id, coalesce(strftime(sent_at, '%Y-%m-%dT%H:%M:%S.%f'), ''), ev)) AS base_uid
-  FROM events5
-),
-numbered AS (
-  SELECT *, row_number() OVER (PARTITION BY base_uid ORDER BY ln, idx) AS occ FROM good
 ),
 flat AS (
   SELECT ln, idx, ev_reason AS reason, pixel_id, sent_at, test_event_code, partner_agent, response_status,
     coalesce(response_status NOT BETWEEN 200 AND 299, false) OR err IS NOT NULL AS rejected,
     err.code AS error_code, err.error_subcode AS error_subcode,
-    -- Without sent_at (or for a second identical copy) the occurrence number keeps genuine repeats apart.
-    CASE WHEN sent_at IS NULL OR occ > 1 THEN sha256(base_uid || '|' || occ) ELSE base_uid END AS event_uid,
-    CASE WHEN sent_at IS NULL THEN line_md5 || '-' || ln ELSE line_md5 END AS request_uid,
+    -- Identity per the inputs contract: sha256(pixel, sent_at, canonical event JSON).
+    CASE WHEN ev_reason IS NULL THEN sha256(uid_prefix || ev) END AS event_uid,
+    request_uid,
     json_extract_string(e.event_name, '$') AS event_name,
     event_ts AS event_time, capi_unit(t_num) AS event_time_unit,
     e.event_id AS event_id, e.action_source AS action_source,
@@ -210,19 +276,85 @@ flat AS (
     e.custom_data.order_id AS order_id, e.custom_data.content_type AS content_type,
     CASE WHEN left(e.custom_data.content_ids, 1) = '[' THEN json_array_length(e.custom_data.content_ids) END AS num_content_ids,
     {ud_raw}
-  FROM numbered
+  FROM events5
+),
+flags AS (
+  SELECT *, {_flag_columns()} FROM flat
+),
+flags2 AS (
+  SELECT *, {_plain_columns()} FROM flags
 )
 SELECT ln AS line,
-       * EXCLUDE (ln, idx, {", ".join(f"ud_{k}" for k in normalize.USER_DATA_KEYS)}),
+       * EXCLUDE (ln, {ud_names}, {flag_names}),
        {_user_data_columns()}
-FROM flat
+FROM flags2
 """
+
+
+def _number(con: duckdb.DuckDBPyConnection) -> None:
+    """Occurrence numbers, only where needed: without sent_at, or for a second identical copy.
+
+    Staged event_uid is the base identity; the k-th copy (in file order) of a base identity becomes
+    sha256(base || '|' || k), and every copy does when sent_at is absent. Most files have sent_at
+    and no repeats, so the window runs over a handful of narrow rows, or not at all.
+    """
+    need = con.execute(
+        "SELECT count(*) FILTER (WHERE sent_at IS NULL) > 0 OR count(*) > count(DISTINCT event_uid) "
+        "FROM out.server_events WHERE reason IS NULL").fetchall()[0][0]
+    if not need:
+        return
+    con.execute("""
+        UPDATE out.server_events s SET event_uid = sha256(o.event_uid || '|' || o.occ)
+        FROM (
+          SELECT line, idx, event_uid, sent_at,
+                 row_number() OVER (PARTITION BY event_uid ORDER BY line, idx) AS occ
+          FROM out.server_events
+          WHERE reason IS NULL AND event_uid IN (
+            SELECT event_uid FROM out.server_events WHERE reason IS NULL
+            GROUP BY event_uid HAVING count(*) > 1 OR bool_or(sent_at IS NULL))
+        ) o
+        WHERE s.line = o.line AND s.idx = o.idx AND s.reason IS NULL AND (o.sent_at IS NULL OR o.occ > 1)
+    """)
+
+
+_MIN_SPLIT = 8192   # lines; below this one thread is quick enough
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill the staging table `out.server_events` (good rows and reasons) from one JSONL file."""
-    con.execute(f"CREATE TABLE out.server_events AS {_pipeline(path, opts)}")
+    # The raw lines, in file order: an order-preserving load, so rowid + 1 is the line number. (Numbering
+    # with row_number() in the pipeline instead would run all of it on one thread.)
+    con.execute("SET preserve_insertion_order = true")
+    for max_line in (_LONG_LINE, _HUGE_LINE):
+        try:
+            con.execute(f"CREATE TEMP TABLE _lines_raw AS SELECT line FROM "
+                        f"{READ_CSV_LINES.format(path=sql_str(path), max_line=max_line)}")
+            break
+        except duckdb.Error:
+            if max_line == _HUGE_LINE:
+                raise
+    con.execute("CREATE TEMP MACRO _lines(lo, hi) AS TABLE "
+                "SELECT rowid + 1 AS ln, line FROM _lines_raw WHERE rowid >= lo AND rowid < hi")
+    n = con.execute("SELECT count(*) FROM _lines_raw").fetchall()[0][0]
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    # A table scan splits by row group (122,880 rows): a smaller file would be parsed on one thread,
+    # so the lines are cut into one range per thread; each branch of the UNION ALL runs the whole
+    # pipeline above it on its own thread.
+    parts = max(1, min(threads, n // _MIN_SPLIT))
+    step = -(-n // parts) if n else 1
+    lines = "(" + " UNION ALL ".join(f"SELECT * FROM _lines({i * step}, {(i + 1) * step})"
+                                     for i in range(parts)) + ")"
+    # This connection serves this one file and is closed after parsing, so its settings can be bent:
+    # row order does not matter from here on (line and idx are columns), and the staging file lives
+    # only until the commit reads it once, so writing it uncompressed saves more time than the bytes cost.
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET force_compression = 'uncompressed'")
+    con.execute("SET write_buffer_row_group_count = 1")   # flush each row group: less memory, no slower
+    con.execute(f"CREATE TABLE out.server_events AS {_pipeline(opts, lines)}")
+    con.execute("DROP MACRO TABLE _lines")
+    con.execute("DROP TABLE _lines_raw")
+    _number(con)
     staged.rejects.extend(collect_rejects(
-        con, "SELECT line, reason FROM out.server_events WHERE reason IS NOT NULL ORDER BY line"))
+        con, "SELECT line, reason FROM out.server_events WHERE reason IS NOT NULL ORDER BY line, idx"))
     staged.rows_read = con.execute("SELECT count(*) FROM out.server_events").fetchall()[0][0]
     staged.tables.append(("server_events", "new"))
