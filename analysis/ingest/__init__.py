@@ -110,22 +110,27 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     col_list = ", ".join(q(c) for c in cols)
     select = ", ".join(f"s.{q(c)}" for c in cols)
     keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
+    if rule.mode == "new":
+        # Straight from staging into the store: rows whose identity is already stored are skipped.
+        staged_n = con.execute(f"SELECT count(*) FROM stg.{q(table)} s {good}").fetchall()[0][0]
+        ing = ", ingestion_id" if with_ing else ""
+        ing_v = f", {int(ingestion_id)}" if with_ing else ""
+        cond = ("AND" if good else "WHERE") + f" NOT EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq})"
+        loaded = con.execute(f"INSERT INTO {main}.{q(table)} ({col_list}{ing}) SELECT {select}{ing_v} "
+                             f"FROM stg.{q(table)} s {good} {cond}").fetchall()[0][0]
+        return loaded, staged_n - loaded
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT {select} FROM stg.{q(table)} s {good}")
     staged_n = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
-    if rule.mode == "new":
-        con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq})")
-    else:
-        # Unchanged rows are duplicates; a changed row wins unless the stored one is newer.
-        sl = col_list
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS "
-                    f"SELECT {sl} FROM _cand EXCEPT SELECT {sl} FROM {main}.{q(table)}")
-        if rule.newest:
-            n = q(rule.newest)
-            con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq} "
-                        f"AND m.{n} IS NOT NULL AND s.{n} IS NOT NULL AND m.{n} > s.{n})")
-        for child, key in rule.children:
-            con.execute(f"DELETE FROM {main}.{q(child)} WHERE {q(key)} IN (SELECT {q(key)} FROM _cand)")
-        con.execute(f"DELETE FROM {main}.{q(table)} m WHERE EXISTS (SELECT 1 FROM _cand s WHERE {keys_eq})")
+    # Upsert: unchanged rows are duplicates; a changed row wins unless the stored one is newer.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS "
+                f"SELECT {col_list} FROM _cand EXCEPT SELECT {col_list} FROM {main}.{q(table)}")
+    if rule.newest:
+        n = q(rule.newest)
+        con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq} "
+                    f"AND m.{n} IS NOT NULL AND s.{n} IS NOT NULL AND m.{n} > s.{n})")
+    for child, key in rule.children:
+        con.execute(f"DELETE FROM {main}.{q(child)} WHERE {q(key)} IN (SELECT {q(key)} FROM _cand)")
+    con.execute(f"DELETE FROM {main}.{q(table)} m WHERE EXISTS (SELECT 1 FROM _cand s WHERE {keys_eq})")
     loaded = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
     ing = ", ingestion_id" if with_ing else ""
     ing_v = f", {int(ingestion_id)}" if with_ing else ""
