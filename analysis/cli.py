@@ -56,6 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--pixel-id", help="only this pixel")
     chk.add_argument("--strict", action="store_true", help="exit 1 on warn or unknown too")
     chk.add_argument("--format", choices=["text", "json"], default="text")
+    hook = chk.add_mutually_exclusive_group()
+    hook.add_argument("--notify", metavar="URL",
+                      help="then post failing and warning items (with --strict, unknown too) to this "
+                           "Slack-compatible incoming webhook "
+                           "(default: setting notify_url, env CAPI_AUDIT_NOTIFY_URL, which keeps it out of `ps`); "
+                           "exit 2 when it cannot be delivered")
+    hook.add_argument("--no-notify", action="store_true", help="do not post, even when notify_url is set")
+    chk.add_argument("--notify-always", action="store_true",
+                     help="post an all-clear too when nothing fails or warns (default: post nothing then)")
 
     lint_p = sub.add_parser("lint", help="export every event or order a lint rule (or the reconciliation) found")
     lint_p.add_argument("--rule", help="one rule id (default: all rules)")
@@ -245,6 +254,16 @@ STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "unknown"
 def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from rich.markup import escape
 
+    from analysis import alerts
+
+    # The webhook URL is a credential: only alerts.redact_url(url) (scheme://host/…) is ever printed.
+    url = None if args.no_notify else (args.notify or cfg.get("notify_url") or None)
+    if url:
+        try:
+            alerts.validate(url)          # a wrong URL fails before the report is computed
+        except alerts.NotifyError as exc:
+            err.print(f"[red]error[/red] {escape(str(exc))}")
+            return 2
     data = _full_report(args, cfg)
     if data is None:
         return 2
@@ -270,6 +289,16 @@ def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     counts = Counter(i["status"] for i in items)
     err.print(", ".join(f"{counts[s]} {s}" for s in ("pass", "warn", "fail", "unknown") if counts[s])
               + f"; exit {code}" + (" (--strict: warn and unknown count too)" if args.strict else ""))
+    if url:
+        # After printing: the check's result stands even when the alert cannot be delivered (then exit 2).
+        try:
+            said = alerts.notify(url, data, always=args.notify_always, include_unknown=args.strict,
+                                 **alerts.options(cfg))
+        except alerts.NotifyError as exc:
+            err.print(f"[red]error[/red] The alert was not delivered to {escape(alerts.redact_url(url))}: "
+                      f"{escape(str(exc))} Exit 2.")
+            return 2
+        err.print(escape(said))
     return code
 
 

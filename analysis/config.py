@@ -94,7 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("breaks.min_day_events", 10, "breaks: days with fewer events (the metric's denominator) never start or support a break."),
     Setting("breaks.new_level_days", 3, "breaks: days at the new level needed (the first day and the next ones)."),
     Setting("breaks.quiet_days", 2, "breaks: a step within this many days of a deployment is the deployment's, not a break."),
+    # Alerts (capi-audit check). The URL is a credential: shown only as scheme://host/… (see redact_url).
+    Setting("notify_url", "", "check: Slack-compatible incoming webhook that failing and warning items are posted to "
+            "(also --notify; env CAPI_AUDIT_NOTIFY_URL; empty: no alert)."),
 )
+
+# Settings whose value is a credential-bearing URL: never printed past the host.
+SECRET_URLS = frozenset({"notify_url"})
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -184,5 +190,24 @@ def describe(cfg: Config) -> list[tuple[str, str, str]]:
     for name in sorted(cfg.values):
         value = cfg.values[name]
         text = value if isinstance(value, str) else json.dumps(value)
+        if name in SECRET_URLS and value:
+            text = redact_url(str(value))
         rows.append((name, text, cfg.sources[name]))
     return rows
+
+
+def redact_url(url: str) -> str:
+    """A URL that may carry a credential, as `scheme://host[:port]/…`: nothing after the host (nor any user:password
+    before it) is shown."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "(an invalid URL, not shown)"
+    if not parts.scheme or not host:
+        return "(a URL without scheme://host, not shown)"
+    host = f"[{host}]" if ":" in host else host
+    rest = "/…" if (parts.path not in ("", "/") or parts.query or parts.fragment) else ""
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{rest}"
