@@ -133,23 +133,25 @@ def series(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options
 
 
 def full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
-         daily: bool = False) -> dict[str, Any]:
-    """The report with its checklist, which compares the window with the equal-length window before it.
+         daily: bool = False, previous: tuple[date, date] | None = None) -> dict[str, Any]:
+    """The report with its checklist, which compares the window with the one before it.
 
-    The previous window is built first: prepare() rebuilds the temp tables, and the current window's must be
-    the ones left behind (for the daily series with daily=True, and for the click shares read here).
+    The window before is the equal-length one just before, or `previous` (since, until) — a calendar
+    month is compared with the previous calendar month. It is built first: prepare() rebuilds the temp
+    tables, and the current window's must be the ones left behind (for the daily series with daily=True,
+    and for the click shares read here).
     """
     tz = opts.tz or cfg["timezone"]
     sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
-    prev = sc.previous()
-    previous = build(con, cfg, Options(prev.since, prev.until, tz, opts.pixel_id, opts.today))
+    prev = sc.previous() if previous is None else scope_mod.Scope(previous[0], previous[1], tz, opts.pixel_id)
+    previous_report = build(con, cfg, Options(prev.since, prev.until, tz, opts.pixel_id, opts.today))
     now = Options(sc.since, sc.until, tz, opts.pixel_id, opts.today)
     data = series(con, cfg, now) if daily else build(con, cfg, now)
     clicks = checklist.click_shares(con)
     for e in data["events"]:
         e["browser_fbc_share"] = clicks.get((e["pixel_id"], e["event_name"]))
-    data["previous_window"] = previous["window"]
-    data["checklist"] = checklist.evaluate(data, previous, cfg)
+    data["previous_window"] = previous_report["window"]
+    data["checklist"] = checklist.evaluate(data, previous_report, cfg)
     data["not_computed"] = [k for k in data.get("not_computed", []) if k != "checklist"]
     return data
 

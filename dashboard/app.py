@@ -9,6 +9,8 @@ st.set_page_config(layout="wide", page_title="capi-audit")
 
 pg = st.navigation([
     st.Page("app_pages/weekly_emq.py", title="Weekly EMQ", icon=":material/speed:", default=True),
+    st.Page("app_pages/health_check.py", title="Monthly health check", icon=":material/fact_check:"),
+    st.Page("app_pages/deployments.py", title="Deployments", icon=":material/rocket_launch:"),
     st.Page("app_pages/dedup.py", title="Deduplication", icon=":material/join_inner:"),
     st.Page("app_pages/discrepancies.py", title="Discrepancies", icon=":material/compare_arrows:"),
     st.Page("app_pages/trace.py", title="Trace an id", icon=":material/search:"),

@@ -69,7 +69,8 @@ def _settle(page, charts: int) -> None:
     page.wait_for_selector("[data-testid='stMain'] h1, [data-testid='stMain'] h2", timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     if charts:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+                               timeout=60_000)
 
 
 def _shot(page, name: str) -> None:
@@ -81,7 +82,8 @@ def _shot(page, name: str) -> None:
 
 
 # The default page (weekly EMQ) lives at "/", the others at their file names.
-PAGES = [("", 2), ("dedup", 1), ("discrepancies", 1), ("trace", 0), ("data_sources", 0)]
+PAGES = [("", 2), ("health_check", 6), ("deployments", 2), ("dedup", 1), ("discrepancies", 1), ("trace", 0),
+         ("data_sources", 0)]
 
 
 @pytest.mark.parametrize("slug,charts", PAGES)
@@ -111,4 +113,33 @@ def test_a_filter_change_reruns_in_the_browser(server, browser):
     _settle(page, 1)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator(".js-plotly-plot").count() >= 1
+    page.close()
+
+
+def test_the_health_check_downloads_its_reports(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page.goto(f"{server}/health_check")
+    _settle(page, 6)
+    with page.expect_download(timeout=60_000) as md:
+        page.get_by_role("button", name="Markdown report").click()
+    text = Path(md.value.path()).read_text(encoding="utf-8")
+    assert md.value.suggested_filename == "capi-audit-2026-11.md" and text.startswith("# capi-audit report")
+    # The HTML report is built on the click (deferred): plotly.js inline, about 5 MB.
+    with page.expect_download(timeout=120_000) as html:
+        page.get_by_role("button", name="HTML report").click()
+    body = Path(html.value.path()).read_text(encoding="utf-8")
+    assert html.value.suggested_filename == "capi-audit-2026-11.html"
+    assert body.startswith("<!DOCTYPE html>") and len(body) > 1_000_000 and "chart-emq" in body
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def test_the_deployments_drill_down_exports_affected_ids(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page.goto(f"{server}/deployments")
+    _settle(page, 2)
+    with page.expect_download(timeout=60_000) as ids:
+        page.get_by_role("button", name="Every affected id").click()
+    head = Path(ids.value.path()).read_text(encoding="utf-8").splitlines()[0]
+    assert head == "deployment,rule,pixel_id,event_name,event_id,order_id,event_time,event_uid"
     page.close()

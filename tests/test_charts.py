@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
+import pytest
 
 from dashboard import charts
 
@@ -111,3 +112,144 @@ def test_discrepancy_daily_adds_meta_when_known():
     assert [t.name for t in fig.data] == ["backend orders", "server Lead", "browser Lead", "Meta received (server)",
                                           "gap (orders − server) / orders"]
     assert fig.data[3].line.dash == "dash"
+
+
+# ---------------------------------------------------------------- monthly health check cards
+
+SPAN = (date(2026, 10, 1), date(2026, 10, 31))
+
+
+def test_card_emq_draws_each_event_meta_dashed_and_its_target():
+    fig = charts.card_emq(_emq(), _meta(), {"Purchase": 8.0, "Lead": 8.0}, SPAN)
+    assert [t.name for t in fig.data] == ["Purchase", "Purchase (Meta)", "Lead"]
+    assert fig.data[1].line.dash == "dash" and fig.data[1].line.color == fig.data[0].line.color
+    targets = [s for s in fig.layout.shapes if s.y0 == s.y1 == 8.0]
+    assert [t.line.color for t in targets] == [fig.data[0].line.color, fig.data[2].line.color]
+    assert fig.layout.height == 240 and fig.layout.title.text.startswith("EMQ per day")
+    assert pd.Timestamp(fig.layout.xaxis.range[0]) < pd.Timestamp(SPAN[0]) < pd.Timestamp(fig.layout.xaxis.range[1])
+
+
+def test_cards_without_rows_say_so():
+    for fig in (charts.card_emq(NO_ROWS, NO_ROWS, {}, SPAN), charts.card_dedup(NO_ROWS, SPAN),
+                charts.card_coverage(NO_ROWS, span=SPAN), charts.card_privacy(NO_ROWS, SPAN),
+                charts.card_gap(NO_ROWS, 0.15, span=SPAN),
+                charts.card_deployments(pd.DataFrame(columns=["name", "deployed_at", "verdict"]), SPAN)):
+        texts = [a.text for a in fig.layout.annotations]
+        assert any(t.startswith("No ") for t in texts), (fig.layout.title.text, texts)
+
+
+def test_card_gap_colours_flagged_days_red_inside_the_band():
+    fig = charts.card_gap(_days([None, None, None]), 0.15, "Purchase", SPAN)
+    (bars,) = fig.data
+    assert list(bars.y) == [0.02, 0.6, 0.4] and list(bars.marker.color) == [charts.PALETTE[0], charts.RED,
+                                                                            charts.PALETTE[0]]
+    assert [(s.y0, s.y1) for s in fig.layout.shapes] == [(-0.15, 0.15)]
+    assert fig.layout.yaxis.range[1] >= 0.6
+
+
+def _facts(metric: str, rows: list[tuple[date, float, float]], event: str = "Purchase") -> pd.DataFrame:
+    return pd.DataFrame([{"pixel_id": "1", "event_name": event, "metric": metric, "day": d, "num": n, "den": m}
+                         for d, n, m in rows])
+
+
+def test_card_dedup_sums_events_per_day_into_overlap_and_mismatch_shares():
+    daily = pd.concat([
+        _facts("dedup.overlap", [(D1, 90, 100), (D2, 50, 100)]),
+        _facts("dedup.overlap", [(D1, 10, 100)], event="Lead"),
+        _facts("dedup.name_mismatch", [(D2, 25, 100)]),
+    ])
+    fig = charts.card_dedup(daily, SPAN)
+    mismatch, overlap = fig.data
+    assert (mismatch.type, mismatch.name, overlap.name) == ("bar", "name mismatches", "overlap")
+    assert list(overlap.y) == [0.5, 0.5] and list(mismatch.y) == [0.25] and list(mismatch.x) == [D2]
+
+
+def test_card_coverage_weights_events_by_their_server_events():
+    cov = pd.DataFrame([
+        {"event_name": "Purchase", "day": D1, "server_events": 100, "em": 1.0, "ph": 0.5, "fbp": 1.0, "fbc": None},
+        {"event_name": "Lead", "day": D1, "server_events": 300, "em": 0.0, "ph": 0.5, "fbp": 1.0, "fbc": 0.2},
+    ])
+    fig = charts.card_coverage(cov, ("em", "ph", "fbc"), SPAN)
+    assert [t.name for t in fig.data] == ["em", "ph", "fbc"]
+    assert [list(t.y) for t in fig.data] == [[0.25], [0.5], [pytest.approx(0.2)]]   # fbc: only Lead has it
+
+
+def test_card_deployments_puts_each_verdict_on_its_row_in_its_colour():
+    deps = pd.DataFrame([{"name": "checkout-v2", "deployed_at": "2026-10-12T09:00:00Z", "verdict": "regressed"},
+                         {"name": "copy", "deployed_at": "2026-10-02T09:00:00Z", "verdict": "ok"},
+                         {"name": "theme", "deployed_at": "2026-10-20T09:00:00Z", "verdict": "insufficient_data"}])
+    fig = charts.card_deployments(deps, SPAN)
+    by_name = {t.name: t for t in fig.data}
+    assert set(by_name) == {"regressed", "ok", "insufficient data"}
+    assert list(by_name["regressed"].text) == ["checkout-v2"] and by_name["regressed"].marker.color == charts.RED
+    assert pd.Timestamp(by_name["regressed"].x[0]) == pd.Timestamp("2026-10-12 09:00")
+    assert by_name["ok"].marker.color == charts.GREEN and by_name["insufficient data"].marker.color == charts.GREY
+
+
+def test_card_privacy_sums_server_and_browser_per_day():
+    dd = pd.DataFrame([{"event_name": "Purchase", "day": D1, "server_events": 10, "browser_events": 8},
+                       {"event_name": "Lead", "day": D1, "server_events": 5, "browser_events": 9}])
+    fig = charts.card_privacy(dd, SPAN)
+    assert [(t.name, list(t.y)) for t in fig.data] == [("server", [15]), ("browser", [17])]
+
+
+# ---------------------------------------------------------------- deployments page
+
+def _deps() -> pd.DataFrame:
+    return pd.DataFrame([{"name": "checkout-v2", "deployed_at": "2026-10-02T12:00:00Z", "verdict": "regressed"},
+                         {"name": "copy", "deployed_at": "2026-10-01T06:00:00Z", "verdict": "ok"},
+                         {"name": "theme", "deployed_at": "2026-10-03T06:00:00Z", "verdict": "insufficient_data"}])
+
+
+def test_deployment_timeline_panels_verdict_lines_and_suspected_breaks():
+    daily = pd.concat([_facts("hash_match.ph", [(D1, 100, 100), (D2, 0, 100), (D3, 0, 90)]),
+                       _facts("emq_estimate", [(D1, 850, 100), (D2, 800, 100)]),
+                       _facts("dedup.overlap", [(D1, 95, 100)])])
+    breaks = pd.DataFrame([{"date": "2026-10-03", "metric": "dedup.overlap", "event_name": "Purchase"}])
+    fig = charts.deployment_timeline(daily, _deps(), breaks, SPAN)
+    named = {t.name: t for t in fig.data}
+    assert list(named["hash_match.ph"].y) == [1.0, 0.0, 0.0] and named["hash_match.ph"].yaxis == "y3"
+    assert list(named["emq_estimate"].y) == [8.5, 8.0] and named["emq_estimate"].yaxis == "y"
+    assert named["dedup.overlap"].yaxis == "y4"
+    assert {"deployment: regressed", "deployment: ok", "deployment: insufficient data", "suspected break"} <= set(named)
+    lines = [s for s in fig.layout.shapes if s.type == "line" and s.xref == "x"]
+    colours = {pd.Timestamp(s.x0): (s.line.color, s.line.dash) for s in lines}
+    assert colours[pd.Timestamp("2026-10-02 12:00")][0] == charts.RED
+    assert colours[pd.Timestamp("2026-10-01 06:00")][0] == charts.GREEN
+    assert colours[pd.Timestamp("2026-10-03 06:00")][0] == charts.GREY
+    assert colours[pd.Timestamp("2026-10-03")] == (charts.RED, "dot")
+    every = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(every) == 4 * 4 and {s.xref for s in every} == {"x", "x2", "x3", "x4"}   # across the four panels
+    notes = {a.text: a for a in fig.layout.annotations}
+    assert notes["suspected break: dedup.overlap"].yref == "y4 domain"
+    assert {"checkout-v2", "copy", "theme"} <= set(notes)
+    assert [a.text for a in fig.layout.annotations[:4]] == ["EMQ estimate", "coverage", "hash match", "deduplication"]
+
+
+def test_deployment_focus_shades_before_and_after_and_puts_emq_on_the_right():
+    daily = pd.concat([_facts("hash_match.ph", [(D1, 100, 100), (D2, 0, 100), (D3, 0, 90)]),
+                       _facts("emq_estimate", [(D1, 850, 100), (D2, 800, 100)])])
+    at = datetime(2026, 10, 2, 12)
+    fig = charts.deployment_focus(daily, [("Purchase", "hash_match.ph"), ("Purchase", "emq_estimate"),
+                                          ("Lead", "coverage.em")], "checkout-v2", at,
+                                  (datetime(2026, 9, 25, 12), at), (at, datetime(2026, 10, 9, 12)))
+    assert [t.name for t in fig.data] == ["hash_match.ph · Purchase", "emq_estimate · Purchase"]
+    assert [t.yaxis for t in fig.data] == ["y", "y2"]
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert [(pd.Timestamp(r.x0), pd.Timestamp(r.x1)) for r in rects] == [
+        (pd.Timestamp("2026-09-25 12:00"), pd.Timestamp(at)), (pd.Timestamp(at), pd.Timestamp("2026-10-09 12:00"))]
+    assert rects[1].fillcolor == charts.RED
+    assert fig.layout.title.text == "checkout-v2: the metrics that got worse, per day around it"
+    empty = charts.deployment_focus(NO_ROWS, [("Purchase", "hash_match.ph")], "x", at, (at, at), (at, at))
+    assert not empty.data and "No daily values" in empty.layout.annotations[-1].text
+
+
+def test_deployment_timeline_groups_breaks_of_one_day():
+    breaks = pd.DataFrame([{"date": "2026-10-03", "metric": m, "event_name": e} for m, e in (
+        ("lint.rejected_request", "Purchase"), ("lint.rejected_request", "Lead"), ("discrepancy.gap", "Purchase"),
+        ("dedup.overlap", "Lead"))])
+    fig = charts.deployment_timeline(_facts("dedup.overlap", [(D1, 95, 100)]), pd.DataFrame(), breaks, SPAN)
+    assert len([s for s in fig.layout.shapes if s.line.dash == "dot"]) == 4          # one line, four panels
+    notes = {a.text: a.yref for a in fig.layout.annotations if a.text.startswith("suspected")}
+    assert notes == {"suspected break: lint.rejected_request, discrepancy.gap": "y domain",
+                     "suspected break: dedup.overlap": "y4 domain"}

@@ -302,3 +302,22 @@ def test_check_usage_and_input_errors_exit_2(healthy, capsys):
         with pytest.raises(SystemExit) as exc:
             main(["--db", db, *bad])
         assert exc.value.code == 2
+
+
+def test_full_compares_with_an_explicit_previous_window(tmp_path):
+    from datetime import date
+
+    from analysis import config as config_mod
+    from analysis import report, store
+    from tests.scenario import Scenario, sev
+
+    sc = Scenario(tmp_path)
+    sc.server(sev("Purchase", "2026-10-15T10:00:00", "a"), sev("Purchase", "2026-11-15T10:00:00", "b"))
+    sc.ingest()
+    cfg = config_mod.load(env={})
+    with store.reader(sc.db) as con:
+        month = report.full(con, cfg, report.Options(date(2026, 11, 1), date(2026, 11, 30), "UTC"),
+                            previous=(date(2026, 10, 1), date(2026, 10, 31)))
+        plain = report.full(con, cfg, report.Options(date(2026, 11, 1), date(2026, 11, 30), "UTC"))
+    assert month["previous_window"] == {"since": "2026-10-01", "until": "2026-10-31", "timezone": "UTC"}
+    assert plain["previous_window"] == {"since": "2026-10-02", "until": "2026-10-31", "timezone": "UTC"}

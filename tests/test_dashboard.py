@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,13 +12,15 @@ from streamlit.testing.v1 import AppTest
 from analysis import demo_build, store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-PAGES = ["weekly_emq", "dedup", "discrepancies", "trace", "data_sources"]
+PAGES = ["weekly_emq", "health_check", "deployments", "dedup", "discrepancies", "trace", "data_sources"]
+CHECKLIST_IDS = ["emq", "volume", "dedup", "coverage", "deployments", "privacy"]
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("dash") / "demo.duckdb"
-    demo_build.build(db, days=20, orders_per_day=40, log=lambda m: None)
+    # 25 days end on 2026-11-22: a few October days give the month picker a second month.
+    demo_build.build(db, days=25, orders_per_day=40, log=lambda m: None)
     return db
 
 
@@ -50,12 +52,41 @@ def plotly_figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.main.get("plotly_chart")]
 
 
+def values(array) -> list:
+    # plotly 7 writes numeric arrays as {"dtype", "bdata": base64}.
+    if isinstance(array, dict) and "bdata" in array:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
 def titles(figs: list[dict]) -> list[str]:
     return [f["layout"]["title"]["text"] for f in figs]
 
 
 def texts(elements) -> str:
     return " ".join(e.value for e in elements)
+
+
+def plain(elements) -> list[str]:
+    # Markdown from the data is backslash-escaped (data.md): compare the text as shown.
+    return [e.value.replace("\\", "") for e in elements]
+
+
+def deployed_at(db: Path, name: str) -> str:
+    con = store.connect(db, read_only=True)
+    try:
+        return store.scalar(con, "SELECT max(deployed_at) FROM deployments WHERE name = ?", [name]).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+    finally:
+        con.close()
+
+
+def downloads(at: AppTest) -> list[str]:
+    return [el.proto.label for el in at.main.get("download_button")]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -81,6 +112,47 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
         assert len(at.dataframe) == 1 and len(at.toggle) == 1
         at.toggle[0].set_value(True).run()
         assert not at.exception and len(at.dataframe) == 2
+    elif page == "health_check":
+        assert at.selectbox(key="health_month").value == date(2026, 11, 1)   # October is not covered from the 1st
+        cards = [m for m in plain(at.markdown) if "-badge[" in m and "**" in m]
+        assert [c.rsplit("`", 2)[-2] for c in cards] == CHECKLIST_IDS
+        status = {c.rsplit("`", 2)[-2]: c.split("]", 1)[0].split()[-1] for c in cards}
+        assert set(status.values()) <= {"pass", "warn", "fail", "unknown"}
+        assert status["dedup"] == "fail" and status["deployments"] == "fail"      # theme-autumn, checkout-v2
+        assert cards[0].startswith(":orange-badge[") and cards[2].startswith(":red-badge[")
+        assert titles(figs) == [
+            "EMQ per day (dashed: Meta · dotted: target)", "Purchase gap per day (red: flagged; band ±15%)",
+            "Overlap and name mismatches per day", "em · ph · fbp · fbc coverage per day", "Deployments by verdict",
+            "Server vs browser events per day"]
+        assert all(f["data"] for f in figs)                       # every card's chart has data in November
+        assert downloads(at) == ["Markdown report", "HTML report"]
+        (mom,) = [d.value for d in at.dataframe]
+        assert list(dict.fromkeys(mom["item"])) == CHECKLIST_IDS
+        assert "2026-11-01 … 2026-11-30" in at.main.caption[0].value
+    elif page == "deployments":
+        shown = plain(at.markdown)
+        line = [m for m in shown if "checkout-v2 (" in m]
+        assert len(line) == 1 and line[0].startswith(":red-badge["), shown
+        assert "hash_match.ph 1.00 → 0.00 on Purchase" in line[0] and "ph: missing_country_code" in line[0]
+        assert any(m.startswith(":green-badge[") and "copy-tweaks (" in m for m in shown)
+        pick = at.selectbox(key="deployment")
+        assert pick.options[pick.index].endswith(" · regressed")       # the most recent regressed one
+        assert pick.value[0] == "gtm-consent-banner"
+        assert titles(figs)[:2] == ["Key metrics per day · all events",
+                                    "gtm-consent-banner: the metrics that got worse, per day around it"]
+        assert at.dataframe[0].value.iloc[0]["finding"] == "regressed"
+        assert downloads(at)[0].startswith("Every affected id (")
+        pick.set_value(("checkout-v2", deployed_at(demo_db, "checkout-v2"))).run()
+        assert not at.exception
+        detail = at.dataframe[0].value
+        assert detail.iloc[0][["finding", "event_name", "metric"]].tolist() == ["regressed", "Purchase",
+                                                                              "lint.hash_mismatch"]
+        assert detail.iloc[1][["finding", "metric"]].tolist() == ["unconfirmed", "hash_match.ph"]
+        assert len(detail) > 50 and set(detail["finding"]) >= {"regressed", "unconfirmed", "unchanged"}
+        assert at.dataframe[1].value["rule"].tolist() == ["hash_mismatch"]
+        assert at.dataframe[1].value["example ids"].iloc[0].startswith("order-")
+        assert len(downloads(at)) == 1 and downloads(at)[0].startswith("Every affected id (")
+        assert "checkout-v2: the metrics that got worse, per day around it" in titles(plotly_figures(at))
     elif page == "trace":
         assert at.text_input(key="trace_id").value == "" and not figs
     elif page == "discrepancies":
@@ -113,8 +185,91 @@ def test_filter_changes_rerun_the_page(demo_db: Path, monkeypatch: pytest.Monkey
     assert "Unknown time zone 'Mars/Olympus'" in texts(at.error)
 
 
+def test_the_month_picker_reruns_the_health_check_with_another_month(demo_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    at = open_page("health_check")
+    pick = at.selectbox(key="health_month")
+    assert pick.options == ["November 2026", "October 2026"]
+    pick.set_value(date(2026, 10, 1)).run()
+    assert not at.exception and not at.error
+    caption = at.main.caption[0].value
+    assert caption.startswith("2026-10-01 … 2026-10-31 (UTC)")
+    assert "events from 2026-10-29 to 2026-10-31 only" in caption
+    assert "previous month (2026-09-01 … 2026-09-30)" in caption   # the calendar month before
+    assert len(plotly_figures(at)) == 6 and downloads(at) == ["Markdown report", "HTML report"]
+    assert "No data in September 2026" in texts(at.main.caption)
+    assert at.subheader[0].value == "October 2026 vs September 2026"
+
+
+def test_the_health_check_reports_download_as_markdown_and_html(demo_db: Path):
+    from dashboard import data
+
+    f = data.Filters(db=str(demo_db), since=None, until=None, tz="UTC", pixel=None)
+    rep = data.month_report(f, date(2026, 11, 1))
+    text = data.month_markdown(rep)
+    assert text.startswith("# capi-audit report 2026-11-01 … 2026-11-30 (UTC)") and "## Checklist" in text
+    assert "checkout-v2" in text
+    page = data.month_html(f, date(2026, 11, 1))
+    assert page.startswith("<!DOCTYPE html>") and 'id="chart-emq"' in page and len(page) > 1_000_000
+
+
+def test_the_deployments_timeline_follows_the_event_picker(demo_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    at = open_page("deployments")
+    at.selectbox(key="deployments_event").set_value("Purchase").run()
+    assert not at.exception
+    timeline = plotly_figures(at)[0]
+    assert timeline["layout"]["title"]["text"] == "Key metrics per day · Purchase"
+    ph = [t for t in timeline["data"] if t["name"] == "hash_match.ph"]
+    assert ph and min(values(ph[0]["y"])) == 0.0 and max(values(ph[0]["y"])) == 1.0   # checkout-v2 broke it
+
+
+@pytest.fixture(scope="module")
+def mirror_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo plus a first-party mirror: 40 Purchases the pixel also sent and 10 it never did."""
+    import shutil
+
+    from analysis.ingest import Options, ingest_file
+
+    folder = tmp_path_factory.mktemp("mirror")
+    db = folder / "mirror.duckdb"
+    shutil.copy(demo_db, db)
+    con = store.connect(db, read_only=True)
+    try:
+        seen = store.query(con, """SELECT pixel_id, event_id, epoch(event_time)::BIGINT AS t FROM browser_events
+                                   WHERE event_name = 'Purchase' AND event_id IS NOT NULL
+                                   ORDER BY event_time DESC LIMIT 40""")
+    finally:
+        con.close()
+    rows = [{"source": "mirror", "pixel_id": r["pixel_id"], "event_name": "Purchase", "event_id": r["event_id"],
+             "event_time": r["t"]} for r in seen]
+    rows += [{"source": "mirror", "pixel_id": seen[0]["pixel_id"], "event_name": "Purchase",
+              "event_id": f"blocked-{i}", "event_time": seen[i]["t"]} for i in range(10)]
+    path = folder / "mirror.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert ingest_file(db, "browser-events", path, Options()).error is None
+    return db
+
+
+def test_the_mirror_estimate_shows_only_with_mirror_data(demo_db: Path, mirror_db: Path,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    expected = "≈ 20% of pixel events never reached Meta (estimate from the first-party mirror: 10 of 50"
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(mirror_db))
+    at = open_page("weekly_emq")
+    assert not at.exception and expected in texts(at.info)
+    at = open_page("dedup")
+    assert "≈ 20% of Purchase pixel events never reached Meta" in texts(at.info)
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    st.cache_data.clear()
+    for page in ("weekly_emq", "dedup"):
+        at = open_page(page)
+        assert "never reached Meta" not in texts(at.info)
+
+
 @pytest.mark.parametrize("page,expected", [
     ("weekly_emq", "No server events in this window"),
+    ("health_check", "No server or browser events yet, so there is no month to check"),
+    ("deployments", "No deployments recorded in this window"),
     ("dedup", "No browser events yet — ingest a HAR export or a pixel log"),
     ("discrepancies", "No orders and no Purchase events in this window"),
     ("data_sources", "The database is empty"),
@@ -167,3 +322,144 @@ def test_trace_page_finds_an_order_and_its_copies(demo_db: Path, monkeypatch: py
     assert len(at.dataframe) >= 2                     # server copies and browser copies (or lint)
     at.text_input(key="trace_id").set_value("no-such-id").run()
     assert "Nothing is known about 'no-such-id'" in texts(at.warning)
+
+
+def test_months_default_to_the_latest_month_the_data_covers():
+    import pandas as pd
+
+    from dashboard import data
+
+    def frame(*spans):
+        return pd.DataFrame([{"month": a.replace(day=1), "first_day": a, "last_day": b, "events": 1} for a, b in spans])
+
+    assert data.month_bounds(date(2024, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert data.previous_month(date(2026, 1, 15)) == date(2025, 12, 1)
+    # 90-day demo: Aug 25 … Nov 22 → October, the latest month covered end to end.
+    demo90 = frame((date(2026, 8, 25), date(2026, 8, 31)), (date(2026, 9, 1), date(2026, 9, 30)),
+                   (date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 22)))
+    assert data.default_month(demo90) == date(2026, 10, 1)
+    # Only partly covered months: the latest.
+    assert data.default_month(frame((date(2026, 10, 29), date(2026, 10, 31)),
+                                    (date(2026, 11, 1), date(2026, 11, 22)))) == date(2026, 11, 1)
+    assert data.default_month(frame()) is None
+
+
+def _report(emq: float, overlap_matched: int, flagged: int, regressed: int) -> dict:
+    return {
+        "events": [{"pixel_id": "1", "event_name": "Purchase", "server_events": 100, "browser_events": 80,
+                    "emq_estimate": emq, "emq_meta": None,
+                    "coverage": {"em": 0.9, "ph": 0.5, "fbp": 1.0, "fbc": 0.2},
+                    "dedup": {"matched": overlap_matched, "name_mismatch": 0, "server_repeats": 2}},
+                   {"pixel_id": "1", "event_name": "ViewContent", "server_events": 900, "browser_events": 0,
+                    "emq_estimate": 5.0, "emq_meta": None, "coverage": {"em": 0.0}, "dedup": {}}],
+        "discrepancy": {"event_name": "Purchase", "days": [
+            {"backend_orders": 50, "server_events": 40, "browser_events": 30, "flagged": i < flagged}
+            for i in range(3)]},
+        "deployments": [{"verdict": "regressed" if i < regressed else "ok"} for i in range(2)],
+    }
+
+
+def test_month_over_month_lists_each_items_numbers_and_marks_what_got_worse():
+    from dashboard import data
+
+    priority = {"Purchase": {"tier": 1, "target": 8.0}}
+    mom = data.month_over_month(_report(7.0, 60, 2, 1), _report(8.0, 76, 0, 0), priority)
+    rows = {(r.item, r.measure): r for r in mom.itertuples(index=False)}
+    assert list(dict.fromkeys(mom["item"])) == ["emq", "volume", "dedup", "coverage", "deployments", "privacy"]
+    emq = rows[("emq", "Purchase: EMQ estimate")]
+    assert (emq.this, emq.last, emq.change, emq.worse) == ("7.0", "8.0", "-1.0", True)
+    assert rows[("volume", "flagged days")][2:] == ("2", "0", "+2", True)
+    assert rows[("volume", "gap over the month")][2:] == ("20.0%", "20.0%", "±0 pts", False)
+    assert rows[("dedup", "overlap (priority events)")][2:] == ("75.0%", "95.0%", "-20.0 pts", True)
+    assert rows[("coverage", "em coverage (priority events)")][2:] == ("90.0%", "90.0%", "±0 pts", False)
+    assert rows[("deployments", "regressed")].worse and not rows[("deployments", "deployments")].worse
+    assert ("emq", "ViewContent: EMQ estimate") not in rows            # not a priority event
+    same = data.month_over_month(_report(7.02, 60, 0, 0), _report(7.04, 60, 0, 0), priority)
+    assert same.loc[same["measure"] == "Purchase: EMQ estimate", ["change", "worse"]].values.tolist() == [["±0", False]]
+    empty = data.month_over_month(_report(7.0, 60, 0, 0), {}, priority)
+    assert set(empty["last"]) == {"—"} and set(empty["change"]) == {""} and not empty["worse"].any()
+
+
+def _detail(**kw) -> dict:
+    row = {"deployment": "checkout-v2", "deployed_at": datetime(2026, 11, 7, 9), "pixel_id": "1",
+           "event_name": "Purchase", "metric": "coverage.em", "before": 1.0, "after": 1.0, "delta": 0.0,
+           "before_num": 200.0, "after_num": 200.0, "before_events": 200, "after_events": 200, "before_days": 3,
+           "after_days": 3, "compared": True, "regressed": False, "z": None}
+    return row | kw
+
+
+def test_classify_puts_regressions_first_then_unconfirmed_drops():
+    import pandas as pd
+
+    from dashboard import data
+
+    detail = pd.DataFrame([
+        _detail(metric="coverage.fbp", before=0.9, after=0.95, delta=0.05),
+        _detail(metric="coverage.ph", before=1.0, after=0.2, delta=-0.8, regressed=True, before_num=200.0,
+                after_num=40.0),
+        # 80 events: under the 100-event minimum, but 1.0 → 0.0 clears the share bars by far
+        _detail(metric="hash_match.ph", before=1.0, after=0.0, delta=-1.0, compared=False, before_num=80.0,
+                after_num=0.0, before_events=80, after_events=80),
+        # 9 → 19 events: a big move, but not 4 standard errors
+        _detail(event_name="Lead", metric="coverage.ph", before=0.56, after=0.32, delta=-0.24, compared=False,
+                before_num=5.0, after_num=6.0, before_events=9, after_events=19),
+        _detail(metric="coverage.st", before=0.73, after=0.68, delta=-0.05, before_num=146.0, after_num=136.0),
+    ])
+    out = data.classify(detail)
+    assert out[["metric", "finding"]].values.tolist() == [
+        ["coverage.ph", "regressed"], ["hash_match.ph", "unconfirmed"], ["coverage.st", "worse"],
+        ["coverage.ph", "not compared"], ["coverage.fbp", "better"]]
+    assert out["worse_by"].iloc[0] == pytest.approx(0.8)
+
+    dep = {"name": "checkout-v2", "deployed_at": "2026-11-07T09:00:00Z", "verdict": "regressed", "compared": 3}
+    lint = [{"rule": "hash_mismatch", "side": "server", "event_name": "Purchase", "field": "ph",
+             "diagnosis": "missing_country_code"}]
+    assert data.deployment_summary(dep, out, lint) == (
+        "checkout-v2 (2026-11-07): coverage.ph 1.00 → 0.20 on Purchase · "
+        "too few events to confirm: hash_match.ph 1.00 → 0.00 on Purchase")
+    lint_row = _detail(metric="lint.hash_mismatch", before=0.0, after=0.77, delta=0.77, regressed=True)
+    summary = data.deployment_summary(dep, data.classify(pd.DataFrame([lint_row])), lint)
+    assert summary == ("checkout-v2 (2026-11-07): lint.hash_mismatch 0.00 → 0.77 on Purchase "
+                       "(ph: missing_country_code)")
+    assert data.deployment_summary(dep | {"verdict": "ok"}, data.classify(pd.DataFrame()), []) == \
+        "checkout-v2 (2026-11-07): no metric got worse by the regression bars (3 compared)."
+
+
+def test_mirror_line_is_an_estimate_or_nothing():
+    import pandas as pd
+
+    from dashboard import data
+
+    assert data.mirror_line(pd.DataFrame()) is None
+    gaps = pd.DataFrame([
+        {"pixel_id": "1", "event_name": "Purchase", "mirror_events": 60, "with_event_id": 50, "not_seen_by_pixel": 10,
+         "estimate": 0.2},
+        {"pixel_id": "1", "event_name": "Lead", "mirror_events": 10, "with_event_id": 10, "not_seen_by_pixel": 5,
+         "estimate": 0.5},
+        {"pixel_id": "2", "event_name": "Purchase", "mirror_events": 9, "with_event_id": 9, "not_seen_by_pixel": 9,
+         "estimate": None},                                                   # no pixel copies: no estimate
+    ])
+    assert data.mirror_line(gaps).startswith("≈ 25% of pixel events never reached Meta (estimate from the "
+                                             "first-party mirror: 15 of 60")
+    assert data.mirror_line(gaps, "Purchase", "1").startswith("≈ 20% of Purchase pixel events")
+    assert data.mirror_line(gaps, "Purchase", "2") is None
+
+
+def test_md_shows_data_text_literally():
+    from dashboard import data
+
+    assert data.md("lint.hash_mismatch $5 :red[x] <b>\nnext") == \
+        "lint.hash\\_mismatch \\$5 \\:red\\[x\\] \\<b\\> next"
+
+
+def test_evidence_becomes_a_lead_and_a_list_of_findings():
+    from dashboard import data
+
+    assert data.evidence_parts("No deployments recorded in this window.") == \
+        ("No deployments recorded in this window.", [])
+    assert data.evidence_parts("AddToCart 6.4 (Meta; estimate 6.1) < 6.5 target; Lead 7.3 (Meta; estimate 8.1) "
+                               "< 8 target; Purchase 9.0 ≥ 8 target.") == \
+        ("", ["AddToCart 6.4 (Meta; estimate 6.1) < 6.5 target", "Lead 7.3 (Meta; estimate 8.1) < 8 target",
+              "Purchase 9.0 ≥ 8 target"])
+    assert data.evidence_parts("Coverage dropped: a (−0.13); b; c.") == \
+        ("Coverage dropped:", ["a (−0.13)", "b", "c"])

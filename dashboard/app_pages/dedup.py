@@ -28,6 +28,10 @@ default = names.index("Purchase") if "Purchase" in names else 0
 pixel, event = st.selectbox("Event", pairs, index=default, key="dedup_event",
                             format_func=lambda p: f"{p[1]} · {p[0]}" if many else p[1])
 
+# Only with a first-party mirror (capi-audit capture): pixel calls that blockers stopped before Meta.
+if (lost := data.mirror_line(rep["mirror"], event, pixel)) is not None:
+    st.info(lost, icon=":material/visibility_off:")
+
 daily = rep["daily"]["dedup"]
 if not daily.empty:
     daily = daily[(daily["pixel_id"] == pixel) & (daily["event_name"] == event)]

@@ -55,6 +55,10 @@ for e in kpi:
         col.metric(f"{key} coverage", fmt(e["coverage"][key], ".0%"), border=True,
                    help=f"Share of server events whose {key} is well-formed as received.")
 
+# Only with a first-party mirror (capi-audit capture): pixel calls that blockers stopped before Meta.
+if (lost := data.mirror_line(rep["mirror"])) is not None:
+    st.info(lost, icon=":material/visibility_off:")
+
 names = sorted({e["event_name"] for e in events})
 chosen = st.multiselect("Events on the trend", names, default=[e["event_name"] for e in kpi] or names[:5])
 target = max((p["target"] for p in priority.values()), default=8.0)
