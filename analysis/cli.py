@@ -131,6 +131,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-01") from None
 
 
+def _emit(text: str, output: Path | None, what: str) -> int:
+    """A result to --output (saying so on stderr) or alone on stdout, where scripts read it."""
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"{what} written to {output}.")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                     TimeElapsedColumn(), console=err, transient=True)
@@ -240,12 +250,7 @@ def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         text = render.markdown(data)
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-        err.print(f"Report for {data['window']['since']} … {data['window']['until']} written to {args.output}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(text, args.output, f"Report for {data['window']['since']} … {data['window']['until']}")
 
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "unknown": "dim"}
@@ -335,12 +340,7 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         writer.writeheader()
         writer.writerows(rows)
         text = buf.getvalue()
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-        err.print(f"{len(rows)} rows written to {args.output} ({sc.since} … {sc.until}).")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(text, args.output, f"{len(rows)} rows ({sc.since} … {sc.until})")
 
 
 def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
@@ -540,7 +540,11 @@ def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "lint": cmd_lint, "trace": cmd_trace, "demo": cmd_demo, "serve": cmd_serve, "report": cmd_report, "check": cmd_check, "deploy": cmd_deploy, "calibrate": cmd_calibrate, "config": cmd_config, "capture": cmd_capture, "sync": cmd_sync}
+COMMANDS = {
+    "ingest": cmd_ingest, "report": cmd_report, "check": cmd_check, "lint": cmd_lint, "trace": cmd_trace,
+    "deploy": cmd_deploy, "calibrate": cmd_calibrate, "sync": cmd_sync, "capture": cmd_capture,
+    "demo": cmd_demo, "serve": cmd_serve, "config": cmd_config,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
