@@ -163,7 +163,7 @@ FROM timed
 """
 
 # Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file.
-_FINISH = f"""
+_FINISH = """
 CREATE TABLE ev AS
 WITH keyed AS (
   SELECT *, sha256(to_json([pixel_id, event_name, event_id, CAST(epoch_ms(event_time) AS VARCHAR),

@@ -16,7 +16,7 @@ EMPTY = {"browser_with_event_id": None, "server_with_event_id": None, "matched":
 def prepare(con: duckdb.DuckDBPyConnection, window_hours: int = 48) -> None:
     """Temp table dd: every counted copy with a key, its cluster start, and whether its key pairs."""
     hours = int(window_hours)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd AS
+    con.execute("""CREATE OR REPLACE TEMP TABLE dd AS
         SELECT row_number() OVER () AS rid, *,
                min(event_time) OVER k AS kmin, max(event_time) OVER k AS kmax, min(event_time) OVER k AS cluster_start
         FROM (SELECT 'server' AS side, pixel_id, event_name, event_id, event_time, in_window, day, order_id, value

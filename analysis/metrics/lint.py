@@ -188,7 +188,7 @@ def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
 
 def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:
     """The report's lint rows: count of events, share of the pixel × event's lint population, example ids."""
-    rows = store.query(con, f"""
+    rows = store.query(con, """
         WITH pop AS (
             SELECT 'server' AS side, pixel_id, event_name, count(*) AS n FROM m_lint_server WHERE in_window GROUP BY ALL
             UNION ALL SELECT 'browser', pixel_id, event_name, count(*) FROM m_lint_browser WHERE in_window GROUP BY ALL)
