@@ -190,6 +190,8 @@ def sources(con: duckdb.DuckDBPyConnection, rejects_limit: int = 500) -> dict[st
                                      UNION ALL SELECT 'deployments', count(*) FROM deployments
                                      UNION ALL SELECT 'Meta quality snapshots', count(*) FROM meta_quality_snapshots
                                      UNION ALL SELECT 'Meta stats rows', count(*) FROM meta_stats"""),
+        "deployments": store.query(con, """SELECT deployed_at, name, component, pixel_id FROM deployments
+                                          ORDER BY deployed_at"""),
         "pixels": [r["pixel_id"] for r in store.query(con, """SELECT DISTINCT pixel_id FROM server_events
                                    WHERE pixel_id IS NOT NULL UNION SELECT DISTINCT pixel_id FROM browser_events
                                    WHERE pixel_id IS NOT NULL ORDER BY 1""")],

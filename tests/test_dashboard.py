@@ -463,3 +463,19 @@ def test_evidence_becomes_a_lead_and_a_list_of_findings():
               "Purchase 9.0 ≥ 8 target"])
     assert data.evidence_parts("Coverage dropped: a (−0.13); b; c.") == \
         ("Coverage dropped:", ["a (−0.13)", "b", "c"])
+
+
+def test_deployments_page_offers_to_widen_the_window_to_every_deployment(demo_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    at = open_page("deployments")
+    since, until = at.date_input(key="window").value
+    narrow = (until - timedelta(days=2), until)
+    at.date_input(key="window").set_value(narrow).run()
+    assert not at.exception
+    assert any("more deployment" in i.value for i in at.info)
+    widen = [b for b in at.button if b.label == "Show every deployment"][0]
+    widen.click().run()
+    assert not at.exception and not at.error
+    wide = at.date_input(key="window").value
+    assert wide[0] < narrow[0] and wide[1] == until
+    assert not any("more deployment" in i.value for i in at.info)

@@ -18,6 +18,27 @@ st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all
            "days after a deployment vs the 7 days before it (cut at the neighbouring deployments); a metric is "
            "compared with at least 3 days and 100 events on each side.")
 
+def widen(since, until) -> None:
+    # A callback may set a widget's state before the rerun draws it.
+    st.session_state["window"] = (since, until)
+
+
+# Deployments outside the window are easy to miss: offer to widen it to all of them (with a week's margin,
+# the span a before/after comparison needs).
+everything = data.sources(f.db)["deployments"]
+if not everything.empty:
+    when = pd.to_datetime(everything["deployed_at"]).dt.date
+    outside = int(((when < pd.Timestamp(w["since"]).date()) | (when > pd.Timestamp(w["until"]).date())).sum())
+    if outside:
+        first = min(when.min() - pd.Timedelta(days=7), pd.Timestamp(w["since"]).date())
+        last = max(min(when.max() + pd.Timedelta(days=7), pd.Timestamp(w["until"]).date()),
+                   pd.Timestamp(w["until"]).date())
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.info(f"{outside} more deployment{'s' if outside > 1 else ''} outside this window "
+                  f"(first {when.min()}, last {when.max()}).")
+        right.button("Show every deployment", on_click=widen, args=(first, last), icon=":material/date_range:",
+                     help=f"Sets the window to {first} … {last}.")
+
 deps: list[dict] = rep["deployments"]
 breaks = pd.DataFrame(rep["suspected_breaks"], columns=["date", "metric", "event_name", "pixel_id", "before", "after"])
 if not deps:
