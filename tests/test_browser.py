@@ -1,8 +1,6 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright against `capi-audit serve`."""
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("CAPI_AUDIT_CHROMIUM", "/usr/bin/chromium")
+from tests.conftest import needs_chromium
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed (apt-get install chromium); the real-browser test needs it")
+pytestmark = needs_chromium
 
 
 def _free_port() -> int:
@@ -52,15 +49,8 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                              args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                                    "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium
 
 
 def _settle(page, charts: int) -> None:

@@ -2,24 +2,19 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 
 from analysis.capture import Background, Settings
+from tests.conftest import needs_chromium
 
-CHROMIUM = os.environ.get("CAPI_AUDIT_CHROMIUM", "/usr/bin/chromium")
 README = Path(__file__).resolve().parents[1] / "README.md"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed (apt-get install chromium); the real-browser test needs it")
+pytestmark = needs_chromium
 
 
 def readme_snippet() -> str:
@@ -47,9 +42,7 @@ def shop(snippet: str) -> ThreadingHTTPServer:
     return srv
 
 
-def test_the_snippet_mirrors_pixel_events_across_origins(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_the_snippet_mirrors_pixel_events_across_origins(tmp_path, chromium):
     bg = Background(Settings(upstream="http://127.0.0.1:9", log_dir=tmp_path)).start()
     # localhost vs 127.0.0.1: a different origin, so CORS applies as on a real shop.
     collect = f"http://localhost:{bg.port}/collect"
@@ -58,33 +51,29 @@ def test_the_snippet_mirrors_pixel_events_across_origins(tmp_path):
     srv = shop(snippet.replace("https://capture.shop.example/collect", collect).replace("'1234567890'", "'111'"))
     url = f"http://127.0.0.1:{srv.server_port}/thank-you"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
-            page = browser.new_page()
-            page.goto(url)
-            page.evaluate("""() => {
-                document.cookie = '_fbp=fb.1.1790850000000.42; path=/';
-                document.cookie = '_fbc=fb.1.1790850000000.AbCdEfGh; path=/';
-                capiMirror('Purchase', {value: 59.0, currency: 'EUR'}, {eventID: 'order-1001'});   // sendBeacon
-            }""")
-            # Without sendBeacon the snippet falls back to fetch (a simple request, no preflight).
-            page.evaluate("() => { navigator.sendBeacon = undefined; capiMirror('Lead', {}, {eventID: 'lead-7'}); }")
-            # A page posting JSON triggers a CORS preflight: the browser must accept the answer.
-            status = page.evaluate("""async (u) => (await fetch(u, {method: 'POST',
-                headers: {'Content-Type': 'application/json'},
-                body: JSON.stringify({pixel_id: '111', event_name: 'PageView', event_time: Date.now()})})).status""",
-                                   collect)
-            assert status == 204
-            deadline = time.monotonic() + 10
-            lines: list[dict] = []
-            while time.monotonic() < deadline and len(lines) < 3:
-                bg.app.journal.flush()
-                lines = [json.loads(x) for f in tmp_path.rglob("*.jsonl") for x in f.read_text().splitlines()]
-                time.sleep(0.1)
-            ua = page.evaluate("() => navigator.userAgent")
-            browser.close()
+        page = chromium.new_page()
+        page.goto(url)
+        page.evaluate("""() => {
+            document.cookie = '_fbp=fb.1.1790850000000.42; path=/';
+            document.cookie = '_fbc=fb.1.1790850000000.AbCdEfGh; path=/';
+            capiMirror('Purchase', {value: 59.0, currency: 'EUR'}, {eventID: 'order-1001'});   // sendBeacon
+        }""")
+        # Without sendBeacon the snippet falls back to fetch (a simple request, no preflight).
+        page.evaluate("() => { navigator.sendBeacon = undefined; capiMirror('Lead', {}, {eventID: 'lead-7'}); }")
+        # A page posting JSON triggers a CORS preflight: the browser must accept the answer.
+        status = page.evaluate("""async (u) => (await fetch(u, {method: 'POST',
+            headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({pixel_id: '111', event_name: 'PageView', event_time: Date.now()})})).status""",
+                               collect)
+        assert status == 204
+        deadline = time.monotonic() + 10
+        lines: list[dict] = []
+        while time.monotonic() < deadline and len(lines) < 3:
+            bg.app.journal.flush()
+            lines = [json.loads(x) for f in tmp_path.rglob("*.jsonl") for x in f.read_text().splitlines()]
+            time.sleep(0.1)
+        ua = page.evaluate("() => navigator.userAgent")
+        page.close()
     finally:
         bg.stop()
         srv.shutdown()

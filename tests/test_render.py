@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,6 +12,7 @@ import pytest
 from analysis import config, render
 from analysis.cli import main
 from analysis.metrics.checklist import evaluate
+from tests.conftest import needs_chromium
 from tests.scenario import Scenario, sev, ud
 
 XSS = "<script>alert(1)</script>"
@@ -169,35 +168,26 @@ def test_report_formats_from_the_command_line(xss_store, capsys):
     assert exc.value.code == 2
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.mark.skipif(not CHROMIUM.exists() and shutil.which("chromium") is None,
-                    reason="Debian's chromium is not installed; the offline-open test needs a real browser")
-def test_html_opens_without_a_network_in_a_real_browser(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+@needs_chromium
+def test_html_opens_without_a_network_in_a_real_browser(tmp_path, chromium):
     path = tmp_path / "report.html"
     # A priority event named with markup: it is charted, in the legend.
     report = sample_report(priority={XSS: {"tier": 3}})
     path.write_text(render.html(report, sample_daily()), encoding="utf-8")
     requests, errors, dialogs = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-                                    args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                       else (requests.append(route.request.url), route.abort()))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(path.as_uri())
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4")
-            assert page.locator(".js-plotly-plot").count() == 4
-            # Names show as the text that was sent (plotly decodes &lt; for display); nothing ran.
-            assert page.locator("#chart-emq .legendtext").all_text_contents() == [XSS, XSS + " (Meta)", "Purchase"]
-            assert page.locator("#chart-emq .annotation-text").all_text_contents() == [XSS]
-            assert page.locator("table.checklist tbody tr").count() == 6
-        finally:
-            browser.close()
+    try:
+        page = chromium.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                   else (requests.append(route.request.url), route.abort()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4")
+        assert page.locator(".js-plotly-plot").count() == 4
+        # Names show as the text that was sent (plotly decodes &lt; for display); nothing ran.
+        assert page.locator("#chart-emq .legendtext").all_text_contents() == [XSS, XSS + " (Meta)", "Purchase"]
+        assert page.locator("#chart-emq .annotation-text").all_text_contents() == [XSS]
+        assert page.locator("table.checklist tbody tr").count() == 6
+    finally:
+        page.close()
     assert requests == [] and errors == [] and dialogs == []
