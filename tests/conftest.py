@@ -24,9 +24,13 @@ needs_chromium = pytest.mark.skipif(
     reason="Debian's chromium is not installed (apt-get install chromium); the real-browser tests need it")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One headless Chromium (Playwright) for the whole run."""
+    """A headless Chromium (Playwright) per test module.
+
+    Not per session: Playwright's sync API keeps an asyncio loop running in the main thread while it
+    is open, and later tests that call asyncio.run() would fail.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
