@@ -199,14 +199,15 @@ class _Poller:
         self.thread.join()
 
 
-def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] | None = None) -> Staged:
+def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] | None = None,
+          digest: tuple[str, int] | None = None) -> Staged:
     """Parse one file into its staging database (no lock on the store is held meanwhile)."""
     if kind not in KINDS:
         raise IngestError(f"Unknown input kind {kind!r}; choose one of {', '.join(KINDS)}.")
     if not path.is_file():
         raise IngestError(f"{path} does not exist or is not a file.")
     module = importlib.import_module(KINDS[kind])
-    staged, con = new_staging(kind, path)
+    staged, con = new_staging(kind, path, digest=digest)
     try:
         if report is not None:
             with _Poller(con, report):
@@ -228,7 +229,8 @@ def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] 
 SKIP_UNCHANGED = ("server-events", "browser-events")
 
 
-def unchanged(db: str | Path, kind: str, path: Path, lock_timeout: float = 60.0) -> Result | None:
+def unchanged(db: str | Path, kind: str, path: Path, lock_timeout: float = 60.0,
+              digest: tuple[str, int] | None = None) -> Result | None:
     """The result of a clean earlier ingestion of exactly these bytes at this path, else None.
 
     Reading such a file again would add nothing (identities), so it is skipped: a log directory that
@@ -250,9 +252,9 @@ def unchanged(db: str | Path, kind: str, path: Path, lock_timeout: float = 60.0)
         return None      # no usable database yet: the normal path creates it or explains
     if not earlier:
         return None
-    digest, _ = file_digest(path)
+    content = (digest or file_digest(path))[0]
     for iid, content_hash, rows_read, there in earlier:
-        if content_hash == digest:
+        if content_hash == content:
             # Reported as a re-read would be: everything already there.
             return Result(path=path, kind=kind, ingestion_id=int(iid), rows_read=int(rows_read),
                           duplicates=int(there), unchanged=True)
@@ -266,12 +268,14 @@ def ingest_file(db: str | Path, kind: str, path: Path, opts: Options, *, lock_ti
     t0 = time.perf_counter()
     # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
     # --at, …) can change a re-read's result, so those reads always happen.
-    if kind in SKIP_UNCHANGED and not opts.pixel_id:
-        if (done := unchanged(db, kind, path, lock_timeout)) is not None:
+    digest = None
+    if kind in SKIP_UNCHANGED and not opts.pixel_id and path.is_file():
+        digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
+        if (done := unchanged(db, kind, path, lock_timeout, digest)) is not None:
             done.seconds = time.perf_counter() - t0
             return done
     try:
-        staged = stage(kind, path, opts, report)
+        staged = stage(kind, path, opts, report, digest)
     except IngestError as exc:
         return Result(path=path, kind=kind, error=str(exc), seconds=time.perf_counter() - t0)
     try:

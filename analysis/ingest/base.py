@@ -77,9 +77,10 @@ def file_digest(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def new_staging(kind: str, path: Path, workdir: Path | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
+def new_staging(kind: str, path: Path, workdir: Path | None = None,
+                digest: tuple[str, int] | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
     """A fresh staging database file for one input file (parsing never holds the main lock)."""
-    digest, size = file_digest(path)
+    digest, size = digest or file_digest(path)
     tmp = Path(tempfile.mkdtemp(prefix="capi-stage-", dir=workdir)) / "stage.duckdb"
     # Parsing happens in memory (raw lines may hold plaintext); only canonical, hashed rows
     # are written to the staging file `out`, which the commit step attaches.
