@@ -8,12 +8,12 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
 from analysis.capture import Background, Settings
 from analysis.ingest import Options, expand, ingest_file
+from tests.test_ingest_server import rows
 
 TOKEN = "EAAGcaptureTESTtoken0123456789abcdef"
 PROOF = "5f3c0ffee5f3c0ffee5f3c0ffee5f3c0ffee0001"
@@ -123,14 +123,6 @@ def send_everything(url: str) -> dict[str, httpx.Response]:
                                                 "event_source_url": "https://shop.example/"})
         out["junk"] = c.post("/collect", content=b"<html>")
     return out
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def ingest_dir(db: Path, log_dir: Path, kind: str) -> list:

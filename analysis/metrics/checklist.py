@@ -80,6 +80,12 @@ def _worst(statuses: list[str]) -> str:
     return FAIL if FAIL in statuses else WARN if WARN in statuses else PASS
 
 
+def _verdict(findings: list[tuple[str, str]], details: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The worst finding's status, and every finding as one sentence, worst first."""
+    findings = sorted(findings, key=lambda f: _RANK[f[0]])
+    return _worst([s for s, _ in findings]), "; ".join(f for _, f in findings) + ".", details
+
+
 def _score(row: Row) -> tuple[float | None, str]:
     """Meta's score when a snapshot exists, else our estimate (the table: `emq_estimate` or `emq_meta`)."""
     if row.get("emq_meta") is not None:
@@ -208,8 +214,7 @@ def _dedup(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
     if not items:
         return UNKNOWN, "No priority event has server events to deduplicate in this window.", details
     if findings:
-        findings.sort(key=lambda f: _RANK[f[0]])
-        return _worst([s for s, _ in findings]), "; ".join(f for _, f in findings) + ".", details
+        return _verdict(findings, details)
     shown = ", ".join(f"{ctx.label((i['pixel_id'], i['event_name']))} overlap "
                       + ("n/a" if i["overlap"] is None else f"{i['overlap']:.2f}")
                       + f", repeats {_pct(i['repeat_share'])}" for i in items)
@@ -273,8 +278,7 @@ def _deployments(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
                              f"{d['name']} ({str(d['deployed_at'])[:10]}) regressed "
                              f"{r.get('event_name') or 'all events'} {r['metric']}{nums} (tier {tier})"))
     if findings:
-        findings.sort(key=lambda f: _RANK[f[0]])
-        return _worst([s for s, _ in findings]), "; ".join(f for _, f in findings) + ".", details
+        return _verdict(findings, details)
     ok = sum(d["verdict"] == "ok" for d in deps)
     if not ok:
         return UNKNOWN, f"{len(deps)} deployments, none with enough data before and after to compare.", details
@@ -315,8 +319,7 @@ def _privacy(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
     if not items:
         return UNKNOWN, "No priority event was sent in this window.", details
     if findings:
-        findings.sort(key=lambda f: _RANK[f[0]])
-        return _worst([s for s, _ in findings]), "; ".join(f for _, f in findings) + ".", details
+        return _verdict(findings, details)
 
     def fmt(i: dict[str, Any]) -> str:
         text = f"{ctx.label((i['pixel_id'], i['event_name']))} {i['server_events']:,} server vs {i['browser_events']:,} browser"
