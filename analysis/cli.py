@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from analysis import config as config_mod
-from analysis import store
+from analysis import interrupts, store
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 USER_KEYS = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id", "client_ip_address",
@@ -174,6 +175,7 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
             res = ingest_file(db_path(args, cfg), args.kind, path, opts,
                               lock_timeout=float(cfg["lock_timeout"]), report=report)
+            interrupts.check()      # a file that failed because of a signal is not "unreadable": stop here
             progress.remove_task(task)
             results.append(res)
     table = Table(title=f"ingest {args.kind}", title_justify="left")
@@ -553,13 +555,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = config_mod.load(args.config)
         if args.db:
             cfg.override("db", args.db, "--db")
-        return COMMANDS[args.command](args, cfg)
+        # Loads stop cleanly on Ctrl+C or SIGTERM, even inside a long DuckDB statement.
+        with interrupts.handling() if args.command in ("ingest", "sync") else contextlib.nullcontext():
+            return COMMANDS[args.command](args, cfg)
     except (config_mod.ConfigError, store.StoreError) as exc:
         err.print(f"[red]error[/red] {exc}")
         return 2
-    except KeyboardInterrupt:
-        err.print("Interrupted; the database is unchanged for the file in progress.")
-        return 130
+    except KeyboardInterrupt as exc:
+        # Each file (each source of a sync) commits whole or not at all: what was loaded before stays.
+        sig = exc if isinstance(exc, interrupts.Interrupted) else interrupts.Interrupted(2)
+        err.print(f"Interrupted ({sig.name}); what was loaded before stays, nothing of the file or source "
+                  "in progress was stored.")
+        return sig.exit_code
 
 
 if __name__ == "__main__":
