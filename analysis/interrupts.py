@@ -84,8 +84,8 @@ def check() -> None:
 def handling() -> Iterator[None]:
     """Within: SIGINT and SIGTERM stop the watched connections' statements and raise Interrupted."""
     global _signalled, _raised
-    if threading.current_thread() is not threading.main_thread():
-        yield                         # signals reach only the main thread: nothing to install
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        yield                         # signals reach only the main thread (Windows: Python's own Ctrl+C only)
         return
     _signalled, _raised = None, False
     r, w = os.pipe()

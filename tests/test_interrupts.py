@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from analysis import interrupts, store
 from analysis.ingest import staging
 from tests.test_connectors_http import Call, FakeServer
 from tests.test_connectors_orders import SHOP_TOKEN, WOO_KEY, WOO_SECRET, ShopifyAdmin, WooShop, shop_orders, woo_orders
@@ -192,3 +193,36 @@ def test_sigint_during_sync_keeps_the_sources_already_synced(tmp_path: Path):
     assert rows(db, "SELECT count(*) FROM orders") == [(5,)]                 # Shopify's, committed before
     assert rows(db, "SELECT source, cursor FROM sync_state") == [("shopify", "2026-11-24T10:00:00Z")]
     assert staging_dirs(db) == []          # the fetched (plaintext) orders file went with it
+
+
+def test_a_signal_inside_a_transaction_rolls_it_back(tmp_path: Path):
+    con = store.connect(tmp_path / "db.duckdb")
+    con.execute("CREATE TABLE t (x INTEGER)")
+    with interrupts.handling(), pytest.raises(interrupts.Interrupted) as caught:
+        with store.transaction(con):
+            con.execute("INSERT INTO t VALUES (1)")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)                              # the handler raises here, long before the end
+            con.execute("INSERT INTO t VALUES (2)")
+    assert caught.value.exit_code == 143
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+    con.close()
+
+
+def test_a_signal_during_the_commit_lets_it_finish_then_stops(tmp_path: Path):
+    con = store.connect(tmp_path / "db.duckdb")
+    con.execute("CREATE TABLE t (x INTEGER)")
+    finished = []
+    with interrupts.handling(), pytest.raises(interrupts.Interrupted) as caught:
+        with interrupts.deferred():                    # as store.transaction wraps its COMMIT
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)                            # the handler ran meanwhile, without raising
+            con.execute("INSERT INTO t VALUES (1)")
+            finished.append(True)
+    assert finished == [True] and caught.value.exit_code == 130
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
+    # Outside handling() again: Python's own Ctrl+C handler is back, and no stale signal lingers.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    interrupts.check()
+    con.close()
