@@ -308,10 +308,7 @@ def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    import csv
-    import io
-
-    from analysis import report
+    from analysis import export, report
     from analysis.metrics import lint, reconciliation
     from analysis.metrics.scope import ScopeError
 
@@ -332,14 +329,11 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if args.format == "json":
         text = json.dumps(rows, indent=1, default=str) + "\n"
     else:
-        buf = io.StringIO()
         fields = list(rows[0]) if rows else (["issue", "order_id"] if args.reconciliation else
                                              ["rule", "side", "severity", "pixel_id", "event_name", "field",
                                               "diagnosis", "event_id", "order_id", "event_time"])
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buf.getvalue()
+        # Ids and names come from the tracked site and the shop: export.csv_text keeps them from acting as formulas.
+        text = export.csv_text(rows, fields)
     return _emit(text, args.output, f"{len(rows)} rows ({sc.since} … {sc.until})")
 
 
