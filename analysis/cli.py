@@ -239,7 +239,7 @@ def _full_report(args: argparse.Namespace, cfg: config_mod.Config, daily: bool =
 
 
 def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    from analysis import render
+    from analysis import render, report
 
     data = _full_report(args, cfg, daily=args.format == "html")
     if data is None:
@@ -249,7 +249,7 @@ def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     elif args.format == "markdown":
         text = render.markdown(data)
     else:
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        text = report.to_json(data)
     return _emit(text, args.output, f"Report for {data['window']['since']} … {data['window']['until']}")
 
 
@@ -259,7 +259,7 @@ STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "unknown"
 def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from rich.markup import escape
 
-    from analysis import alerts
+    from analysis import alerts, report
 
     # The webhook URL is a credential: only alerts.redact_url(url) (scheme://host/…) is ever printed.
     url = None if args.no_notify else (args.notify or cfg.get("notify_url") or None)
@@ -279,7 +279,7 @@ def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if args.format == "json":
         out = {"window": w, "previous_window": p, "pixel_id": data.get("pixel_id"), "strict": args.strict,
                "exit_code": code, "checklist": items}
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(report.to_json(out))
     else:
         table = Table(title=f"capi-audit check {w['since']} … {w['until']} ({w['timezone']}) "
                             f"vs {p['since']} … {p['until']}", title_justify="left")
@@ -327,7 +327,7 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print(f"[red]error[/red] {exc}")
         return 2
     if args.format == "json":
-        text = json.dumps(rows, indent=1, default=str) + "\n"
+        text = report.to_json(rows, indent=1)
     else:
         fields = list(rows[0]) if rows else (["issue", "order_id"] if args.reconciliation else
                                              ["rule", "side", "severity", "pixel_id", "event_name", "field",
@@ -338,12 +338,12 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
 
 def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    from analysis import trace
+    from analysis import report, trace
 
     with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
         found = trace.trace(con, cfg, args.id)
     if args.format == "json":
-        sys.stdout.write(json.dumps(found, indent=1, default=str) + "\n")
+        sys.stdout.write(report.to_json(found, indent=1))
         return 0 if found["found"] else 1
     out = Console()
     if not found["found"]:
