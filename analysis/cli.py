@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -545,6 +546,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         cfg = config_mod.load(args.config)
+        for warning in cfg.warnings:
+            err.print(f"[yellow]warning[/yellow] {escape(warning)}")
         if args.db:
             cfg.override("db", args.db, "--db")
         return COMMANDS[args.command](args, cfg)
