@@ -180,6 +180,15 @@ def _checked(setting: Setting, value: Any, path: Path) -> Any:
     default = setting.default
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if isinstance(default, list) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return [value]                      # `pixels = "123"`: a single value where a list goes
+    if setting.name == "priority_events" and isinstance(value, dict):
+        for event, spec in value.items():
+            tier, target = (spec.get("tier", 3), spec.get("target", 0.0)) if isinstance(spec, dict) else (None, None)
+            if (type(tier) is not int or tier not in (1, 2, 3) or isinstance(target, bool)
+                    or not isinstance(target, (int, float))):
+                raise ConfigError(f"{path}: setting `priority_events.{event}` must be a table like "
+                                  "{ tier = 1, target = 8.0 } (tier 1 to 3, target a number). Fix it in the file.")
     same = isinstance(value, bool) if isinstance(default, bool) else (
         isinstance(value, type(default)) and not isinstance(value, bool))
     if not same:

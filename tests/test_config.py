@@ -112,3 +112,16 @@ def test_unknown_names_are_warned_with_a_suggestion(tmp_path, capsys, monkeypatc
     assert main(["--config", str(toml), "config"]) == 0
     err = " ".join(capsys.readouterr().err.split())
     assert "warning" in err and "Did you mean `timezone`?" in err and "Did you mean `CAPI_AUDIT_TIMEZONE`?" in err
+
+
+def test_priority_events_and_single_values_where_a_list_goes(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text('[priority_events]\nPurchase = { tier = "high", target = 8.0 }\n')
+    with pytest.raises(config.ConfigError, match=r"s.toml: setting `priority_events.Purchase` must be a table"):
+        config.load(toml, env={})
+    toml.write_text('[priority_events]\nPurchase = 8\n')
+    with pytest.raises(config.ConfigError, match=r"`priority_events.Purchase`"):
+        config.load(toml, env={})
+    toml.write_text('[priority_events]\nPurchase = { tier = 1 }\n[meta]\npixels = "123"\n')
+    cfg = config.load(toml, env={})
+    assert cfg["priority_events"] == {"Purchase": {"tier": 1}} and cfg["meta.pixels"] == ["123"]
