@@ -212,6 +212,8 @@ def _secret_env(name: str, value: Any) -> str | None:
     """The environment variable a secret found in a settings file belongs in, or None when it is no secret."""
     if name in SECRET_URLS:
         return f"CAPI_AUDIT_{name.upper()}" if isinstance(value, str) and value and _has_credential(value) else None
+    if name in _BY_NAME:                    # every other known setting is no secret, whatever its name
+        return None
     flat = name.replace(".", "_").upper()
     if flat in SECRET_ENV:
         return flat
