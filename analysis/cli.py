@@ -499,7 +499,7 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
     db = Path(args.db or DEMO_DB)
     if args.rebuild or not db.exists():
-        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(m))
+        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(escape(m)))
     else:
         err.print(escape(f"Using the existing demo database {db} (--rebuild to build it again)."))
     if args.no_serve:
