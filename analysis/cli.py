@@ -155,12 +155,19 @@ def _emit(text: str, output: Path | None, what: str) -> int:
     return 0
 
 
-def _unwritable(output: Path, exc: OSError) -> str:
+def _output_problem(output: Path | None) -> str | None:
+    """Why --output cannot be written, when that is known before the work is done."""
+    if output is None:
+        return None
     if output.is_dir():
         return f"--output {output} is a folder; give a file name, e.g. {output / 'report.json'}."
     if not output.parent.is_dir():
         return f"--output {output}: the folder {output.parent} does not exist; create it first or choose another."
-    return f"Cannot write --output {output} ({exc.strerror or exc}); choose a file you may write."
+    return None
+
+
+def _unwritable(output: Path, exc: OSError) -> str:
+    return _output_problem(output) or f"Cannot write --output {output} ({exc.strerror or exc}); choose a file you may write."
 
 
 def _progress() -> Progress:
@@ -263,6 +270,9 @@ def _full_report(args: argparse.Namespace, cfg: config_mod.Config, daily: bool =
 def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis import render, report
 
+    if problem := _output_problem(args.output):
+        err.print(f"[red]error[/red] {escape(problem)}")
+        return 2
     data = _full_report(args, cfg, daily=args.format == "html")
     if data is None:
         return 2
@@ -334,6 +344,9 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis.metrics import lint, reconciliation
     from analysis.metrics.scope import ScopeError
 
+    if problem := _output_problem(args.output):
+        err.print(f"[red]error[/red] {escape(problem)}")
+        return 2
     known = sorted({r.id for r in lint.rules(cfg)})
     if args.rule and args.rule not in known:
         err.print(escape(f"Unknown rule {args.rule!r}; the rules are: {', '.join(known)}."))

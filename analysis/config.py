@@ -175,8 +175,8 @@ def _kind(value: Any) -> str:
     return next((text for t, text in _KINDS if isinstance(value, t)), type(value).__name__)
 
 
-def _checked(setting: Setting, value: Any, path: Path) -> Any:
-    """A value from the file, of its setting's type (an int where a float is expected is fine)."""
+def _checked(setting: Setting, value: Any, where: str) -> Any:
+    """A value from a file or variable (`where`), of its setting's type (an int where a float goes is fine)."""
     default = setting.default
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -187,13 +187,13 @@ def _checked(setting: Setting, value: Any, path: Path) -> Any:
             tier, target = (spec.get("tier", 3), spec.get("target", 0.0)) if isinstance(spec, dict) else (None, None)
             if (type(tier) is not int or tier not in (1, 2, 3) or isinstance(target, bool)
                     or not isinstance(target, (int, float))):
-                raise ConfigError(f"{path}: setting `priority_events.{event}` must be a table like "
-                                  "{ tier = 1, target = 8.0 } (tier 1 to 3, target a number). Fix it in the file.")
+                raise ConfigError(f"{where}: setting `priority_events.{event}` must be a table like "
+                                  "{ tier = 1, target = 8.0 } (tier 1 to 3, target a number). Fix it there.")
     same = isinstance(value, bool) if isinstance(default, bool) else (
         isinstance(value, type(default)) and not isinstance(value, bool))
     if not same:
-        raise ConfigError(f"{path}: setting `{setting.name}` must be {_kind(default)} (like {json.dumps(default)}), "
-                          f"not {_kind(value)}. Fix it in the file.")
+        raise ConfigError(f"{where}: setting `{setting.name}` must be {_kind(default)} (like {json.dumps(default)}), "
+                          f"not {_kind(value)}. Fix it there.")
     return value
 
 
@@ -267,7 +267,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
                 raise ConfigError(f"{candidate}: `{name}` is a secret, and secrets are not read from settings files; "
                                   f"remove it there and set the environment variable {secret} instead.")
             if name in _BY_NAME:
-                cfg.override(name, _checked(_BY_NAME[name], value, candidate), str(candidate))
+                cfg.override(name, _checked(_BY_NAME[name], value, str(candidate)), str(candidate))
             else:
                 cfg.warnings.append(_unknown(name, list(_BY_NAME), str(candidate)))
                 # Unknown keys are kept but marked (and `capi-audit config` does not show their values).
@@ -279,7 +279,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         raise ConfigError(f"Settings file {candidate} does not exist. Create it or drop --config/CAPI_AUDIT_CONFIG.")
     for s in SETTINGS:
         if s.env in env:
-            cfg.override(s.name, _coerce(s, env[s.env]), f"env {s.env}")
+            cfg.override(s.name, _checked(s, _coerce(s, env[s.env]), s.env), f"env {s.env}")
     known_env = {s.env for s in SETTINGS} | OTHER_ENV
     for var in sorted(env):
         if var.startswith("CAPI_AUDIT_") and var not in known_env:

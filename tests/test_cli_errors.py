@@ -60,6 +60,8 @@ def test_output_to_a_missing_folder_or_a_folder(tmp_path, capsys):
     assert f"--output {missing}: the folder {missing.parent} does not exist" in _one_line(capsys.readouterr().err)
     assert main(["--db", db, "lint", "--output", str(tmp_path)]) == 2
     assert f"--output {tmp_path} is a folder" in _one_line(capsys.readouterr().err)
+    assert main(["--db", db, "report", "--output", "/proc/capi-audit-report.json"]) == 2     # refused on write
+    assert "Cannot write --output /proc/capi-audit-report.json (" in _one_line(capsys.readouterr().err)
     assert main(["--db", db, "report", "--output", str(tmp_path / "r.json")]) == 0
     assert json.loads((tmp_path / "r.json").read_text())["window"]["since"] == "2026-09-02"
 

@@ -122,6 +122,8 @@ def test_priority_events_and_single_values_where_a_list_goes(tmp_path):
     toml.write_text('[priority_events]\nPurchase = 8\n')
     with pytest.raises(config.ConfigError, match=r"`priority_events.Purchase`"):
         config.load(toml, env={})
+    with pytest.raises(config.ConfigError, match=r"CAPI_AUDIT_PRIORITY_EVENTS: setting `priority_events` must be a table"):
+        config.load(env={"CAPI_AUDIT_PRIORITY_EVENTS": '["Purchase"]'})
     toml.write_text('[priority_events]\nPurchase = { tier = 1 }\n[meta]\npixels = "123"\n')
     cfg = config.load(toml, env={})
     assert cfg["priority_events"] == {"Purchase": {"tier": 1}} and cfg["meta.pixels"] == ["123"]
