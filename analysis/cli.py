@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from analysis import config as config_mod
 from analysis import interrupts, store
+from analysis.metrics.scope import ScopeError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 USER_KEYS = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id", "client_ip_address",
@@ -125,21 +127,48 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8501)
 
 
+# Days a window may start or end on: beyond them no tracking data exists, and the window before one (which
+# the checklist reads) or the day after its end would overflow Python's dates.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-01") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: give a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _emit(text: str, output: Path | None, what: str) -> int:
     """A result to --output (saying so on stderr) or alone on stdout, where scripts read it."""
     if output:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"{what} written to {output}.")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            err.print(f"[red]error[/red] {escape(_unwritable(output, exc))}")
+            return 2
+        err.print(escape(f"{what} written to {output}."))
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _output_problem(output: Path | None) -> str | None:
+    """Why --output cannot be written, when that is known before the work is done."""
+    if output is None:
+        return None
+    if output.is_dir():
+        return f"--output {output} is a folder; give a file name, e.g. {output / 'report.json'}."
+    if not output.parent.is_dir():
+        return f"--output {output}: the folder {output.parent} does not exist; create it first or choose another."
+    return None
+
+
+def _unwritable(output: Path, exc: OSError) -> str:
+    return _output_problem(output) or f"Cannot write --output {output} ({exc.strerror or exc}); choose a file you may write."
 
 
 def _progress() -> Progress:
@@ -153,7 +182,7 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     column_map = dict(cfg.get("orders.map") or {})
     for item in args.map:
         if "=" not in item:
-            err.print(f"--map {item!r} must look like COL=SOURCE, e.g. --map order_id=OrderNumber")
+            err.print(escape(f"--map {item!r} must look like COL=SOURCE, e.g. --map order_id=OrderNumber"))
             return 2
         col, source = item.split("=", 1)
         column_map[col.strip()] = source.strip()
@@ -162,7 +191,7 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
                    default_country=cfg.get("default_country") or None, pixels=cfg.get("pixels") or {})
     files = expand(args.paths, args.kind)
     if not files:
-        err.print(f"No {args.kind} files found in {', '.join(map(str, args.paths))}.")
+        err.print(escape(f"No {args.kind} files found in {', '.join(map(str, args.paths))}."))
         return 1
     results = []
     with _progress() as progress:
@@ -184,17 +213,17 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     reasons: Counter[str] = Counter()
     for r in results:
         if r.error:
-            table.add_row(str(r.path), "-", "-", "-", "-", f"{r.seconds:.2f}")
+            table.add_row(escape(str(r.path)), "-", "-", "-", "-", f"{r.seconds:.2f}")
             continue
-        table.add_row(str(r.path), str(r.rows_read), str(r.loaded), str(r.duplicates), str(r.rejected),
+        table.add_row(escape(str(r.path)), str(r.rows_read), str(r.loaded), str(r.duplicates), str(r.rejected),
                       f"{r.seconds:.2f}")
         reasons.update(_reason_kind(x.reason) for x in r.rejects)
     err.print(table)
     for r in results:
         if r.error:
-            err.print(f"[red]error[/red] {r.error}")
+            err.print(f"[red]error[/red] {escape(r.error)}")
     if reasons:
-        err.print("Top reject reasons: " + "; ".join(f"{n}× {why}" for why, n in reasons.most_common(5)))
+        err.print(escape("Top reject reasons: " + "; ".join(f"{n}× {why}" for why, n in reasons.most_common(5))))
         err.print("Every reject (file, line, reason) is in the `rejects` table and on the dashboard's Data sources page.")
     good = sum(r.rows_read - r.rejected for r in results if not r.error)
     if args.strict and (any(r.rejects for r in results) or any(r.error for r in results)):
@@ -218,7 +247,7 @@ def cmd_config(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     table.add_column("value")
     table.add_column("from")
     for name, value, source in config_mod.describe(cfg):
-        table.add_row(name, value, source)
+        table.add_row(escape(name), escape(value), escape(source))      # text from the settings file
     Console().print(table)
     return 0
 
@@ -236,13 +265,16 @@ def _full_report(args: argparse.Namespace, cfg: config_mod.Config, daily: bool =
         with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
             return report.full(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id), daily=daily)
     except ScopeError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return None
 
 
 def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    from analysis import render
+    from analysis import render, report
 
+    if problem := _output_problem(args.output):
+        err.print(f"[red]error[/red] {escape(problem)}")
+        return 2
     data = _full_report(args, cfg, daily=args.format == "html")
     if data is None:
         return 2
@@ -251,7 +283,7 @@ def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     elif args.format == "markdown":
         text = render.markdown(data)
     else:
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        text = report.to_json(data)
     return _emit(text, args.output, f"Report for {data['window']['since']} … {data['window']['until']}")
 
 
@@ -261,7 +293,7 @@ STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "unknown"
 def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from rich.markup import escape
 
-    from analysis import alerts
+    from analysis import alerts, report
 
     # The webhook URL is a credential: only alerts.redact_url(url) (scheme://host/…) is ever printed.
     url = None if args.no_notify else (args.notify or cfg.get("notify_url") or None)
@@ -281,7 +313,7 @@ def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if args.format == "json":
         out = {"window": w, "previous_window": p, "pixel_id": data.get("pixel_id"), "strict": args.strict,
                "exit_code": code, "checklist": items}
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(report.to_json(out))
     else:
         table = Table(title=f"capi-audit check {w['since']} … {w['until']} ({w['timezone']}) "
                             f"vs {p['since']} … {p['until']}", title_justify="left")
@@ -310,16 +342,16 @@ def cmd_check(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    import csv
-    import io
-
-    from analysis import report
+    from analysis import export, report
     from analysis.metrics import lint, reconciliation
     from analysis.metrics.scope import ScopeError
 
+    if problem := _output_problem(args.output):
+        err.print(f"[red]error[/red] {escape(problem)}")
+        return 2
     known = sorted({r.id for r in lint.rules(cfg)})
     if args.rule and args.rule not in known:
-        err.print(f"Unknown rule {args.rule!r}; the rules are: {', '.join(known)}.")
+        err.print(escape(f"Unknown rule {args.rule!r}; the rules are: {', '.join(known)}."))
         return 2
     try:
         with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
@@ -329,37 +361,36 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
             else:
                 rows = lint.findings(con, args.rule)
     except ScopeError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2
     if args.format == "json":
-        text = json.dumps(rows, indent=1, default=str) + "\n"
+        text = report.to_json(rows, indent=1)
     else:
-        buf = io.StringIO()
         fields = list(rows[0]) if rows else (["issue", "order_id"] if args.reconciliation else
                                              ["rule", "side", "severity", "pixel_id", "event_name", "field",
                                               "diagnosis", "event_id", "order_id", "event_time"])
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buf.getvalue()
+        # Ids and names come from the tracked site and the shop: export.csv_text keeps them from acting as formulas.
+        text = export.csv_text(rows, fields)
     return _emit(text, args.output, f"{len(rows)} rows ({sc.since} … {sc.until})")
 
 
 def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    from analysis import trace
+    from analysis import report, trace
 
     with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
         found = trace.trace(con, cfg, args.id)
     if args.format == "json":
-        sys.stdout.write(json.dumps(found, indent=1, default=str) + "\n")
+        sys.stdout.write(report.to_json(found, indent=1))
         return 0 if found["found"] else 1
     out = Console()
     if not found["found"]:
-        err.print(f"Nothing is known about {args.id!r}: no order, server event or browser event carries it.")
+        err.print(escape(f"Nothing is known about {args.id!r}: no order, server event or browser event carries it."))
         return 1
     for o in found["orders"]:
-        out.print(f"[bold]Order {o['order_id']}[/bold] created {o['created_at']} · {o['status']} · {o['channel']}"
-                  f" · {o['total']} {o['currency'] or ''} · hashed: {', '.join(o['hashed_keys'] or []) or 'none'}")
+        # Ids, names and statuses are the shop's and the site's text: printed literally, never as markup.
+        out.print(f"[bold]Order {escape(str(o['order_id']))}[/bold] " + escape(
+            f"created {o['created_at']} · {o['status']} · {o['channel']} · {o['total']} {o['currency'] or ''}"
+            f" · hashed: {', '.join(o['hashed_keys'] or []) or 'none'}"))
     for side in ("server", "browser"):
         rows = found[side]
         table = Table(title=f"{side} copies ({len(rows)})", title_justify="left")
@@ -373,14 +404,16 @@ def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
                     f"valid: {', '.join(valid) or '-'}" + (f" · malformed: {', '.join(bad)}" if bad else "")
             else:
                 details = f"{e['source']} · fbp {'yes' if e['fbp_present'] else 'no'} · fbc {'yes' if e['fbc_present'] else 'no'}"
-            table.add_row(e["event_name"], str(e["event_id"]), str(e["event_time"]), str(e["pixel_id"]), details)
+            table.add_row(*(escape(str(c)) for c in (e["event_name"], e["event_id"], e["event_time"], e["pixel_id"],
+                                                      details)))
         out.print(table)
     for p in found["paired"]:
         state = "paired" if p["paired"] else "NOT paired"
-        out.print(f"{p['event_name']} {p['event_id']}: {state}" + (" (name differs only in case)" if p["name_mismatch"] else ""))
+        out.print(escape(f"{p['event_name']} {p['event_id']}: {state}"
+                         + (" (name differs only in case)" if p["name_mismatch"] else "")))
     for r in found["lint"]:
-        out.print(f"lint {r['severity']}: {r['rule']} ({r['side']}, {r['field'] or '-'}"
-                  + (f", {r['diagnosis']}" if r["diagnosis"] else "") + ")")
+        out.print(escape(f"lint {r['severity']}: {r['rule']} ({r['side']}, {r['field'] or '-'}"
+                         + (f", {r['diagnosis']}" if r["diagnosis"] else "") + ")"))
     return 0
 
 
@@ -401,17 +434,17 @@ def cmd_deploy(args: argparse.Namespace, cfg: config_mod.Config) -> int:
             writer.writerow([at, args.name, args.description or "", args.component or "", args.pixel_id or ""])
         res = ingest_file(db_path(args, cfg), "deployments", path, Options(), lock_timeout=float(cfg["lock_timeout"]))
     if res.error:
-        err.print(f"[red]error[/red] {res.error}")
+        err.print(f"[red]error[/red] {escape(res.error)}")
         return 2
     if res.rejects:
-        err.print(f"[red]error[/red] The deployment was not recorded: {_reason_kind(res.rejects[0].reason)}. "
+        err.print(f"[red]error[/red] The deployment was not recorded: {escape(_reason_kind(res.rejects[0].reason))}. "
                   "Give --at as ISO 8601 (e.g. 2026-10-12T09:00:00Z) and a non-empty NAME.")
         return 2
     scope = f"pixel {args.pixel_id}" if args.pixel_id else "all pixels"
     if res.duplicates:
-        err.print(f"Deployment {args.name!r} at {at} was already recorded.")
+        err.print(escape(f"Deployment {args.name!r} at {at} was already recorded."))
     else:
-        err.print(f"Recorded deployment {args.name!r} at {at} ({scope}).")
+        err.print(escape(f"Recorded deployment {args.name!r} at {at} ({scope})."))
     return 0
 
 
@@ -428,7 +461,7 @@ def cmd_calibrate(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     for col in ("pixel", "snapshots", "RMSE before", "RMSE after"):
         table.add_column(col)
     for c in cals:
-        table.add_row(c.pixel_id, str(c.snapshots), f"{c.rmse_before:.3f}", f"{c.rmse_after:.3f}")
+        table.add_row(escape(c.pixel_id), str(c.snapshots), f"{c.rmse_before:.3f}", f"{c.rmse_after:.3f}")
     Console().print(table)
     return 0
 
@@ -465,7 +498,7 @@ def cmd_sync(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     err.print(table)
     cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor]
     if cursors:
-        err.print("The next sync reads orders updated since: " + ", ".join(cursors) + ".")
+        err.print(escape("The next sync reads orders updated since: " + ", ".join(cursors) + "."))
     for o in outcomes:
         colour = {"skipped": "dim", "partial": "yellow"}.get(o.status, "red")
         for message in dict.fromkeys(o.messages):
@@ -481,9 +514,9 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
     db = Path(args.db or DEMO_DB)
     if args.rebuild or not db.exists():
-        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(m))
+        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(escape(m)))
     else:
-        err.print(f"Using the existing demo database {db} (--rebuild to build it again).")
+        err.print(escape(f"Using the existing demo database {db} (--rebuild to build it again)."))
     if args.no_serve:
         return 0
     args.db = str(db)
@@ -517,26 +550,26 @@ def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     try:
         host, port = capture.parse_listen(args.listen)
     except capture.ListenError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2
     if not args.upstream_timeout > 0:
         err.print("[red]error[/red] --upstream-timeout must be a number of seconds above 0, e.g. 20.")
         return 2
     upstream = args.upstream or os.environ.get("META_GRAPH_URL") or capture.DEFAULT_UPSTREAM
     if not upstream.startswith(("http://", "https://")):
-        err.print(f"[red]error[/red] --upstream {upstream!r} must be a URL such as https://graph.facebook.com")
+        err.print(f"[red]error[/red] {escape(f'--upstream {upstream!r} must be a URL such as https://graph.facebook.com')}")
         return 2
     settings = capture.Settings(upstream=upstream, log_dir=args.log_dir, upstream_timeout=args.upstream_timeout,
                                 allow_origins=tuple(args.allow_origin) or ("*",))
 
     def ready(bound: int) -> None:
-        err.print(f"Capturing on http://{host}:{bound} → {upstream}; logs in {args.log_dir}/server-events and "
-                  f"{args.log_dir}/browser-events (one file per UTC day). Ctrl+C stops it.")
+        err.print(escape(f"Capturing on http://{host}:{bound} → {upstream}; logs in {args.log_dir}/server-events and "
+                         f"{args.log_dir}/browser-events (one file per UTC day). Ctrl+C stops it."))
 
     try:
         capture.serve(settings, host, port, ready)
     except OSError as exc:
-        err.print(f"[red]error[/red] Cannot listen on {args.listen} ({exc.strerror or exc}); "
+        err.print(f"[red]error[/red] {escape(f'Cannot listen on {args.listen} ({exc.strerror or exc}); ')}"
                   "pick a free port with --listen HOST:PORT.")
         return 2
     return 0
@@ -553,13 +586,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         cfg = config_mod.load(args.config)
+        for warning in cfg.warnings:
+            err.print(f"[yellow]warning[/yellow] {escape(warning)}")
         if args.db:
             cfg.override("db", args.db, "--db")
         # Loads stop cleanly on Ctrl+C or SIGTERM, even inside a long DuckDB statement.
         with interrupts.handling() if args.command in ("ingest", "sync") else contextlib.nullcontext():
             return COMMANDS[args.command](args, cfg)
-    except (config_mod.ConfigError, store.StoreError) as exc:
-        err.print(f"[red]error[/red] {exc}")
+    except (config_mod.ConfigError, store.StoreError, ScopeError) as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        return 2
+    except OSError as exc:
+        # A file or folder the system refused (missing, a folder, no permission, disk full): say which.
+        what = f"{exc.filename} ({exc.strerror or exc})" if exc.filename else f"a file ({exc.strerror or exc})"
+        err.print(f"[red]error[/red] {escape(f'Cannot use {what}; check the path and try again.')}")
         return 2
     except KeyboardInterrupt as exc:
         # Each file (each source of a sync) commits whole or not at all: what was loaded before stays.

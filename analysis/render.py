@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html as html_mod
+import math
 import re
 from collections import defaultdict
 from typing import Any
@@ -20,11 +21,12 @@ MAX_CHART_EVENTS = 6
 # ---------------------------------------------------------------- formatting shared by both outputs
 
 def _share(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}".replace(".0%", "%")
+    return "—" if x is None or not math.isfinite(x) else f"{x:.1%}".replace(".0%", "%")
 
 
 def _num(x: float | int | None, digits: int = 2) -> str:
-    if x is None:
+    # NaN or infinity (a value the inputs made unusable) reads as missing, never as "nan" or "inf".
+    if x is None or not math.isfinite(x):
         return "—"
     return f"{x:,}" if isinstance(x, int) else f"{x:.{digits}f}"
 
@@ -55,7 +57,8 @@ def _lint_rows(report: dict[str, Any]) -> list[list[str]]:
 
 def _regression(r: dict[str, Any]) -> str:
     before, after = r.get("before"), r.get("after")
-    nums = "" if before is None or after is None else f" {before:g} → {after:g}"
+    shown = before is not None and after is not None and math.isfinite(before) and math.isfinite(after)
+    nums = f" {before:g} → {after:g}" if shown else ""
     return f"{r.get('event_name') or 'all events'} {r['metric']}{nums}"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -29,6 +30,22 @@ class Options:
 
 def report_schema() -> dict[str, Any]:
     return json.loads(resources.files("analysis").joinpath("report.schema.json").read_text(encoding="utf-8"))
+
+
+def finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float, at any depth, replaced by None (JSON has no words for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def to_json(data: Any, indent: int = 2) -> str:
+    """The one way a report (or any result) is written as JSON: always valid JSON, never NaN or Infinity."""
+    return json.dumps(finite(data), indent=indent, ensure_ascii=False, default=str, allow_nan=False) + "\n"
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import config as config_mod
-from analysis import report, store
+from analysis import export, report, store
 from analysis.connectors import state as sync_state
 from analysis.metrics import deployments as deployments_mod
 from analysis.metrics import facts
@@ -75,6 +75,12 @@ def _reading(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows) if rows else pd.DataFrame()
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as a CSV download, through the same formula-safe writer as `capi-audit lint`."""
+    cells = frame.astype(object).where(frame.notna(), None)
+    return export.csv_text(cells.to_dict("records"), list(frame.columns))
 
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)

@@ -221,3 +221,21 @@ def test_only_window_events_are_counted(sc):
     assert found(rep, "unhashed_pii", field="em") == 1
     row = [r for r in rep["lint"] if r["rule"] == "unhashed_pii"][0]
     assert row["examples"] == ["event_id=inside"] and row["share"] == 1.0
+
+
+def test_lint_csv_cells_cannot_start_a_formula(sc, capsys):
+    # Ids and names come from the tracked site and the shop: a spreadsheet must not run them as formulas.
+    sc.order("=1+1", "2026-10-01T09:00:00", channel="@SUM(A1)")
+    sc.server(sev("Purchase", "2026-10-01T09:01:00", '=HYPERLINK("http://x")', ud("fbp", em="a@b.com"),
+                  custom_data={"value": -3.0, "currency": "USD"}),
+              sev("+Lead\x00", "2026-10-01T09:02:00", "\tev", ud("fbp", em="a@b.com")))
+    sc.ingest()
+    assert main(["--db", str(sc.db), "lint", "--since", DAY, "--until", DAY]) == 0
+    assert main(["--db", str(sc.db), "lint", "--reconciliation", "--since", DAY, "--until", DAY]) == 0
+    out = capsys.readouterr().out
+    assert "\x00" not in out
+    cells = [c for row in csv.reader(io.StringIO(out)) for c in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or
+                (c.startswith("-") and c not in ("-3.0",))]
+    assert {"'=HYPERLINK(\"http://x\")", "'+Lead", "'\tev", "'=1+1"} <= set(cells)
+    assert "-3.0" in cells                        # a negative server value stays a number

@@ -191,3 +191,12 @@ def test_html_opens_without_a_network_in_a_real_browser(tmp_path, chromium):
     finally:
         page.close()
     assert requests == [] and errors == [] and dialogs == []
+
+
+def test_non_finite_numbers_read_as_missing():
+    from analysis import render
+
+    assert render._num(float("inf")) == "—" and render._num(float("nan")) == "—"
+    assert render._share(float("-inf")) == "—"
+    assert render._regression({"metric": "emq_estimate", "before": float("nan"), "after": 5.0}) == \
+        "all events emq_estimate"

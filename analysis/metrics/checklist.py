@@ -1,6 +1,7 @@
 """The monthly health check: six fixed items, each pass/warn/fail/unknown with its evidence (report contract)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -86,24 +87,35 @@ def _verdict(findings: list[tuple[str, str]], details: dict[str, Any]) -> tuple[
     return _worst([s for s, _ in findings]), "; ".join(f for _, f in findings) + ".", details
 
 
+def _emq_value(value: Any) -> float | None:
+    """An EMQ on its 0–10 scale, else None: a NaN, infinite or out-of-range score is no score at all."""
+    if value is None:
+        return None
+    score = float(value)
+    return score if math.isfinite(score) and 0.0 <= score <= 10.0 else None
+
+
 def _score(row: Row) -> tuple[float | None, str]:
     """Meta's score when a snapshot exists, else our estimate (the table: `emq_estimate` or `emq_meta`)."""
     if row.get("emq_meta") is not None:
-        return float(row["emq_meta"]), "meta"
-    return (None if row.get("emq_estimate") is None else float(row["emq_estimate"])), "estimate"
+        return _emq_value(row["emq_meta"]), "meta"
+    return _emq_value(row.get("emq_estimate")), "estimate"
 
 
 def _emq(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
     prev = ctx.rows(ctx.prev)
-    items, parts, unscored = [], [], []
+    items, parts, unscored, invalid = [], [], [], []
     for key, row in sorted(ctx.rows(ctx.cur).items()):
         score, source = _score(row)
+        if score is None and row.get(f"emq_{source}") is not None:
+            invalid.append(ctx.label(key))      # a stored score outside 0–10 (NaN, infinite): it cannot pass
+            continue
         if score is None:                        # browser-only event: no server events to score
             unscored.append(ctx.label(key))
             continue
         target = ctx.target(key[1])
         # A drop compares like with like: Meta's score with Meta's, our estimate with ours.
-        before = prev.get(key, {}).get("emq_meta" if source == "meta" else "emq_estimate")
+        before = _emq_value(prev.get(key, {}).get("emq_meta" if source == "meta" else "emq_estimate"))
         drop = None if before is None else round(float(before) - score, 2)
         if score < ctx.t["emq_fail"]:
             status = FAIL
@@ -124,14 +136,20 @@ def _emq(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
         if drop is not None and drop > ctx.t["emq_drop"]:
             text += f", down {drop:.1f} from {before:.1f}"
         parts.append((status, text))
-    details = {"events": items, "unscored": unscored}
+    details = {"events": items, "unscored": unscored, "invalid": invalid}
+    bad = f"no valid score (not a number from 0 to 10) for {', '.join(invalid)}" if invalid else ""
     if not items:
-        return UNKNOWN, "No priority event has server events to score in this window.", details
+        return UNKNOWN, (bad[0].upper() + bad[1:] if bad else
+                         "No priority event has server events to score in this window") + ".", details
     parts.sort(key=lambda p: _RANK[p[0]])
     evidence = "; ".join(t for _, t in parts)
     if unscored:
         evidence += f"; no server events to score for {', '.join(unscored)}"
-    return _worst([i["status"] for i in items]), evidence + ".", details
+    status = _worst([i["status"] for i in items])
+    if bad:
+        evidence += "; " + bad
+        status = UNKNOWN if status == PASS else status      # an unreadable score never lets the item pass
+    return status, evidence + ".", details
 
 
 def _volume(ctx: _Context) -> tuple[str, str, dict[str, Any]]:

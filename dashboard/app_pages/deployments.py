@@ -187,7 +187,7 @@ else:
 if mine_ids.empty:
     st.caption("No affected ids to export: no lint rule regressed or appeared after this deployment.")
 else:
-    csv = mine_ids.drop(columns=["deployed_at"]).to_csv(index=False)
+    csv = data.csv_text(mine_ids.drop(columns=["deployed_at"]))
     st.download_button(f"Every affected id ({len(mine_ids):,} events, CSV)", csv, key="deployment_ids",
                        file_name=f"{dep['name']}-{dep['deployed_at'][:10]}-affected-ids.csv", mime="text/csv",
                        icon=":material/download:", on_click="ignore",
