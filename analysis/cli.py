@@ -604,8 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         # Each file (each source of a sync) commits whole or not at all: what was loaded before stays.
         sig = exc if isinstance(exc, interrupts.Interrupted) else interrupts.Interrupted(2)
-        err.print(f"Interrupted ({sig.name}); what was loaded before stays, nothing of the file or source "
-                  "in progress was stored.")
+        err.print(f"Interrupted ({sig.name}); each file is stored whole or not at all: run the same command "
+                  "again to load the rest.")
         return sig.exit_code
 
 

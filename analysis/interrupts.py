@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import threading
 from typing import Any, Iterator
@@ -49,34 +50,44 @@ def _interrupt_all() -> None:
 def _watch(fd: int) -> None:
     # Python runs signal handlers only between bytecodes of the main thread; a statement running in
     # DuckDB's C++ keeps it away from them until the statement ends. The C-level handler writes the
-    # signal number to the wakeup fd at once, so this thread can stop the statement.
+    # signal number to the wakeup fd at once, so this thread can stop the statement. Once signalled,
+    # it keeps stopping whatever statement starts next (a parser may catch one DuckDB error and retry).
     global _signalled
     while True:
-        try:
-            data = os.read(fd, 64)
-        except OSError:
-            return
-        if not data:
-            return
-        for signum in data:
-            if signum in SIGNALS:
-                if _signalled is None:
+        ready, _, _ = select.select([fd], [], [], 0.1 if _signalled is not None else None)
+        if ready:
+            try:
+                data = os.read(fd, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            for signum in data:
+                if signum in SIGNALS and _signalled is None:
                     _signalled = signum
-                _interrupt_all()
+        if _signalled is not None:
+            _interrupt_all()
 
 
 def _handler(signum: int, frame: object) -> None:
     global _signalled, _raised
     if _signalled is None:
         _signalled = signum
-    if not _raised and not _deferring:
+    # While DuckDB works on a watched connection, the watcher stops it and the error it raises becomes
+    # Interrupted where the code expects errors; raising here instead could land anywhere (half-way
+    # through a context manager's exit, say). Elsewhere (a download, a wait for the lock) raise now.
+    if not _raised and not _deferring and not _active:
         _raised = True
         raise Interrupted(_signalled)
 
 
 def check() -> None:
     """Raise Interrupted if a signal came (DuckDB reports a stopped statement as its own error)."""
+    global _raised
     if _signalled is not None:
+        # The handler, still pending when the watcher was quicker, must not raise a second time
+        # in the middle of the clean-up this exception starts.
+        _raised = True
         raise Interrupted(_signalled)
 
 
@@ -120,6 +131,7 @@ def watching(con: Any) -> Iterator[Any]:
     try:
         check()
         yield con
+        check()                       # a signal while Python code ran between statements
     except duckdb.Error:
         check()                       # DuckDB's "Interrupted!" is a signal's doing: say so instead
         raise

@@ -1,6 +1,7 @@
 """Staging directories beside the database: one per running load, held by its process, swept once that process is gone."""
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -53,6 +54,14 @@ def release(d: Path) -> None:
     fd = _held.pop(d, None)
     if fd is not None:
         os.close(fd)
+
+
+@atexit.register
+def _release_all() -> None:
+    # A load stopped midway (Ctrl+C while DuckDB closes the staging file, say) may not reach its own
+    # release; the process's end does. Only SIGKILL and power loss leave work for the sweep.
+    for d in list(_held):
+        release(d)
 
 
 def _alive(pid: int) -> bool:
