@@ -34,6 +34,7 @@ _active: list[Any] = []               # connections whose running statement a si
 _signalled: int | None = None         # the first signal seen (by the watcher thread, at once)
 _raised = False                       # the handler raised already: a second Ctrl+C does not cut the clean-up short
 _deferring = 0                        # inside deferred(): a COMMIT runs to its end first
+_writing = 0                          # watched store connections: their transactions end in order
 
 
 def _interrupt_all() -> None:
@@ -73,10 +74,10 @@ def _handler(signum: int, frame: object) -> None:
     global _signalled, _raised
     if _signalled is None:
         _signalled = signum
-    # While DuckDB works on a watched connection, the watcher stops it and the error it raises becomes
+    # While the store is written, the watcher stops DuckDB's statement and the error it raises becomes
     # Interrupted where the code expects errors; raising here instead could land anywhere (half-way
-    # through a context manager's exit, say). Elsewhere (a download, a wait for the lock) raise now.
-    if not _raised and not _deferring and not _active:
+    # through the transaction's ROLLBACK, say). Elsewhere (parsing, a download, a wait) raise now.
+    if not _raised and not _deferring and not _writing:
         _raised = True
         raise Interrupted(_signalled)
 
@@ -124,10 +125,12 @@ def handling() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def watching(con: Any) -> Iterator[Any]:
-    """While inside, a signal stops the statement running on `con`."""
+def watching(con: Any, writer: bool = False) -> Iterator[Any]:
+    """While inside, a signal stops the statement running on `con` (writer: the store's connection)."""
+    global _writing
     with _lock:
         _active.append(con)
+        _writing += writer
     try:
         check()
         yield con
@@ -138,6 +141,7 @@ def watching(con: Any) -> Iterator[Any]:
     finally:
         with _lock:
             _active.remove(con)
+            _writing -= writer
 
 
 @contextlib.contextmanager

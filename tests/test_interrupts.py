@@ -226,3 +226,20 @@ def test_a_signal_during_the_commit_lets_it_finish_then_stops(tmp_path: Path):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     interrupts.check()
     con.close()
+
+
+def test_a_signal_stops_a_long_statement_on_the_store_and_rolls_back(tmp_path: Path):
+    con = store.connect(tmp_path / "db.duckdb")
+    con.execute("CREATE TABLE t (x BIGINT)")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    with interrupts.handling(), pytest.raises(interrupts.Interrupted) as caught:
+        with interrupts.watching(con, writer=True), store.transaction(con):
+            con.execute("INSERT INTO t VALUES (1)")
+            timer.start()
+            # Minutes of work in DuckDB's C++, where no Python signal handler runs: the watcher stops it.
+            con.execute("INSERT INTO t SELECT sum(hash(range)) FROM range(20000000000)")
+    timer.join()
+    assert caught.value.exit_code == 143
+    assert isinstance(caught.value.__context__, duckdb.InterruptException)     # stopped, not finished
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+    con.close()

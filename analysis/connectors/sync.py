@@ -170,7 +170,7 @@ def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
             st = stage(kind, path, opts, workdir=staging.area(ctx.db))
             st.path = Path(label)               # the ingestions row names the source, not a deleted temp file
             staged.append(st)
-        with store.writer(ctx.db, wait=ctx.lock_timeout) as con, interrupts.watching(con):
+        with store.writer(ctx.db, wait=ctx.lock_timeout) as con, interrupts.watching(con, writer=True):
             results: list[Result] = []
             for st in staged:
                 results.append(commit(con, st, ctx.now.replace(tzinfo=None)))

@@ -295,7 +295,7 @@ def ingest_file(db: str | Path, kind: str, path: Path, opts: Options, *, lock_ti
     except IngestError as exc:
         return Result(path=path, kind=kind, error=str(exc), seconds=time.perf_counter() - t0)
     try:
-        with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con):
+        with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con, writer=True):
             res = commit(con, staged, started)
     finally:
         staging.release(staged.staging.parent)
