@@ -1,0 +1,271 @@
+"""The store's data lifecycle: load history, undoing a load, retention purges and forgetting one customer."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analysis import normalize, store
+
+# The table whose rows a load of each kind counts as loaded (the others follow their parent:
+# order_hashes their order, meta_quality_events/match_keys their snapshot).
+LOADED_TABLE: dict[str, str] = {
+    "server-events": "server_events",
+    "browser-events": "browser_events",
+    "orders": "orders",
+    "deployments": "deployments",
+    "meta-quality": "meta_quality_snapshots",
+    "meta-stats": "meta_stats",
+}
+# Tables where a load replaces a stored row by a newer version of it: the older version is gone.
+UPSERTED = ("orders", "meta_stats")
+UNDONE = "undone"
+
+
+class LifecycleError(Exception):
+    """A lifecycle request that cannot be done, explained as a sentence with the fix."""
+
+
+class AlreadyUndone(LifecycleError):
+    """The load was undone before: nothing left to do."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """One row of the load history."""
+
+    ingestion_id: int
+    kind: str
+    path: str
+    started_at: datetime
+    rows_read: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_rejected: int
+    status: str           # ok, partial, empty (as loaded, also for an undone load)
+    undone: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.ingestion_id, "kind": self.kind, "file": self.path,
+                "when": self.started_at.isoformat(sep=" ", timespec="seconds"), "read": self.rows_read,
+                "loaded": self.rows_loaded, "duplicates": self.rows_duplicate, "rejected": self.rows_rejected,
+                "status": self.status, "undone": self.undone}
+
+
+def _status_as_loaded(rows_read: int, rows_rejected: int) -> str:
+    # An undone load's status reads "undone"; what it was is fixed by its counts, as commit() set it.
+    return "empty" if rows_read == 0 else ("partial" if rows_rejected else "ok")
+
+
+def loads(con: duckdb.DuckDBPyConnection, kind: str | None = None, limit: int | None = None) -> list[Load]:
+    """The load history, newest first."""
+    rows = store.query(con, "SELECT ingestion_id, kind, path, started_at, rows_read, rows_loaded, rows_duplicate, "
+                            "rows_rejected, status FROM ingestions WHERE ? IS NULL OR kind = ? "
+                            "ORDER BY ingestion_id DESC LIMIT ?", [kind, kind, limit])
+    out = []
+    for r in rows:
+        undone = r["status"] == UNDONE
+        status = _status_as_loaded(r["rows_read"], r["rows_rejected"]) if undone else r["status"]
+        out.append(Load(int(r["ingestion_id"]), r["kind"], r["path"], r["started_at"], int(r["rows_read"]),
+                        int(r["rows_loaded"]), int(r["rows_duplicate"]), int(r["rows_rejected"]), status, undone))
+    return out
+
+
+def _stored(con: duckdb.DuckDBPyConnection, table: str, ingestion_id: int) -> int:
+    return int(store.scalar(con, f"SELECT count(*) FROM {store.quote_ident(table)} WHERE ingestion_id = ?",
+                            [ingestion_id]))
+
+
+def _why_not_exact(con: duckdb.DuckDBPyConnection, load: dict[str, Any]) -> str | None:
+    """Why removing this load's rows would not give the store as it would be without the load (None: it would)."""
+    iid, table = int(load["ingestion_id"]), LOADED_TABLE.get(load["kind"])
+    if table is None:
+        return f"load {iid} has the unknown kind {load['kind']!r}"
+    kinds = [k for k, t in LOADED_TABLE.items() if t == table]
+    others = store.query(con, f"SELECT ingestion_id, rows_loaded, rows_duplicate FROM ingestions "
+                              f"WHERE kind IN ({', '.join('?' * len(kinds))}) AND status <> ? AND ingestion_id <> ?",
+                         [*kinds, UNDONE, iid])
+    later = [o for o in others if o["ingestion_id"] > iid]
+    # A later load that found rows already stored may have found this load's: they would go with it.
+    shared = [str(o["ingestion_id"]) for o in later if o["rows_duplicate"]]
+    if shared and load["rows_loaded"]:
+        return (f"later load{'s' if len(shared) > 1 else ''} {', '.join(shared)} found rows already stored, "
+                f"possibly this load's, and would lose them; undo {'those' if len(shared) > 1 else 'that'} first")
+    if table in UPSERTED:
+        if _stored(con, table, iid) < load["rows_loaded"] and any(o["rows_loaded"] for o in later):
+            return (f"a later load replaced some of its {table} rows by newer versions (or purge removed them); "
+                    "undo the later loads first")
+        earlier = [str(o["ingestion_id"]) for o in others
+                   if o["ingestion_id"] < iid and _stored(con, table, int(o["ingestion_id"])) < o["rows_loaded"]]
+        if earlier and load["rows_loaded"]:
+            return (f"earlier load{'s' if len(earlier) > 1 else ''} {', '.join(earlier)} lost {table} rows to a "
+                    "newer version (or to purge), possibly from this load, and the versions it replaced are no "
+                    "longer stored; re-ingest the right files into a fresh database instead")
+    return None
+
+
+def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> dict[str, int]:
+    """Remove exactly the rows one load added, in one transaction; rows removed per table.
+
+    The ingestion row stays, marked undone, so the history stays honest and the file can be loaded
+    again. A load is undone only where that is exact: see _why_not_exact.
+    """
+    rows = store.query(con, "SELECT * FROM ingestions WHERE ingestion_id = ?", [ingestion_id])
+    if not rows:
+        raise LifecycleError(f"There is no load {ingestion_id}; `capi-audit ingestions` lists them.")
+    load = rows[0]
+    if load["status"] == UNDONE:
+        raise AlreadyUndone(f"Load {ingestion_id} was already undone; nothing to do.")
+    why = _why_not_exact(con, load)
+    if why:
+        raise LifecycleError(f"Load {ingestion_id} cannot be undone exactly: {why}.")
+    q = store.quote_ident
+    removed: dict[str, int] = {}
+    with store.transaction(con):
+        snap = "(pixel_id, fetched_at) IN (SELECT pixel_id, fetched_at FROM meta_quality_snapshots WHERE ingestion_id = ?)"
+        for child in ("meta_quality_events", "meta_quality_match_keys"):
+            removed[child] = _delete(con, f"DELETE FROM {child} WHERE {snap}", [ingestion_id])
+        removed["order_hashes"] = _delete(
+            con, "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM orders WHERE ingestion_id = ?)",
+            [ingestion_id])
+        for table in dict.fromkeys(LOADED_TABLE.values()):
+            removed[table] = _delete(con, f"DELETE FROM {q(table)} WHERE ingestion_id = ?", [ingestion_id])
+        removed["rejects"] = _delete(con, "DELETE FROM rejects WHERE ingestion_id = ?", [ingestion_id])
+        con.execute("UPDATE ingestions SET status = ? WHERE ingestion_id = ?", [UNDONE, ingestion_id])
+    return removed
+
+
+def _delete(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
+    return int(con.execute(sql, params).fetchall()[0][0])
+
+
+# What purge removes: (table, its time column); children before their parents.
+PURGED: tuple[tuple[str, str, str], ...] = (
+    ("server_events", "event_time", "DELETE FROM server_events WHERE event_time < $cut"),
+    ("browser_events", "event_time", "DELETE FROM browser_events WHERE event_time < $cut"),
+    ("order_hashes", "created_at",
+     "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM orders WHERE created_at < $cut)"),
+    ("orders", "created_at", "DELETE FROM orders WHERE created_at < $cut"),
+    ("meta_quality_events", "fetched_at", "DELETE FROM meta_quality_events WHERE fetched_at < $cut"),
+    ("meta_quality_match_keys", "fetched_at", "DELETE FROM meta_quality_match_keys WHERE fetched_at < $cut"),
+    ("meta_quality_snapshots", "fetched_at", "DELETE FROM meta_quality_snapshots WHERE fetched_at < $cut"),
+    ("meta_stats", "hour", "DELETE FROM meta_stats WHERE hour < $cut"),
+)
+
+
+def retention_cutoff(days: int, today: date | None = None) -> date:
+    """The first day a retention of `days` days keeps (UTC)."""
+    today = today or datetime.now(timezone.utc).date()
+    return today - timedelta(days=days)
+
+
+def purge(con: duckdb.DuckDBPyConnection, before: date, dry_run: bool = False) -> dict[str, int]:
+    """Remove events, orders, quality snapshots and stats older than `before` (UTC midnight); rows per table."""
+    cut = datetime(before.year, before.month, before.day)
+    if dry_run:
+        counts = {}
+        for table, _col, sql in PURGED:
+            counts[table] = int(store.scalar(con, sql.replace("DELETE FROM", "SELECT count(*) FROM", 1), {"cut": cut}))
+        return counts
+    with store.transaction(con):
+        return {table: _delete(con, sql, {"cut": cut}) for table, _col, sql in PURGED}
+
+
+# server_events' personal columns: blanked in an erased customer's events (the *_p/*_v flags, which
+# only say a value was present and well-formed, stay so coverage figures keep their denominators).
+_SERVER_PERSONAL = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id",
+                    "client_ip_address", "client_user_agent", "fbc", "fbp")
+_BROWSER_PERSONAL = ("em", "ph", "fbp", "fbc", "client_user_agent", "client_ip_address")
+
+
+def customer_hashes(email: str | None, phone: str | None, country: str | None) -> dict[str, set[str]]:
+    """The hashes of one customer's email and phone as ingest makes them: correct and every mistaken form."""
+    out: dict[str, set[str]] = {"em": set(), "ph": set()}
+    for key, value in (("em", email), ("ph", phone)):
+        correct = normalize.hash_value(key, value, country)
+        if correct is None:
+            continue
+        out[key].add(correct)
+        out[key].update(h for _, h in normalize.mistake_variants(key, value, country))
+    return out
+
+
+def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
+           country: str | None = None) -> dict[str, int]:
+    """Erase one customer's personal data from every table in one transaction; rows changed per table.
+
+    Orders keep their amounts (the audit needs them) but lose every hash and the customer id. The
+    freed bytes stay in the file until rewrite() copies the live data to a fresh one.
+    """
+    given = customer_hashes(email, phone, country)
+    if not given["em"] and not given["ph"]:
+        raise LifecycleError("Give a usable --email or --phone (after Meta's normalization nothing was left to match).")
+    q = store.quote_ident
+    with store.transaction(con):
+        con.execute("CREATE OR REPLACE TEMP TABLE _forget_hash (hash VARCHAR)")
+        con.executemany("INSERT INTO _forget_hash VALUES (?)", [[h] for hs in given.values() for h in sorted(hs)])
+        con.execute("CREATE OR REPLACE TEMP TABLE _forget_order AS SELECT order_id, customer_id FROM orders "
+                    "WHERE order_id IN (SELECT h.order_id FROM order_hashes h JOIN _forget_hash f "
+                    "ON lower(h.hash) = f.hash WHERE h.key IN ('em', 'ph'))")
+        # The forms stored with their orders come from the raw values as the shop had them (its
+        # capitals, its spaces): the same forms a sender may have hashed into an event.
+        con.execute("INSERT INTO _forget_hash SELECT DISTINCT lower(hash) FROM order_hashes "
+                    "WHERE key IN ('em', 'ph', 'external_id') AND order_id IN (SELECT order_id FROM _forget_order) "
+                    "UNION SELECT DISTINCT lower(customer_id) FROM _forget_order WHERE customer_id IS NOT NULL")
+        hashes = "(SELECT list(DISTINCT hash) FROM _forget_hash)"
+        lowered = "list_transform({0}, lambda x: lower(x))"
+        match = " OR ".join(f"list_has_any({lowered.format(q(c))}, {hashes})" for c in ("em", "ph", "external_id"))
+        changed = {
+            "server_events": _delete(con, "UPDATE server_events SET " + ", ".join(
+                f"{q(c)} = NULL" for c in _SERVER_PERSONAL) + f" WHERE {match}", []),
+            "browser_events": _delete(con, "UPDATE browser_events SET " + ", ".join(
+                f"{q(c)} = NULL" for c in _BROWSER_PERSONAL) + " WHERE lower(em) IN (SELECT hash FROM _forget_hash) "
+                "OR lower(ph) IN (SELECT hash FROM _forget_hash)", []),
+            "order_hashes": _delete(con, "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM _forget_order)", []),
+            "orders": _delete(con, "UPDATE orders SET customer_id = NULL, pii_digest = NULL "
+                                   "WHERE order_id IN (SELECT order_id FROM _forget_order)", []),
+        }
+        con.execute("DROP TABLE _forget_order")
+        con.execute("DROP TABLE _forget_hash")
+    return changed
+
+
+def rewrite(con: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
+    """Copy the live data of the open store at `path` into a fresh file beside it; returns that file.
+
+    DuckDB reuses a deleted row's blocks but never blanks them (CHECKPOINT and VACUUM leave the old
+    bytes), so erasure means a file that never held them. The caller closes `con`, then swap().
+    """
+    path = Path(path)
+    fresh = path.with_name(path.name + ".rewrite")
+    fresh.unlink(missing_ok=True)
+    Path(str(fresh) + ".wal").unlink(missing_ok=True)
+    main = store.scalar(con, "SELECT current_database()")
+    con.execute("CHECKPOINT")
+    con.execute("ATTACH " + "'" + str(fresh).replace("'", "''") + "' AS _fresh")
+    try:
+        con.execute(f"COPY FROM DATABASE {store.quote_ident(main)} TO _fresh")
+    finally:
+        con.execute("DETACH _fresh")
+    return fresh
+
+
+def swap(fresh: Path, path: str | Path) -> None:
+    """Put the rewritten file in the store's place atomically (same directory, same name)."""
+    path = Path(path)
+    if Path(str(path) + ".wal").exists():
+        fresh.unlink(missing_ok=True)
+        raise LifecycleError(f"{path}.wal is still there after closing the database; another process may be "
+                             "writing it. Stop it and run the command again.")
+    with open(fresh, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(fresh, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
