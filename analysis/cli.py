@@ -131,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     act = pur.add_mutually_exclusive_group()
     act.add_argument("--yes", action="store_true", help="remove them (without it, only the counts are shown)")
     act.add_argument("--dry-run", action="store_true", help="only show what would be removed")
+    pur.add_argument("--rewrite", action="store_true", help="with --yes: then rewrite the database file, so the "
+                     "removed rows' bytes are gone from it too (DuckDB only marks their space free)")
 
     fgt = sub.add_parser("forget", help="erase one customer's personal data everywhere in the database")
     fgt.add_argument("--email", help="the customer's email as they gave it")
@@ -638,9 +640,17 @@ def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
                       "capi-audit.toml or CAPI_AUDIT_RETENTION_DAYS.")
             return 2
         before = lifecycle.retention_cutoff(days)
+    if args.rewrite and not args.yes:
+        err.print("[red]error[/red] --rewrite goes with --yes (it rewrites the file after removing the rows).")
+        return 2
+    db, fresh = db_path(args, cfg), None
     opener = store.writer if args.yes else store.reader
-    with opener(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+    with opener(db, wait=float(cfg["lock_timeout"])) as con:
         counts = lifecycle.purge(con, before, dry_run=not args.yes)
+        if args.rewrite:
+            fresh = lifecycle.rewrite(con, db)
+    if fresh is not None:
+        lifecycle.swap(fresh, db)
     table = Table(title=f"purge: rows from before {before} (UTC)", title_justify="left")
     table.add_column("table")
     table.add_column("removed" if args.yes else "would remove", justify="right")
@@ -666,6 +676,10 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print(f"[red]error[/red] No database at {db}; there is nothing to forget.")
         return 2
     country = args.country or cfg.get("default_country") or None
+    if args.phone and not country and not args.phone.strip().startswith(("+", "00")):
+        err.print("[red]error[/red] The phone has no country code: write it with +CC, or give --country "
+                  "(or the setting default_country), so it hashes as ingest hashed it.")
+        return 2
     with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
         try:
             changed = lifecycle.forget(con, args.email, args.phone, country)

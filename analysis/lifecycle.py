@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -208,9 +209,11 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
     with store.transaction(con):
         con.execute("CREATE OR REPLACE TEMP TABLE _forget_hash (hash VARCHAR)")
         con.executemany("INSERT INTO _forget_hash VALUES (?)", [[h] for hs in given.values() for h in sorted(hs)])
+        # Orders by their correct hash only: a mistaken form (a national number without its country
+        # code) can be another customer's correct one.
         con.execute("CREATE OR REPLACE TEMP TABLE _forget_order AS SELECT order_id, customer_id FROM orders "
                     "WHERE order_id IN (SELECT h.order_id FROM order_hashes h JOIN _forget_hash f "
-                    "ON lower(h.hash) = f.hash WHERE h.key IN ('em', 'ph'))")
+                    "ON h.hash = f.hash WHERE h.key IN ('em', 'ph') AND h.variant = 'correct')")
         # The forms stored with their orders come from the raw values as the shop had them (its
         # capitals, its spaces): the same forms a sender may have hashed into an event.
         con.execute("INSERT INTO _forget_hash SELECT DISTINCT lower(hash) FROM order_hashes "
@@ -261,6 +264,7 @@ def swap(fresh: Path, path: str | Path) -> None:
         fresh.unlink(missing_ok=True)
         raise LifecycleError(f"{path}.wal is still there after closing the database; another process may be "
                              "writing it. Stop it and run the command again.")
+    os.chmod(fresh, stat.S_IMODE(path.stat().st_mode))     # the store's permissions, not the umask's
     with open(fresh, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(fresh, path)

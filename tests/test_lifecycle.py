@@ -204,6 +204,11 @@ def test_purge_counts_asks_for_yes_then_removes(tmp_path, capsys):
         assert store.query(con, "SELECT order_id FROM orders") == [{"order_id": "1"}]
         assert store.scalar(con, "SELECT count(DISTINCT order_id) FROM order_hashes") == 1
     assert main(["--db", db, "purge"]) == 2           # no --before and no retention_days
+    old_hash = _sha("x0@example.com").encode()        # order 0's email, purged above
+    assert old_hash in Path(db).read_bytes()          # deleted rows' bytes stay in DuckDB's free blocks…
+    assert main(["--db", db, "purge", "--before", cut, "--yes", "--rewrite"]) == 0
+    raw = Path(db).read_bytes()
+    assert old_hash not in raw and _sha("x1@example.com").encode() in raw     # …until the file is rewritten
     assert "set retention_days" in capsys.readouterr().err
 
 
@@ -290,3 +295,15 @@ def test_customer_hashes_are_ingests_hashes():
     assert {_sha("33612345678"), _sha("612345678"), _sha("0612345678"), _sha(_sha("33612345678"))} == got["ph"]
     with pytest.raises(lifecycle.LifecycleError, match="usable --email or --phone"):
         lifecycle.forget(None, "   ", None)  # type: ignore[arg-type]
+
+
+def test_forget_needs_an_identifier_and_a_phones_country(tmp_path, capsys):
+    db = tmp_path / "a.duckdb"
+    ingest_file(db, "server-events", _write(tmp_path, "s.jsonl", _server("1", "Lead", 1790846051, "l1") + "\n"), Options())
+    assert main(["--db", str(db), "forget"]) == 2
+    assert main(["--db", str(db), "forget", "--phone", "06 12 34 56 78"]) == 2
+    assert main(["--db", str(tmp_path / "none.duckdb"), "forget", "--email", "a@b.c"]) == 2
+    err = capsys.readouterr().err
+    assert "Give the customer's --email, --phone or both." in err
+    assert "The phone has no country code" in err and "06 12" not in err
+    assert "No database at" in err
