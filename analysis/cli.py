@@ -565,6 +565,8 @@ def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
 
 def cmd_ingestions(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.text import Text
+
     from analysis import lifecycle
 
     with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
@@ -575,11 +577,12 @@ def cmd_ingestions(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     table = Table(title="ingestions (newest first)", title_justify="left")
     for col in ("id", "kind", "file", "when (UTC)", "read", "loaded", "already there", "rejected", "status", "undone"):
         table.add_column(col, justify="right" if col in ("id", "read", "loaded", "already there", "rejected") else "left",
-                         no_wrap=col != "file")
+                         no_wrap=col != "file", overflow="fold" if col == "file" else "ellipsis")
     for r in rows:
         d = r.as_dict()
-        table.add_row(*(str(d[k]) for k in ("id", "kind", "file", "when", "read", "loaded", "duplicates", "rejected",
-                                            "status")), "yes" if r.undone else "")
+        # Text cells: a file name like "[x].csv" is no markup.
+        table.add_row(*(Text(str(d[k])) for k in ("id", "kind", "file", "when", "read", "loaded", "duplicates",
+                                                  "rejected", "status")), "yes" if r.undone else "")
     # Piped, a table is not squeezed into 80 columns: it is the command's whole output.
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
     if not rows:
@@ -666,6 +669,8 @@ def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
 
 def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
     from analysis import lifecycle
 
     if not args.email and not args.phone:
@@ -673,7 +678,7 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         return 2
     db = db_path(args, cfg)
     if not Path(db).is_file():
-        err.print(f"[red]error[/red] No database at {db}; there is nothing to forget.")
+        err.print(f"[red]error[/red] No database at {escape(db)}; there is nothing to forget.")
         return 2
     country = args.country or cfg.get("default_country") or None
     if args.phone and not country and not args.phone.strip().startswith(("+", "00")):
@@ -695,7 +700,7 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     # Counts only: the email and phone are never printed.
     err.print(f"Forgot the customer: {changed['orders']:,} orders lost their customer id and "
               f"{changed['order_hashes']:,} hashes; {changed['server_events']:,} server events and "
-              f"{changed['browser_events']:,} browser events lost their personal fields. {db} was rewritten to a "
+              f"{changed['browser_events']:,} browser events lost their personal fields. {escape(db)} was rewritten to a "
               "fresh file, so the erased bytes are gone from it; input files, capture logs and backups still hold "
               "them.")
     return 0

@@ -144,18 +144,18 @@ def _delete(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
     return int(con.execute(sql, params).fetchall()[0][0])
 
 
-# What purge removes: (table, its time column); children before their parents.
-PURGED: tuple[tuple[str, str, str], ...] = (
-    ("server_events", "event_time", "DELETE FROM server_events WHERE event_time < $cut"),
-    ("browser_events", "event_time", "DELETE FROM browser_events WHERE event_time < $cut"),
-    ("order_hashes", "created_at",
-     "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM orders WHERE created_at < $cut)"),
-    ("orders", "created_at", "DELETE FROM orders WHERE created_at < $cut"),
-    ("meta_quality_events", "fetched_at", "DELETE FROM meta_quality_events WHERE fetched_at < $cut"),
-    ("meta_quality_match_keys", "fetched_at", "DELETE FROM meta_quality_match_keys WHERE fetched_at < $cut"),
-    ("meta_quality_snapshots", "fetched_at", "DELETE FROM meta_quality_snapshots WHERE fetched_at < $cut"),
-    ("meta_stats", "hour", "DELETE FROM meta_stats WHERE hour < $cut"),
-)
+# What purge removes, by each table's own time (the day an event happened, an order was placed,
+# Meta was asked); children before their parents.
+PURGED: dict[str, str] = {
+    "server_events": "DELETE FROM server_events WHERE event_time < $cut",
+    "browser_events": "DELETE FROM browser_events WHERE event_time < $cut",
+    "order_hashes": "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM orders WHERE created_at < $cut)",
+    "orders": "DELETE FROM orders WHERE created_at < $cut",
+    "meta_quality_events": "DELETE FROM meta_quality_events WHERE fetched_at < $cut",
+    "meta_quality_match_keys": "DELETE FROM meta_quality_match_keys WHERE fetched_at < $cut",
+    "meta_quality_snapshots": "DELETE FROM meta_quality_snapshots WHERE fetched_at < $cut",
+    "meta_stats": "DELETE FROM meta_stats WHERE hour < $cut",
+}
 
 
 def retention_cutoff(days: int, today: date | None = None) -> date:
@@ -168,12 +168,10 @@ def purge(con: duckdb.DuckDBPyConnection, before: date, dry_run: bool = False) -
     """Remove events, orders, quality snapshots and stats older than `before` (UTC midnight); rows per table."""
     cut = datetime(before.year, before.month, before.day)
     if dry_run:
-        counts = {}
-        for table, _col, sql in PURGED:
-            counts[table] = int(store.scalar(con, sql.replace("DELETE FROM", "SELECT count(*) FROM", 1), {"cut": cut}))
-        return counts
+        return {table: int(store.scalar(con, sql.replace("DELETE FROM", "SELECT count(*) FROM", 1), {"cut": cut}))
+                for table, sql in PURGED.items()}
     with store.transaction(con):
-        return {table: _delete(con, sql, {"cut": cut}) for table, _col, sql in PURGED}
+        return {table: _delete(con, sql, {"cut": cut}) for table, sql in PURGED.items()}
 
 
 # server_events' personal columns: blanked in an erased customer's events (the *_p/*_v flags, which

@@ -151,9 +151,11 @@ def test_undo_refuses_what_it_cannot_undo_exactly(tmp_path):
             lifecycle.undo(con, 99)
 
 
-def test_ingestions_and_undo_on_the_command_line(tmp_path, capsys):
-    db = str(tmp_path / "a.duckdb")
-    path = _write(tmp_path, "s.jsonl", _server("1", "Lead", 1790846051, "l1") + "\nnope\n")
+def test_ingestions_and_undo_on_the_command_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = "a.duckdb"
+    _write(tmp_path, "[bold]s.jsonl", _server("1", "Lead", 1790846051, "l1") + "\nnope\n")
+    path = Path("[bold]s.jsonl")
     assert main(["--db", db, "ingest", "server-events", str(path)]) == 0
     assert main(["--db", db, "ingest", "deployments", str(_write(
         tmp_path, "d.csv", "deployed_at,name\n2026-10-01T00:00:00Z,x\n"))]) == 0
@@ -170,7 +172,7 @@ def test_ingestions_and_undo_on_the_command_line(tmp_path, capsys):
                                 "duplicates": 0, "rejected": 1, "status": "partial", "undone": True}]
     assert main(["--db", db, "ingestions"]) == 0
     out = capsys.readouterr().out
-    assert "deployments" in out and "server-events" in out and "yes" in out
+    assert "deployments" in out and "[bold]s.jsonl" in out and "yes" in out
 
 
 def _dated_files(tmp_path: Path, now: datetime) -> tuple[Path, Path]:
