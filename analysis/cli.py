@@ -586,7 +586,7 @@ def cmd_ingestions(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     # Piped, a table is not squeezed into 80 columns: it is the command's whole output.
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
     if not rows:
-        err.print("No loads yet" + (f" of kind {args.kind}" if args.kind else "") + ".")
+        err.print("No loads yet" + (f" of kind {args.kind}" if args.kind else "") + ".", markup=False)
     return 0
 
 
@@ -633,6 +633,8 @@ def _apply_retention(args: argparse.Namespace, cfg: config_mod.Config) -> None:
 
 
 def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
     from analysis import lifecycle
 
     before = args.before
@@ -646,20 +648,23 @@ def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if args.rewrite and not args.yes:
         err.print("[red]error[/red] --rewrite goes with --yes (it rewrites the file after removing the rows).")
         return 2
-    db, fresh = db_path(args, cfg), None
+    db = db_path(args, cfg)
     opener = store.writer if args.yes else store.reader
     with opener(db, wait=float(cfg["lock_timeout"])) as con:
         counts = lifecycle.purge(con, before, dry_run=not args.yes)
-        if args.rewrite:
-            fresh = lifecycle.rewrite(con, db)
-    if fresh is not None:
-        lifecycle.swap(fresh, db)
     table = Table(title=f"purge: rows from before {before} (UTC)", title_justify="left")
     table.add_column("table")
     table.add_column("removed" if args.yes else "would remove", justify="right")
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
     err.print(table)
+    if args.rewrite:
+        try:
+            lifecycle.compact(db, wait=float(cfg["lock_timeout"]))
+        except lifecycle.LifecycleError as exc:
+            err.print(f"[red]error[/red] {escape(str(exc))}")
+            return 1
+        err.print(f"{escape(db)} was rewritten to a fresh file: the removed rows' bytes are gone from it.")
     if args.yes:
         return 0
     if not args.dry_run and any(counts.values()):
@@ -691,11 +696,10 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         except lifecycle.LifecycleError as exc:
             err.print(f"[red]error[/red] {exc}")
             return 2
-        fresh = lifecycle.rewrite(con, db)
     try:
-        lifecycle.swap(fresh, db)
+        lifecycle.compact(db, wait=float(cfg["lock_timeout"]))
     except lifecycle.LifecycleError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return 1
     # Counts only: the email and phone are never printed.
     err.print(f"Forgot the customer: {changed['orders']:,} orders lost their customer id and "

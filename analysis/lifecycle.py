@@ -1,6 +1,7 @@
 """The store's data lifecycle: load history, undoing a load, retention purges and forgetting one customer."""
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from dataclasses import dataclass
@@ -198,7 +199,7 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
     """Erase one customer's personal data from every table in one transaction; rows changed per table.
 
     Orders keep their amounts (the audit needs them) but lose every hash and the customer id. The
-    freed bytes stay in the file until rewrite() copies the live data to a fresh one.
+    freed bytes stay in the file until compact() copies the live data to a fresh one.
     """
     given = customer_hashes(email, phone, country)
     if not given["em"] and not given["ph"]:
@@ -235,39 +236,42 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
     return changed
 
 
-def rewrite(con: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
-    """Copy the live data of the open store at `path` into a fresh file beside it; returns that file.
+def compact(path: str | Path, wait: float = 60.0) -> None:
+    """Rewrite the store into a fresh file holding only its live data, and put it in the store's place.
 
     DuckDB reuses a deleted row's blocks but never blanks them (CHECKPOINT and VACUUM leave the old
-    bytes), so erasure means a file that never held them. The caller closes `con`, then swap().
+    bytes), so erasure needs a file that never held them. The copy sits beside the store (same
+    file system) and replaces it by an atomic rename, keeping its path and permissions.
     """
     path = Path(path)
     fresh = path.with_name(path.name + ".rewrite")
-    fresh.unlink(missing_ok=True)
-    Path(str(fresh) + ".wal").unlink(missing_ok=True)
-    main = store.scalar(con, "SELECT current_database()")
-    con.execute("CHECKPOINT")
-    con.execute("ATTACH " + "'" + str(fresh).replace("'", "''") + "' AS _fresh")
     try:
-        con.execute(f"COPY FROM DATABASE {store.quote_ident(main)} TO _fresh")
-    finally:
-        con.execute("DETACH _fresh")
-    return fresh
-
-
-def swap(fresh: Path, path: str | Path) -> None:
-    """Put the rewritten file in the store's place atomically (same directory, same name)."""
-    path = Path(path)
-    if Path(str(path) + ".wal").exists():
         fresh.unlink(missing_ok=True)
-        raise LifecycleError(f"{path}.wal is still there after closing the database; another process may be "
-                             "writing it. Stop it and run the command again.")
-    os.chmod(fresh, stat.S_IMODE(path.stat().st_mode))     # the store's permissions, not the umask's
-    with open(fresh, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(fresh, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        Path(f"{fresh}.wal").unlink(missing_ok=True)
+        with store.writer(path, wait=wait) as con:
+            main = store.scalar(con, "SELECT current_database()")
+            con.execute("CHECKPOINT")
+            con.execute("ATTACH '" + str(fresh).replace("'", "''") + "' AS _fresh")
+            try:
+                con.execute(f"COPY FROM DATABASE {store.quote_ident(main)} TO _fresh")
+            finally:
+                con.execute("DETACH _fresh")
+        if Path(f"{path}.wal").exists():
+            raise LifecycleError(f"{path}.wal is still there after closing the database, so another process is "
+                                 "writing it; stop it and run the command again")
+        os.chmod(fresh, stat.S_IMODE(path.stat().st_mode))     # the store's permissions, not the umask's
+        with open(fresh, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(fresh, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except (duckdb.Error, OSError, LifecycleError) as exc:
+        with contextlib.suppress(OSError):
+            fresh.unlink(missing_ok=True)
+            Path(f"{fresh}.wal").unlink(missing_ok=True)
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LifecycleError(f"Could not rewrite {path} ({why}). The rows are removed, but their bytes stay in "
+                             "the file until a rewrite succeeds: fix that and run the command again.") from None

@@ -309,3 +309,15 @@ def test_forget_needs_an_identifier_and_a_phones_country(tmp_path, capsys):
     assert "Give the customer's --email, --phone or both." in err
     assert "The phone has no country code" in err and "06 12" not in err
     assert "No database at" in err
+
+
+def test_a_failed_rewrite_says_so_and_leaves_a_working_store(tmp_path, capsys):
+    db = tmp_path / "a.duckdb"
+    ingest_file(db, "orders", _write(tmp_path, "o.csv", ORDERS_HEAD + "1,2026-10-01T09:00:00Z,10,EUR,paid,a@b.co,,,,\n"),
+                Options())
+    (tmp_path / "a.duckdb.rewrite").mkdir()          # the fresh file's place is taken
+    assert main(["--db", str(db), "forget", "--email", "a@b.co"]) == 1
+    err = capsys.readouterr().err
+    assert f"Could not rewrite {db}" in err and "run the command again" in err and "Traceback" not in err
+    with store.reader(db) as con:
+        assert store.scalar(con, "SELECT count(*) FROM order_hashes") == 0
