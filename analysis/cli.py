@@ -635,7 +635,7 @@ def _apply_retention(args: argparse.Namespace, cfg: config_mod.Config) -> None:
 def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from rich.markup import escape
 
-    from analysis import lifecycle
+    from analysis import erasure, lifecycle
 
     before = args.before
     if before is None:
@@ -660,7 +660,7 @@ def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     err.print(table)
     if args.rewrite:
         try:
-            lifecycle.compact(db, wait=float(cfg["lock_timeout"]))
+            erasure.compact(db, wait=float(cfg["lock_timeout"]))
         except lifecycle.LifecycleError as exc:
             err.print(f"[red]error[/red] {escape(str(exc))}")
             return 1
@@ -676,7 +676,7 @@ def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from rich.markup import escape
 
-    from analysis import lifecycle
+    from analysis import erasure, lifecycle
 
     if not args.email and not args.phone:
         err.print("[red]error[/red] Give the customer's --email, --phone or both.")
@@ -692,12 +692,12 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         return 2
     with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
         try:
-            changed = lifecycle.forget(con, args.email, args.phone, country)
+            changed = erasure.forget(con, args.email, args.phone, country)
         except lifecycle.LifecycleError as exc:
             err.print(f"[red]error[/red] {exc}")
             return 2
     try:
-        lifecycle.compact(db, wait=float(cfg["lock_timeout"]))
+        erasure.compact(db, wait=float(cfg["lock_timeout"]))
     except lifecycle.LifecycleError as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import lifecycle, normalize, store
+from analysis import erasure, lifecycle, normalize, store
 from analysis.cli import main
 from analysis.ingest import Options, ingest_file
 
@@ -291,12 +291,12 @@ def test_forget_erases_one_customer_down_to_the_file_bytes(tmp_path, capsys):
 
 
 def test_customer_hashes_are_ingests_hashes():
-    got = lifecycle.customer_hashes(" Ann@X.com", "06 12 34 56 78", "FR")
+    got = erasure.customer_hashes(" Ann@X.com", "06 12 34 56 78", "FR")
     assert normalize.hash_value("em", "ann@x.com") in got["em"]
     assert {_sha("Ann@X.com"), _sha(" ann@x.com"), _sha(_sha("ann@x.com"))} <= got["em"]
     assert {_sha("33612345678"), _sha("612345678"), _sha("0612345678"), _sha(_sha("33612345678"))} == got["ph"]
     with pytest.raises(lifecycle.LifecycleError, match="usable --email or --phone"):
-        lifecycle.forget(None, "   ", None)  # type: ignore[arg-type]
+        erasure.forget(None, "   ", None)  # type: ignore[arg-type]
 
 
 def test_forget_needs_an_identifier_and_a_phones_country(tmp_path, capsys):
