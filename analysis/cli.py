@@ -595,9 +595,19 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(shown) if shown else "no rows"
 
 
+def _existing(db: str) -> bool:
+    """Whether the database exists (said when not): a writer would create an empty one for a mistyped --db."""
+    if Path(db).is_file():
+        return True
+    err.print(f"No database at {db}; check --db (or the setting db).", markup=False)
+    return False
+
+
 def cmd_undo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis import lifecycle
 
+    if not _existing(db_path(args, cfg)):
+        return 2
     with store.writer(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
         try:
             removed = lifecycle.undo(con, args.load_id)
@@ -629,7 +639,7 @@ def _apply_retention(args: argparse.Namespace, cfg: config_mod.Config) -> None:
     with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
         removed = lifecycle.purge(con, before)
     if any(removed.values()):
-        err.print(f"Retention ({days} days): removed {_counts(removed)} from before {before}.")
+        err.print(f"Retention ({days} day{'s' if days != 1 else ''}): removed {_counts(removed)} from before {before}.")
 
 
 def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
@@ -649,6 +659,8 @@ def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print("[red]error[/red] --rewrite goes with --yes (it rewrites the file after removing the rows).")
         return 2
     db = db_path(args, cfg)
+    if not _existing(db):
+        return 2
     opener = store.writer if args.yes else store.reader
     with opener(db, wait=float(cfg["lock_timeout"])) as con:
         counts = lifecycle.purge(con, before, dry_run=not args.yes)
@@ -682,8 +694,7 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print("[red]error[/red] Give the customer's --email, --phone or both.")
         return 2
     db = db_path(args, cfg)
-    if not Path(db).is_file():
-        err.print(f"[red]error[/red] No database at {escape(db)}; there is nothing to forget.")
+    if not _existing(db):
         return 2
     country = args.country or cfg.get("default_country") or None
     if args.phone and not country and not args.phone.strip().startswith(("+", "00")):

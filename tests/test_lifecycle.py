@@ -11,6 +11,7 @@ import pytest
 from analysis import erasure, lifecycle, normalize, store
 from analysis.cli import main
 from analysis.ingest import Options, ingest_file
+from tests.test_connectors_sync import shops  # noqa: F401  (the fake Meta, Shopify and WooCommerce APIs)
 
 ORDERS_HEAD = "order_id,created_at,total,currency,status,email,phone,country,customer_id,updated_at\n"
 
@@ -162,6 +163,7 @@ def test_ingestions_and_undo_on_the_command_line(tmp_path, capsys, monkeypatch):
     assert main(["--db", db, "undo", "1"]) == 0
     assert main(["--db", db, "undo", "1"]) == 0
     assert main(["--db", db, "undo", "7"]) == 1
+    assert main(["--db", "typo.duckdb", "undo", "1"]) == 2 and not Path("typo.duckdb").exists()
     err = capsys.readouterr().err
     assert "Undid load 1: removed 1 server_events, 1 rejects." in err
     assert "Load 1 was already undone; nothing to do." in err and "There is no load 7" in err
@@ -230,6 +232,17 @@ def test_retention_days_purges_after_each_ingest(tmp_path, capsys):
     bad = _write(tmp_path, "bad.toml", "retention_days = -3\n")
     assert main(["--db", db, "--config", str(bad), "purge"]) == 2
     assert "retention_days must be a whole number" in capsys.readouterr().err
+
+
+def test_retention_days_purges_after_a_sync(shops, monkeypatch, capsys):
+    # The fake shops' orders and Meta's figures are from November 2026: all before yesterday.
+    monkeypatch.setenv("CAPI_AUDIT_RETENTION_DAYS", "1")
+    assert main(["--db", str(shops["db"]), "sync", "--since", "2026-01-01"]) == 0
+    assert "Retention (1 day): removed " in capsys.readouterr().err
+    with store.reader(shops["db"]) as con:
+        assert store.scalar(con, "SELECT count(*) FROM orders") == 0
+        assert store.scalar(con, "SELECT count(*) FROM meta_stats") == 0
+        assert store.scalar(con, "SELECT sum(rows_loaded) FROM ingestions") == 14    # loaded, then purged
 
 
 def _digests(hexes: set[str]) -> set[bytes]:
