@@ -23,15 +23,15 @@ _SERVER_PERSONAL = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "count
 _BROWSER_PERSONAL = ("em", "ph", "fbp", "fbc", "client_user_agent", "client_ip_address")
 
 
-def customer_hashes(email: str | None, phone: str | None, country: str | None) -> dict[str, set[str]]:
-    """The hashes of one customer's email and phone as ingest makes them: correct and every mistaken form."""
-    out: dict[str, set[str]] = {"em": set(), "ph": set()}
+def customer_hashes(email: str | None, phone: str | None, country: str | None) -> dict[str, str]:
+    """The hashes of one customer's email and phone as ingest makes them: hash -> correct or the mistake's name."""
+    out: dict[str, str] = {}
     for key, value in (("em", email), ("ph", phone)):
         correct = normalize.hash_value(key, value, country)
         if correct is None:
             continue
-        out[key].add(correct)
-        out[key].update(h for _, h in normalize.mistake_variants(key, value, country))
+        out[correct] = "correct"
+        out.update((h, diagnosis) for diagnosis, h in normalize.mistake_variants(key, value, country))
     return out
 
 
@@ -43,22 +43,26 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
     freed bytes stay in the file until compact() copies the live data to a fresh one.
     """
     given = customer_hashes(email, phone, country)
-    if not given["em"] and not given["ph"]:
+    if not given:
         raise LifecycleError("Give a usable --email or --phone (after Meta's normalization nothing was left to match).")
     q = store.quote_ident
     with store.transaction(con):
-        con.execute("CREATE OR REPLACE TEMP TABLE _forget_hash (hash VARCHAR)")
-        con.executemany("INSERT INTO _forget_hash VALUES (?)", [[h] for hs in given.values() for h in sorted(hs)])
-        # Orders by their correct hash only: a mistaken form (a national number without its country
-        # code) can be another customer's correct one.
+        con.execute("CREATE OR REPLACE TEMP TABLE _forget_hash (hash VARCHAR, variant VARCHAR)")
+        con.executemany("INSERT INTO _forget_hash VALUES (?, ?)", sorted(given.items()))
+        # Orders by correct hashes only: a mistaken form (a national number without its country code)
+        # can be another customer's correct one, and their order is not this customer's.
         con.execute("CREATE OR REPLACE TEMP TABLE _forget_order AS SELECT order_id, customer_id FROM orders "
                     "WHERE order_id IN (SELECT h.order_id FROM order_hashes h JOIN _forget_hash f "
-                    "ON h.hash = f.hash WHERE h.key IN ('em', 'ph') AND h.variant = 'correct')")
+                    "ON h.hash = f.hash WHERE h.key IN ('em', 'ph') AND h.variant = 'correct' "
+                    "AND f.variant = 'correct')")
         # The forms stored with their orders come from the raw values as the shop had them (its
         # capitals, its spaces): the same forms a sender may have hashed into an event.
-        con.execute("INSERT INTO _forget_hash SELECT DISTINCT lower(hash) FROM order_hashes "
+        # Events are matched by every form, mistaken ones too: blanking a stranger's event by a rare
+        # collision costs a little audit data; missing one of this customer's would keep their data.
+        con.execute("INSERT INTO _forget_hash SELECT DISTINCT lower(hash), variant FROM order_hashes "
                     "WHERE key IN ('em', 'ph', 'external_id') AND order_id IN (SELECT order_id FROM _forget_order) "
-                    "UNION SELECT DISTINCT lower(customer_id) FROM _forget_order WHERE customer_id IS NOT NULL")
+                    "UNION SELECT DISTINCT lower(customer_id), 'customer_id' FROM _forget_order "
+                    "WHERE customer_id IS NOT NULL")
         hashes = "(SELECT list(DISTINCT hash) FROM _forget_hash)"
         lowered = "list_transform({0}, lambda x: lower(x))"
         match = " OR ".join(f"list_has_any({lowered.format(q(c))}, {hashes})" for c in ("em", "ph", "external_id"))

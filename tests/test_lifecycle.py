@@ -304,10 +304,11 @@ def test_forget_erases_one_customer_down_to_the_file_bytes(tmp_path, capsys):
 
 
 def test_customer_hashes_are_ingests_hashes():
-    got = erasure.customer_hashes(" Ann@X.com", "06 12 34 56 78", "FR")
-    assert normalize.hash_value("em", "ann@x.com") in got["em"]
-    assert {_sha("Ann@X.com"), _sha(" ann@x.com"), _sha(_sha("ann@x.com"))} <= got["em"]
-    assert {_sha("33612345678"), _sha("612345678"), _sha("0612345678"), _sha(_sha("33612345678"))} == got["ph"]
+    assert erasure.customer_hashes(" Ann@X.com", "06 12 34 56 78", "FR") == {
+        normalize.hash_value("em", "ann@x.com"): "correct", _sha("Ann@X.com"): "not_lowercased",
+        _sha(" ann@x.com"): "not_trimmed", _sha(_sha("ann@x.com")): "double_hashed",
+        _sha("33612345678"): "correct", _sha("612345678"): "missing_country_code",
+        _sha("0612345678"): "missing_country_code", _sha(_sha("33612345678")): "double_hashed"}
     with pytest.raises(lifecycle.LifecycleError, match="usable --email or --phone"):
         erasure.forget(None, "   ", None)  # type: ignore[arg-type]
 
@@ -334,3 +335,17 @@ def test_a_failed_rewrite_says_so_and_leaves_a_working_store(tmp_path, capsys):
     assert f"Could not rewrite {db}" in err and "run the command again" in err and "Traceback" not in err
     with store.reader(db) as con:
         assert store.scalar(con, "SELECT count(*) FROM order_hashes") == 0
+
+
+def test_forget_leaves_an_order_whose_correct_hash_is_only_a_mistaken_form_of_the_customers(tmp_path):
+    db = tmp_path / "a.duckdb"
+    # No country anywhere: this order's phone hashes as its bare digits, which is also what a sender
+    # that drops +33 makes of the customer's number.
+    ingest_file(db, "orders", _write(tmp_path, "o.csv", ORDERS_HEAD + "9,2026-10-01T09:00:00Z,10,EUR,paid,,612345678,,z-9,\n"),
+                Options())
+    with store.writer(db) as con:
+        assert erasure.forget(con, None, "+33 6 12 34 56 78") == {
+            "server_events": 0, "browser_events": 0, "order_hashes": 0, "orders": 0}
+        assert store.query(con, "SELECT hash, customer_id FROM order_hashes JOIN orders USING (order_id) "
+                                "WHERE key = 'ph' AND variant = 'correct'") == [
+            {"hash": _sha("612345678"), "customer_id": "z-9"}]
