@@ -119,6 +119,28 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("calibrate", help="fit the EMQ model's weights to the ingested Meta quality snapshots")
     sub.add_parser("config", help="print every setting, its value and where it came from")
+
+    lds = sub.add_parser("ingestions", help="the load history: every ingest and sync load, newest first")
+    lds.add_argument("--kind", help="only loads of this kind (server-events, orders, …)")
+    lds.add_argument("--limit", type=int, default=50, help="at most this many loads (default 50)")
+    lds.add_argument("--format", choices=["table", "json"], default="table")
+
+    und = sub.add_parser("undo", help="remove exactly the rows one load added (its id from `ingestions`)")
+    und.add_argument("load_id", type=int, metavar="LOAD_ID")
+
+    pur = sub.add_parser("purge", help="remove events, orders, quality snapshots and stats older than a day")
+    pur.add_argument("--before", type=_date, help="first day kept (YYYY-MM-DD, UTC; default: today minus the "
+                     "setting retention_days)")
+    act = pur.add_mutually_exclusive_group()
+    act.add_argument("--yes", action="store_true", help="remove them (without it, only the counts are shown)")
+    act.add_argument("--dry-run", action="store_true", help="only show what would be removed")
+    pur.add_argument("--rewrite", action="store_true", help="with --yes: then rewrite the database file, so the "
+                     "removed rows' bytes are gone from it too (DuckDB only marks their space free)")
+
+    fgt = sub.add_parser("forget", help="erase one customer's personal data everywhere in the database")
+    fgt.add_argument("--email", help="the customer's email as they gave it")
+    fgt.add_argument("--phone", help="the customer's phone as they gave it")
+    fgt.add_argument("--country", help="ISO country for a phone without +CC (default: setting default_country)")
     return p
 
 
@@ -219,6 +241,7 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
                       f"{r.seconds:.2f}")
         reasons.update(_reason_kind(x.reason) for x in r.rejects)
     err.print(table)
+    _apply_retention(args, cfg)
     for r in results:
         if r.error:
             err.print(f"[red]error[/red] {escape(r.error)}")
@@ -496,6 +519,7 @@ def cmd_sync(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         table.add_row(o.source, o.status, *(["-"] * 5 if skipped else [
             str(o.fetched), str(o.loaded), str(o.duplicates), str(o.rejected), f"{o.seconds:.1f}"]))
     err.print(table)
+    _apply_retention(args, cfg)
     cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor]
     if cursors:
         err.print(escape("The next sync reads orders updated since: " + ", ".join(cursors) + "."))
@@ -575,10 +599,168 @@ def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+def cmd_ingestions(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.text import Text
+
+    from analysis import lifecycle
+
+    with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+        rows = lifecycle.loads(con, args.kind, max(args.limit, 0))
+    if args.format == "json":
+        sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2) + "\n")
+        return 0
+    table = Table(title="ingestions (newest first)", title_justify="left")
+    for col in ("id", "kind", "file", "when (UTC)", "read", "loaded", "already there", "rejected", "status", "undone"):
+        table.add_column(col, justify="right" if col in ("id", "read", "loaded", "already there", "rejected") else "left",
+                         no_wrap=col != "file", overflow="fold" if col == "file" else "ellipsis")
+    for r in rows:
+        d = r.as_dict()
+        # Text cells: a file name like "[x].csv" is no markup.
+        table.add_row(*(Text(str(d[k])) for k in ("id", "kind", "file", "when", "read", "loaded", "duplicates",
+                                                  "rejected", "status")), "yes" if r.undone else "")
+    # Piped, a table is not squeezed into 80 columns: it is the command's whole output.
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+    if not rows:
+        err.print("No loads yet" + (f" of kind {args.kind}" if args.kind else "") + ".", markup=False)
+    return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    shown = [f"{n:,} {table}" for table, n in counts.items() if n]
+    return ", ".join(shown) if shown else "no rows"
+
+
+def _existing(db: str) -> bool:
+    """Whether the database exists (said when not): a writer would create an empty one for a mistyped --db."""
+    if Path(db).is_file():
+        return True
+    err.print(f"No database at {db}; check --db (or the setting db).", markup=False)
+    return False
+
+
+def cmd_undo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from analysis import lifecycle
+
+    if not _existing(db_path(args, cfg)):
+        return 2
+    with store.writer(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+        try:
+            removed = lifecycle.undo(con, args.load_id)
+        except lifecycle.AlreadyUndone as exc:
+            err.print(str(exc))
+            return 0
+        except lifecycle.LifecycleError as exc:
+            err.print(f"[red]error[/red] {exc}")
+            return 1
+    err.print(f"Undid load {args.load_id}: removed {_counts(removed)}. Its file can be ingested again.")
+    return 0
+
+
+def _retention_days(cfg: config_mod.Config) -> int:
+    value = cfg.get("retention_days") or 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise config_mod.ConfigError("retention_days must be a whole number of days to keep (0: keep everything).")
+    return value
+
+
+def _apply_retention(args: argparse.Namespace, cfg: config_mod.Config) -> None:
+    """After ingest and sync: with retention_days set, what fell out of it is purged."""
+    from analysis import lifecycle
+
+    days, db = _retention_days(cfg), db_path(args, cfg)
+    if not days or not Path(db).is_file():
+        return
+    before = lifecycle.retention_cutoff(days)
+    with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
+        removed = lifecycle.purge(con, before)
+    if any(removed.values()):
+        err.print(f"Retention ({days} day{'s' if days != 1 else ''}): removed {_counts(removed)} from before {before}.")
+
+
+def cmd_purge(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
+    from analysis import erasure, lifecycle
+
+    before = args.before
+    if before is None:
+        days = _retention_days(cfg)
+        if not days:
+            err.print("[red]error[/red] Give --before YYYY-MM-DD, or set retention_days (days to keep) in "
+                      "capi-audit.toml or CAPI_AUDIT_RETENTION_DAYS.")
+            return 2
+        before = lifecycle.retention_cutoff(days)
+    if args.rewrite and not args.yes:
+        err.print("[red]error[/red] --rewrite goes with --yes (it rewrites the file after removing the rows).")
+        return 2
+    db = db_path(args, cfg)
+    if not _existing(db):
+        return 2
+    opener = store.writer if args.yes else store.reader
+    with opener(db, wait=float(cfg["lock_timeout"])) as con:
+        counts = lifecycle.purge(con, before, dry_run=not args.yes)
+    table = Table(title=f"purge: rows from before {before} (UTC)", title_justify="left")
+    table.add_column("table")
+    table.add_column("removed" if args.yes else "would remove", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    err.print(table)
+    if args.rewrite:
+        try:
+            erasure.compact(db, wait=float(cfg["lock_timeout"]))
+        except lifecycle.LifecycleError as exc:
+            err.print(f"[red]error[/red] {escape(str(exc))}")
+            return 1
+        err.print(f"{escape(db)} was rewritten to a fresh file: the removed rows' bytes are gone from it.")
+    if args.yes:
+        return 0
+    if not args.dry_run and any(counts.values()):
+        err.print("Nothing was removed: run again with --yes to remove these rows (--dry-run only shows them).")
+        return 1
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
+    from analysis import erasure, lifecycle
+
+    if not args.email and not args.phone:
+        err.print("[red]error[/red] Give the customer's --email, --phone or both.")
+        return 2
+    db = db_path(args, cfg)
+    if not _existing(db):
+        return 2
+    country = args.country or cfg.get("default_country") or None
+    if args.phone and not country and not args.phone.strip().startswith(("+", "00")):
+        err.print("[red]error[/red] The phone has no country code: write it with +CC, or give --country "
+                  "(or the setting default_country), so it hashes as ingest hashed it.")
+        return 2
+    with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
+        try:
+            changed = erasure.forget(con, args.email, args.phone, country)
+        except lifecycle.LifecycleError as exc:
+            err.print(f"[red]error[/red] {exc}")
+            return 2
+    try:
+        erasure.compact(db, wait=float(cfg["lock_timeout"]))
+    except lifecycle.LifecycleError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        return 1
+    # Counts only: the email and phone are never printed.
+    err.print(f"Forgot the customer: {changed['orders']:,} orders lost their customer id and "
+              f"{changed['order_hashes']:,} hashes; {changed['server_events']:,} server events and "
+              f"{changed['browser_events']:,} browser events lost their personal fields. {escape(db)} was rewritten to a "
+              "fresh file, so the erased bytes are gone from it; input files, capture logs and backups still hold "
+              "them.")
+    return 0
+
+
 COMMANDS = {
     "ingest": cmd_ingest, "report": cmd_report, "check": cmd_check, "lint": cmd_lint, "trace": cmd_trace,
     "deploy": cmd_deploy, "calibrate": cmd_calibrate, "sync": cmd_sync, "capture": cmd_capture,
     "demo": cmd_demo, "serve": cmd_serve, "config": cmd_config,
+    "ingestions": cmd_ingestions, "undo": cmd_undo, "purge": cmd_purge, "forget": cmd_forget,
 }
 
 

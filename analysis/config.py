@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lint.fbclid_lowercase_min_length", 20, "fbc_case_modified heuristic: an all-lowercase fbclid at least this long."),
     Setting("lint.value_tolerance", 0.01, "value_mismatch: relative difference allowed between Purchase value and order total."),
     Setting("lint.examples", 5, "Example ids per lint row in the report."),
+    Setting("retention_days", 0, "Days of events, orders, quality snapshots and stats kept: `purge` and every "
+            "ingest/sync remove older ones (0: keep everything)."),
     Setting("reconciliation.rows", 500, "Order-level reconciliation rows kept in the report (the CLI exports all)."),
     # Live sources (capi-audit sync). Secrets come only from the environment: META_ACCESS_TOKEN,
     # META_APP_SECRET, SHOPIFY_ACCESS_TOKEN, WOOCOMMERCE_KEY, WOOCOMMERCE_SECRET.
