@@ -118,10 +118,15 @@ def test_a_signal_while_parsing_rolls_back_that_file_only(tmp_path: Path, inputs
     assert staging_dirs(db) == []      # its own staging directory went with it
 
 
-def test_sigkill_loses_nothing_and_the_next_run_sweeps_its_staging(tmp_path: Path, inputs: dict[str, Path]):
+@pytest.mark.parametrize("phase", ["parsing", "writing"])
+def test_sigkill_loses_nothing_and_the_next_run_sweeps_its_staging(tmp_path: Path, inputs: dict[str, Path],
+                                                                   phase: str):
     db = tmp_path / "audit.duckdb"
     proc = cli(db, "ingest", "server-events", str(inputs["small"]), str(inputs["big_gz"]))
     wait_for(lambda: parsing(db, proc, inputs["big_gz"]), proc, "the big file being parsed")
+    if phase == "writing":
+        # The big file's rows being moved into the store: the database is open, its staging not yet gone.
+        wait_for(lambda: reading(proc, db) and bool(staged_files(db)), proc, "the big file being committed")
     proc.kill()
     proc.communicate(timeout=60)
     left = staging_dirs(db)
