@@ -120,8 +120,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; any other needs "
+                        "CAPI_AUDIT_PASSWORD or --no-auth; see SECURITY.md)")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--no-auth", action="store_true",
+                   help="ask for no password even off 127.0.0.1 (only behind a proxy that authenticates)")
 
 
 def _date(text: str) -> date:
@@ -490,21 +494,36 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
 def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     import os
-    import subprocess
+
+    from analysis import serve_process
 
     db = Path(db_path(args, cfg))
     if not db.exists():
         err.print(f"No database at {db}. Build the demo (capi-audit demo) or ingest files first.")
         return 2
+    password = None if args.no_auth else (os.environ.get(serve_process.PASSWORD_ENV) or None)
+    refusal = serve_process.refusal(args.host, password, args.no_auth)
+    if refusal:
+        err.print(f"[red]error[/red] {refusal}")
+        return 2
+    if args.no_auth:
+        err.print(f"[yellow]{serve_process.no_auth_warning(args.host, args.port)}[/yellow]")
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    env = dict(os.environ, CAPI_AUDIT_DB=str(db.resolve()))
+    # The password stays with the front: Streamlit and the commands it runs never see it.
+    env = {k: v for k, v in os.environ.items() if k != serve_process.PASSWORD_ENV}
+    env["CAPI_AUDIT_DB"] = str(db.resolve())
     if args.config:
         env["CAPI_AUDIT_CONFIG"] = str(Path(args.config).resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-           "--server.address", args.host, "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    err.print(f"Dashboard on http://{args.host}:{args.port} (database {db}); Ctrl+C stops it.")
-    return subprocess.call(cmd, env=env)
+
+    def ready(port: int) -> None:
+        login = "password login" if password else "no password"
+        err.print(f"Dashboard on http://{args.host}:{port} ({login}; database {db}); Ctrl+C stops it.")
+
+    try:
+        return serve_process.run(app, env, args.host, args.port, password, int(cfg["serve.max_upload_mb"]), ready)
+    except serve_process.ServeError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        return 2
 
 
 def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
