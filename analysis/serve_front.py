@@ -24,8 +24,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 COOKIE = "capi_audit_session"
 LOGIN, LOGOUT = "/_capi/login", "/_capi/logout"
-# Open without a session: the login form, and the health probe a load balancer polls (it says only "ok").
-OPEN_PATHS = frozenset({LOGIN, "/_stcore/health"})
+# Open without a session: the login form, the tab's icon, and the health probe a load balancer polls ("ok").
+OPEN_PATHS = frozenset({LOGIN, "/_stcore/health", "/favicon.png"})
 SESSION_S = 12 * 3600
 # Not forwarded in either direction (RFC 9110 §7.6.1), plus what the HTTP libraries set themselves.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -49,9 +49,10 @@ def _inline_script_hashes() -> list[str]:
 
 def content_security_policy() -> str:
     # Styles: Streamlit's components inject <style> elements at run time (emotion), hence 'unsafe-inline'
-    # for styles only. Scripts: the bundle plus the hashed inline bootstrap, nothing else.
+    # for styles only. Scripts: the bundle plus the hashed inline bootstrap, never eval; 'wasm-unsafe-eval'
+    # lets only WebAssembly compile (the protobuf decoder's 64-bit arithmetic tries it on every page).
     return "; ".join([
-        "default-src 'self'", "script-src 'self' " + " ".join(_inline_script_hashes()),
+        "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval' " + " ".join(_inline_script_hashes()),
         "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:",
         "connect-src 'self'", "worker-src 'self' blob:", "frame-src 'self'", "object-src 'none'",
         "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"])
