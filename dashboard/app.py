@@ -46,6 +46,7 @@ def sidebar() -> data.Filters:
 
 
 st.session_state.setdefault("db", None)
+st.session_state["busy_noticed"] = False        # data.busy_notice: at most one notice per run
 try:
     st.session_state["filters"] = sidebar()
     st.session_state["problem"] = None
