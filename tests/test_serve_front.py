@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -276,3 +277,29 @@ def test_serve_with_no_auth_warns_and_with_a_password_keeps_it_from_streamlit(tm
     # The default address is this machine only, and needs nothing.
     monkeypatch.delenv(serve_process.PASSWORD_ENV)
     assert cli.main(["--db", str(db), "serve"]) == 0 and started[-1][2] == "127.0.0.1"
+
+
+def test_the_upload_box_takes_at_most_the_setting_and_says_what_to_do(tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from analysis import store
+
+    db = tmp_path / "empty.duckdb"
+    with store.writer(db):
+        pass
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(db))
+    monkeypatch.setenv("CAPI_AUDIT_SERVE__MAX_UPLOAD_MB", "1")
+    st.cache_data.clear()
+    app = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+    at = AppTest.from_file(app, default_timeout=60).run()
+    at.switch_page("app_pages/data_sources.py").run()
+    uploader = at.file_uploader[0]
+    assert uploader.proto.max_upload_size_mb == 1 and "up to 1 MB" in uploader.help
+    uploader.upload("orders.csv", b"x" * (2**20 + 1), "text/csv")
+    next(b for b in at.button if b.label == "Ingest").click()
+    at.run()
+    assert not at.exception and "last_ingest" not in at.session_state
+    assert [e.value for e in at.error] == ["orders.csv is larger than 1 MB; ingest it from a shell: "
+                                           "capi-audit ingest server-events FILE (or raise serve.max_upload_mb)."]
+    st.cache_data.clear()
