@@ -193,10 +193,11 @@ class Front:
                 if not msg.get("more_body"):
                     return
 
-        headers = [(k, v) for k, v in _forwarded_headers(scope) if k != "content-length" or declared.isdigit()]
+        headers = _forwarded_headers(scope)
         has_body = declared.isdigit() or _header(scope, "transfer-encoding")
         url = self.upstream + scope["raw_path"].decode("latin-1") + (
             "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
+        # A declared Content-Length is forwarded with the stream; without one, httpx sends it chunked.
         request = self.client.build_request(scope["method"], url, headers=headers,
                                             content=body() if has_body else None)
         try:

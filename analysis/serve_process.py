@@ -83,7 +83,7 @@ def run(app: Path, env: dict[str, str], host: str, port: int, password: str | No
     server = uvicorn.Server(uvicorn.Config(
         front, lifespan="on", log_level="warning", access_log=False, server_header=False,
         # X-Forwarded-Proto/For are trusted from a TLS proxy on this machine only (uvicorn's default list).
-        proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=5))
+        proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1", timeout_graceful_shutdown=5))
     stopping, stopped_by_itself = threading.Event(), threading.Event()
 
     def watch() -> None:
