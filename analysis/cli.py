@@ -482,6 +482,9 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from analysis import demo_build
 
     db = Path(args.db or DEMO_DB)
+    if not args.no_serve and _serve_refusal(args):
+        err.print(f"[red]error[/red] {_serve_refusal(args)}")       # before the build, not after it
+        return 2
     if args.rebuild or not db.exists():
         demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(m))
     else:
@@ -490,6 +493,20 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         return 0
     args.db = str(db)
     return cmd_serve(args, cfg)
+
+
+def _serve_password(args: argparse.Namespace) -> str | None:
+    import os
+
+    from analysis import serve_process
+
+    return None if args.no_auth else (os.environ.get(serve_process.PASSWORD_ENV) or None)
+
+
+def _serve_refusal(args: argparse.Namespace) -> str | None:
+    from analysis import serve_process
+
+    return serve_process.refusal(args.host, _serve_password(args), args.no_auth)
 
 
 def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
@@ -501,8 +518,8 @@ def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if not db.exists():
         err.print(f"No database at {db}. Build the demo (capi-audit demo) or ingest files first.")
         return 2
-    password = None if args.no_auth else (os.environ.get(serve_process.PASSWORD_ENV) or None)
-    refusal = serve_process.refusal(args.host, password, args.no_auth)
+    password = _serve_password(args)
+    refusal = _serve_refusal(args)
     if refusal:
         err.print(f"[red]error[/red] {refusal}")
         return 2

@@ -254,9 +254,12 @@ def test_serve_off_loopback_without_a_password_exits_2_saying_why(tmp_path, caps
     assert "Refusing to serve the dashboard on 0.0.0.0 without a password" in err
     assert "Set CAPI_AUDIT_PASSWORD in the environment" in err and "--no-auth" in err
     assert not started
-    # The same for the demo, which serves through the same path.
-    assert cli.main(["--db", str(db), "demo", "--host", "0.0.0.0"]) == 2
-    assert not started
+    # The same for the demo, which serves through the same path, and says so before building anything.
+    built = []
+    monkeypatch.setattr("analysis.demo_build.build", lambda *a, **k: built.append(a))
+    assert cli.main(["--db", str(tmp_path / "demo.duckdb"), "demo", "--host", "0.0.0.0"]) == 2
+    assert "Refusing to serve the dashboard on 0.0.0.0" in capsys.readouterr().err
+    assert not started and not built
 
 
 def test_serve_with_no_auth_warns_and_with_a_password_keeps_it_from_streamlit(tmp_path, capsys, monkeypatch):
