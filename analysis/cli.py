@@ -479,11 +479,14 @@ DEMO_DB = "data/demo.duckdb"
 
 
 def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
     from analysis import demo_build
 
     db = Path(args.db or DEMO_DB)
+    # The host is the user's text ("[::]"): escaped, never read as markup.
     if not args.no_serve and _serve_refusal(args):
-        err.print(f"[red]error[/red] {_serve_refusal(args)}")       # before the build, not after it
+        err.print(f"[red]error[/red] {escape(_serve_refusal(args) or '')}")       # before the build, not after it
         return 2
     if args.rebuild or not db.exists():
         demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(m))
@@ -512,6 +515,8 @@ def _serve_refusal(args: argparse.Namespace) -> str | None:
 def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     import os
 
+    from rich.markup import escape
+
     from analysis import serve_process
 
     db = Path(db_path(args, cfg))
@@ -521,10 +526,10 @@ def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     password = _serve_password(args)
     refusal = _serve_refusal(args)
     if refusal:
-        err.print(f"[red]error[/red] {refusal}")
+        err.print(f"[red]error[/red] {escape(refusal)}")
         return 2
     if args.no_auth:
-        err.print(f"[yellow]{serve_process.no_auth_warning(args.host, args.port)}[/yellow]")
+        err.print(f"[yellow]{escape(serve_process.no_auth_warning(args.host, args.port))}[/yellow]")
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     # The password stays with the front: Streamlit and the commands it runs never see it.
     env = {k: v for k, v in os.environ.items() if k != serve_process.PASSWORD_ENV}
@@ -534,12 +539,12 @@ def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
     def ready(port: int) -> None:
         login = "password login" if password else "no password"
-        err.print(f"Dashboard on http://{args.host}:{port} ({login}; database {db}); Ctrl+C stops it.")
+        err.print(escape(f"Dashboard on http://{args.host}:{port} ({login}; database {db}); Ctrl+C stops it."))
 
     try:
         return serve_process.run(app, env, args.host, args.port, password, int(cfg["serve.max_upload_mb"]), ready)
     except serve_process.ServeError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2
 
 

@@ -72,7 +72,7 @@ def run(app: Path, env: dict[str, str], host: str, port: int, password: str | No
         announce: Callable[[int], None]) -> int:
     """Serve until Ctrl+C/SIGTERM or until Streamlit stops; `announce(port)` once the address is bound."""
     try:
-        sock = bind(host, port)
+        sock = bind(host.strip("[]"), port)         # "[::]" as in a URL
     except OSError as exc:
         raise ServeError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); pick a free port with --port "
                          "or stop what uses it.") from None
