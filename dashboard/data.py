@@ -103,10 +103,12 @@ def _latest(fn: Callable[..., Any], db: str, *args: Any) -> Any:
             raise
         busy_notice(kept[2])
         return copy.deepcopy(kept[1])
+    now = datetime.now(ZoneInfo("UTC"))
     with _last_lock:
-        # Copied: pages may change what they get, and the copy is only made when the file changed.
-        if key not in _last or _last[key][0] != stamp:
-            _last[key] = (stamp, copy.deepcopy(value), datetime.now(ZoneInfo("UTC")))
+        # Copied: pages may change what they get; the copy is only made when the file changed. The time is
+        # when the numbers were last known to be current.
+        kept = _last.get(key)
+        _last[key] = (stamp, kept[1] if kept and kept[0] == stamp else copy.deepcopy(value), now)
         _last.move_to_end(key)
         while len(_last) > LAST_KEPT:
             _last.popitem(last=False)
