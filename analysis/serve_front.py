@@ -2,15 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import html
-import re
-import secrets
 import sys
-import time
-from importlib import resources
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -18,15 +10,14 @@ import httpx
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from analysis.serve_policy import COOKIE, LOGIN, LOGOUT, Sessions, local_target, login_page, security_headers
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-COOKIE = "capi_audit_session"
-LOGIN, LOGOUT = "/_capi/login", "/_capi/logout"
 # Open without a session: the login form, the tab's icon, and the health probe a load balancer polls ("ok").
 OPEN_PATHS = frozenset({LOGIN, "/_stcore/health", "/favicon.png"})
-SESSION_S = 12 * 3600
 # Not forwarded in either direction (RFC 9110 §7.6.1), plus what the HTTP libraries set themselves.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "transfer-encoding", "upgrade", "host"})
@@ -34,28 +25,6 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
 OWN = frozenset({"date", "server"})
 # Streamlit's multipart envelope around an uploaded file: headers and boundaries, a few hundred bytes.
 MULTIPART_SLACK = 64 * 1024
-
-
-def _inline_script_hashes() -> list[str]:
-    """CSP hashes of the inline scripts in Streamlit's index.html, read from the installed package, so that
-    'unsafe-inline' is never needed and a Streamlit upgrade keeps working."""
-    try:
-        page = resources.files("streamlit").joinpath("static/index.html").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return []
-    bodies = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", page, flags=re.S)
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies]
-
-
-def content_security_policy() -> str:
-    # Styles: Streamlit's components inject <style> elements at run time (emotion), hence 'unsafe-inline'
-    # for styles only. Scripts: the bundle plus the hashed inline bootstrap, never eval; 'wasm-unsafe-eval'
-    # lets only WebAssembly compile (the protobuf decoder's 64-bit arithmetic tries it on every page).
-    return "; ".join([
-        "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval' " + " ".join(_inline_script_hashes()),
-        "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:",
-        "connect-src 'self'", "worker-src 'self' blob:", "frame-src 'self'", "object-src 'none'",
-        "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"])
 
 
 class Front:
@@ -69,34 +38,12 @@ class Front:
         self.max_body = max_upload_bytes + MULTIPART_SLACK
         self.failure_delay = failure_delay
         self.log = log or (lambda m: print(m, file=sys.stderr))
-        # Sessions are signed with a key that lives only in this process: a restart logs everyone out.
-        self.key = secrets.token_bytes(32)
-        self.headers = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-                        (b"content-security-policy", content_security_policy().encode()),
-                        (b"referrer-policy", b"no-referrer")]
+        self.sessions = Sessions(password)
+        self.headers = security_headers()
         self.client: httpx.AsyncClient | None = None
 
-    # ------------------------------------------------------------------ sessions
-
-    def _sign(self, expires: int) -> str:
-        return hmac.new(self.key, str(expires).encode(), hashlib.sha256).hexdigest()
-
-    def new_session(self, now: float | None = None) -> str:
-        expires = int((now or time.time()) + SESSION_S)
-        return f"{expires}.{self._sign(expires)}"
-
-    def valid_session(self, value: str, now: float | None = None) -> bool:
-        expires, _, sig = value.partition(".")
-        if not expires.isdigit():
-            return False
-        return hmac.compare_digest(sig, self._sign(int(expires))) and int(expires) > (now or time.time())
-
-    def password_ok(self, given: str) -> bool:
-        # compare_digest: the time taken does not tell an attacker how much of a guess was right.
-        return self.password is not None and hmac.compare_digest(given.encode(), self.password.encode())
-
     def _authorized(self, scope: Scope) -> bool:
-        return self.password is None or self.valid_session(_cookies(scope).get(COOKIE, ""))
+        return self.password is None or self.sessions.valid(_cookies(scope).get(COOKIE, ""))
 
     # ------------------------------------------------------------------ ASGI
 
@@ -133,7 +80,7 @@ class Front:
             return await self._login(scope, receive, send)
         if self.password is not None and path == LOGOUT:
             return await self._respond(send, 303, b"", extra=[(b"location", LOGIN.encode()),
-                                                              (b"set-cookie", self._cookie(scope, "", 0))])
+                                                              (b"set-cookie", self.sessions.cookie(scope.get("scheme"), "", 0))])
         if path not in OPEN_PATHS and not self._authorized(scope):
             if scope["method"] == "GET" and "text/html" in _header(scope, "accept"):
                 target = path + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
@@ -142,12 +89,6 @@ class Front:
             return await self._respond(send, 401, b"Log in first (the dashboard needs its password).\n")
         await self._forward(scope, receive, send)
 
-    def _cookie(self, scope: Scope, value: str, max_age: int | None = None) -> bytes:
-        # Secure when the browser came over https (uvicorn trusts X-Forwarded-Proto from a proxy on 127.0.0.1).
-        secure = "; Secure" if scope.get("scheme") in ("https", "wss") else ""
-        age = f"; Max-Age={max_age}" if max_age is not None else ""
-        return f"{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}".encode()
-
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = parse_qs(scope["query_string"].decode("latin-1"))
         if scope["method"] == "POST":
@@ -155,18 +96,19 @@ class Front:
             if body is None:
                 return await self._respond(send, 413, b"The login form is too large.\n")
             form = parse_qs(body.decode("utf-8", "replace"))
-            target = _local(form.get("next", ["/"])[0])
-            if self.password_ok(form.get("password", [""])[0]):
-                return await self._respond(send, 303, b"", extra=[
-                    (b"location", target.encode()), (b"set-cookie", self._cookie(scope, self.new_session()))])
+            target = local_target(form.get("next", ["/"])[0])
+            if self.sessions.password_ok(form.get("password", [""])[0]):
+                cookie = self.sessions.cookie(scope.get("scheme"), self.sessions.new())
+                return await self._respond(send, 303, b"", extra=[(b"location", target.encode()),
+                                                                  (b"set-cookie", cookie)])
             client = (scope.get("client") or ("?",))[0]
             self.log(f"Failed dashboard login from {client}.")
             # A pause per wrong guess makes guessing slow without locking the real user out.
             await asyncio.sleep(self.failure_delay)
-            return await self._respond(send, 401, _login_page(target, failed=True), b"text/html; charset=utf-8")
+            return await self._respond(send, 401, login_page(target, failed=True), b"text/html; charset=utf-8")
         if scope["method"] != "GET":
             return await self._respond(send, 405, b"Method not allowed.\n", extra=[(b"allow", b"GET, POST")])
-        page = _login_page(_local(query.get("next", ["/"])[0]), failed=False)
+        page = login_page(local_target(query.get("next", ["/"])[0]), failed=False)
         await self._respond(send, 200, page, b"text/html; charset=utf-8")
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -307,25 +249,3 @@ def _forwarded_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     out = [(k, v) for k, v in scope["headers"] if k.decode("latin-1") not in HOP_BY_HOP and k != b"cookie"]
     cookie = _cookie_header_without_ours(scope)
     return out + ([(b"cookie", cookie.encode("latin-1"))] if cookie else [])
-
-
-def _local(target: str) -> str:
-    """Where to go after logging in: a path on this site only (never //evil.example or https://…)."""
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
-
-
-def _login_page(target: str, failed: bool) -> bytes:
-    note = '<p class="bad">Wrong password.</p>' if failed else ""
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>capi-audit · log in</title>
-<style>body{{font-family:sans-serif;max-width:22rem;margin:6rem auto;padding:0 1rem}}
-input{{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box;margin:.3rem 0 .8rem}}
-button{{font-size:1rem;padding:.4rem 1.2rem}}.bad{{color:#b00020}}</style></head>
-<body><h1>capi-audit</h1>{note}
-<form method="post" action="{LOGIN}">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" autofocus required>
-<input type="hidden" name="next" value="{html.escape(target, quote=True)}">
-<button type="submit">Log in</button></form></body></html>
-""".encode()

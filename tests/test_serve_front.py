@@ -13,9 +13,10 @@ import uvicorn
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from analysis import cli, serve_front, serve_process
+from analysis import cli, serve_front, serve_policy, serve_process
 from analysis.capture.server import bind
-from analysis.serve_front import COOKIE, LOGIN, Front
+from analysis.serve_front import Front
+from analysis.serve_policy import COOKIE, LOGIN
 
 PASSWORD = "correct horse battery staple"
 SECURITY = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
@@ -135,7 +136,7 @@ def test_the_right_password_sets_a_signed_httponly_strict_session_cookie(front, 
     assert "Secure" not in cookie                   # plain http on loopback: a Secure cookie would never come back
     assert_secure(r)
     value = r.cookies[COOKIE]
-    assert front.app.valid_session(value)
+    assert front.app.sessions.valid(value)
     page = httpx.get(front.url + "/dedup", cookies={COOKIE: value, "_streamlit_xsrf": "abc"})
     assert page.status_code == 200 and page.text == "GET /dedup 0"
     # Streamlit's own header is replaced, never doubled; its cookie passes through.
@@ -155,9 +156,9 @@ def test_a_wrong_password_or_a_forged_or_expired_cookie_opens_nothing(front):
     forged = f"{int(expires) + 3600}.{sig}"
     for value in (forged, "", "x.y", good[:-1] + ("0" if good[-1] != "0" else "1")):
         assert httpx.get(front.url + "/", cookies={COOKIE: value}).status_code == 401, value
-    assert not front.app.valid_session(good, now=int(expires) + 1)
+    assert not front.app.sessions.valid(good, now=int(expires) + 1)
     # Another front (another process, another key) does not accept this one's sessions.
-    assert not Front(1, PASSWORD, 1).valid_session(good)
+    assert not Front(1, PASSWORD, 1).sessions.valid(good)
 
 
 def test_the_password_is_compared_in_constant_time(front, monkeypatch):
@@ -167,7 +168,7 @@ def test_the_password_is_compared_in_constant_time(front, monkeypatch):
         calls.append((a, b))
         return a == b
 
-    monkeypatch.setattr(serve_front.hmac, "compare_digest", spy)
+    monkeypatch.setattr(serve_policy.hmac, "compare_digest", spy)
     assert login(front, "guess").status_code == 401
     assert (b"guess", PASSWORD.encode()) in calls
 
