@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import copy
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -24,12 +27,19 @@ from analysis.metrics import scope as scope_mod
 from analysis.metrics.facts import SHARE, Agg
 
 ALL_PIXELS = "All pixels"
-# A reader waits this long for an ingest (ours or another terminal's) to release the file.
-READ_WAIT_S = 15.0
+# A reader waits this long for an ingest or sync (another process) to release the file, then shows the
+# last numbers it read instead: a page must not hang for the length of a load.
+READ_WAIT_S = 3.0
+# The last result of each query, for while a writer holds the file (bounded: least recently used go first).
+LAST_KEPT = 32
 
 
 class DataError(Exception):
     """Something the user fixes (no database, a bad window or time zone), said as a sentence."""
+
+
+class BusyError(DataError):
+    """A writer held the database for longer than READ_WAIT_S, and no earlier numbers were read."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +76,52 @@ def _reading(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         with store.reader(db, wait=READ_WAIT_S, announce=lambda _m: None) as con:
             yield con
+    except store.LockedError:
+        raise BusyError("The database is busy being written (an ingest or sync is running) and nothing was read "
+                        "from it yet; reload the page in a moment.") from None
     except (store.StoreError, scope_mod.ScopeError) as exc:
         raise DataError(str(exc)) from None
     except duckdb.Error as exc:
         raise DataError(f"Could not read the database {db} ({exc}). Check that it is a capi-audit database, "
                         "or rebuild it with `capi-audit demo --rebuild`.") from None
+
+
+_last: OrderedDict[tuple[Any, ...], tuple[tuple[float, ...], Any, datetime]] = OrderedDict()
+_last_lock = threading.Lock()
+
+
+def _latest(fn: Callable[..., Any], db: str, *args: Any) -> Any:
+    """fn(db, stamp, *args); while a writer holds the database, the last result read for the same arguments,
+    with a notice on the page saying how old it is (raises BusyError when there is none)."""
+    key, stamp = (fn.__name__, db, *args), _stamp(db)
+    try:
+        value = fn(db, stamp, *args)
+    except BusyError:
+        with _last_lock:
+            kept = _last.get(key)
+        if kept is None:
+            raise
+        busy_notice(kept[2])
+        return copy.deepcopy(kept[1])
+    now = datetime.now(ZoneInfo("UTC"))
+    with _last_lock:
+        # Copied: pages may change what they get; the copy is only made when the file changed. The time is
+        # when the numbers were last known to be current.
+        kept = _last.get(key)
+        _last[key] = (stamp, kept[1] if kept and kept[0] == stamp else copy.deepcopy(value), now)
+        _last.move_to_end(key)
+        while len(_last) > LAST_KEPT:
+            _last.popitem(last=False)
+    return value
+
+
+def busy_notice(read_at: datetime) -> None:
+    """Once per script run (the frame resets the flag): older numbers are on the page, and why."""
+    if st.session_state.get("busy_noticed"):
+        return
+    st.session_state["busy_noticed"] = True
+    st.warning(f"The database is busy being written (an ingest or sync is running); showing numbers from "
+               f"{read_at:%H:%M} UTC. They refresh on the next click once it is done.", icon=":material/hourglass_top:")
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -125,7 +176,7 @@ def _trace(db: str, stamp: tuple[float, ...], ident: str) -> dict[str, Any]:
 
 def trace(db: str, ident: str) -> dict[str, Any]:
     """Everything known about an order or event id (flags only, never personal data; raises DataError)."""
-    return _trace(db, _stamp(db), ident.strip())
+    return _latest(_trace, db, ident.strip())
 
 
 def _check_tz(tz: str) -> None:
@@ -137,19 +188,19 @@ def _check_tz(tz: str) -> None:
 
 def sources(db: str) -> dict[str, Any]:
     """Counts, ingestion history, rejects, Meta snapshot freshness, pixels (raises DataError)."""
-    return _sources(db, _stamp(db))
+    return _latest(_sources, db)
 
 
 def default_window(db: str, tz: str, pixel: str | None) -> tuple[date, date]:
     """The report's default window: `report.days` days ending on the latest day with data."""
     _check_tz(tz)
-    return _default_window(db, _stamp(db), tz, pixel)
+    return _latest(_default_window, db, tz, pixel)
 
 
 def audit(f: Filters) -> dict[str, Any]:
     """report.series for the filters: the JSON report plus daily frames (raises DataError)."""
     _check_tz(f.tz)
-    return _series(f.db, _stamp(f.db), f.since, f.until, f.tz, f.pixel)
+    return _latest(_series, f.db, f.since, f.until, f.tz, f.pixel)
 
 
 def _metric_daily(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, window: dict[str, str],
@@ -184,7 +235,7 @@ def _months(db: str, stamp: tuple[float, ...], tz: str, pixel: str | None) -> pd
 def months(db: str, tz: str, pixel: str | None) -> pd.DataFrame:
     """Calendar months with server or browser events (month, first_day, last_day, events; raises DataError)."""
     _check_tz(tz)
-    frame = _months(db, _stamp(db), tz, pixel)
+    frame = _latest(_months, db, tz, pixel)
     if not frame.empty:
         for col in ("month", "first_day", "last_day"):
             frame[col] = pd.to_datetime(frame[col]).dt.date
@@ -233,14 +284,14 @@ def month_report(f: Filters, month: date) -> dict[str, Any]:
     """report.full for a calendar month (checklist vs the previous calendar month) plus daily frames."""
     _check_tz(f.tz)
     since, until = month_bounds(month)
-    return _month(f.db, _stamp(f.db), since, until, f.tz, f.pixel, True)
+    return _latest(_month, f.db, since, until, f.tz, f.pixel, True)
 
 
 def month_numbers(f: Filters, month: date) -> dict[str, Any]:
     """report.build for a calendar month: the numbers behind the month-over-month table (no checklist)."""
     _check_tz(f.tz)
     since, until = month_bounds(month)
-    return _month(f.db, _stamp(f.db), since, until, f.tz, f.pixel, False)
+    return _latest(_month, f.db, since, until, f.tz, f.pixel, False)
 
 
 @st.cache_data(ttl=300, max_entries=4, show_spinner=False)
@@ -257,7 +308,7 @@ def _month_html(db: str, stamp: tuple[float, ...], since: date, until: date, tz:
 def month_html(f: Filters, month: date) -> str:
     """The self-contained HTML report of a month (~5 MB: plotly.js is inlined; built when asked)."""
     since, until = month_bounds(month)
-    return _month_html(f.db, _stamp(f.db), since, until, f.tz, f.pixel)
+    return _latest(_month_html, f.db, since, until, f.tz, f.pixel)
 
 
 def month_markdown(rep: dict[str, Any]) -> str:
@@ -417,7 +468,7 @@ def deployments(f: Filters, lint_rules: tuple[tuple[str, str, str], ...]) -> dic
     deployment's name and time) and, per (name, deployed_at, rule), the ids of the server events the rule
     hit after it (`affected`: ids only, never personal data). Raises DataError."""
     _check_tz(f.tz)
-    return _deployments(f.db, _stamp(f.db), f.since, f.until, f.tz, f.pixel, tuple(lint_rules))
+    return _latest(_deployments, f.db, f.since, f.until, f.tz, f.pixel, tuple(lint_rules))
 
 
 def unconfirmed(row: dict[str, Any], th: deployments_mod.Thresholds | None = None) -> bool:
@@ -554,7 +605,7 @@ def _sync_status(db: str, stamp: tuple[float, ...]) -> pd.DataFrame:
 
 def sync_status(db: str) -> pd.DataFrame:
     """The last `capi-audit sync` of every live source (empty: never synced; raises DataError)."""
-    return _sync_status(db, _stamp(db))
+    return _latest(_sync_status, db)
 
 
 def clear() -> None:
