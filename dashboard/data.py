@@ -24,6 +24,13 @@ from analysis.metrics import scope as scope_mod
 from analysis.metrics.facts import SHARE, Agg
 
 ALL_PIXELS = "All pixels"
+# Said on the pages that a store fed by connectors alone (Meta's numbers and orders) cannot fill yet.
+NEEDS_LOGS_PAGE = ("Audited from Meta's numbers and your orders alone: no Conversions API logs yet. Needs server "
+                   "logs: capi-audit's estimated EMQ, identifier coverage and hash checks, deduplication, lint, the "
+                   "privacy check and before/after deployment comparisons. Get them with `capi-audit capture` (a "
+                   "logging proxy in front of your Conversions API calls) or file exports: `capi-audit ingest "
+                   "server-events FILE` (and `capi-audit ingest browser-events FILE`). They fill in on the next "
+                   "reload, no rebuild needed.")
 # A reader waits this long for an ingest (ours or another terminal's) to release the file.
 READ_WAIT_S = 15.0
 
@@ -170,13 +177,20 @@ def _months(db: str, stamp: tuple[float, ...], tz: str, pixel: str | None) -> pd
             SELECT date_trunc('month', d) AS month, min(d) AS first_day, max(d) AS last_day, count(*) AS events
             FROM (SELECT {local} AS d FROM server_events WHERE event_time IS NOT NULL {pixel_sql}
                   UNION ALL
-                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql})
+                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql}
+                  -- Connectors alone (orders, Meta's /stats) make a month to check too.
+                  UNION ALL
+                  SELECT {local.replace('event_time', 'created_at')} FROM orders
+                  WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')}
+                  UNION ALL
+                  SELECT {local.replace('event_time', 'hour')} FROM meta_stats WHERE true {pixel_sql})
             WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
     return pd.DataFrame(rows, columns=["month", "first_day", "last_day", "events"])
 
 
 def months(db: str, tz: str, pixel: str | None) -> pd.DataFrame:
-    """Calendar months with server or browser events (month, first_day, last_day, events; raises DataError)."""
+    """Calendar months with server or browser events, orders or Meta /stats (month, first_day, last_day, events;
+    raises DataError)."""
     _check_tz(tz)
     frame = _months(db, _stamp(db), tz, pixel)
     if not frame.empty:

@@ -479,3 +479,47 @@ def test_deployments_page_offers_to_widen_the_window_to_every_deployment(demo_db
     wide = at.date_input(key="window").value
     assert wide[0] < narrow[0] and wide[1] == until
     assert not any("more deployment" in i.value for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def connectors_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Meta's snapshot and /stats plus orders, no logs: what `capi-audit sync` alone leaves."""
+    from tests.scenario import Scenario
+
+    sc = Scenario(tmp_path_factory.mktemp("connectors"))
+    for day in ("01", "02"):
+        for i in range(10):
+            sc.order(f"{day}-{i}", f"2026-10-{day}T12:00:00", total=20.0)
+        sc.stats("SERVER_ONLY", f"2026-10-{day}T12:00:00", {"Purchase": 6})
+    sc.quality.append({"pixel_id": "111", "fetched_at": "2026-10-02T06:00:00Z", "response": {"web": [
+        {"event_name": "Purchase", "event_match_quality": {
+            "composite_score": 7.9, "match_key_feedback": [{"identifier": "email", "coverage": {"percentage": 100}}],
+            "diagnostics": [{"name": "Send phone", "description": "Few events carry a phone.", "solution": "Add ph."}]},
+         "event_coverage": {"percentage": 34.1}}]}})
+    sc.ingest()
+    return sc.db
+
+
+@pytest.mark.parametrize("page", ["weekly_emq", "health_check"])
+def test_connectors_alone_pages_show_metas_numbers_and_say_what_needs_logs(page: str, connectors_db: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    from dashboard.data import NEEDS_LOGS_PAGE
+
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(connectors_db))
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, texts(at.error)
+    assert NEEDS_LOGS_PAGE in texts(at.info)
+    if page == "weekly_emq":
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Purchase · Meta's EMQ"] == "7.9" and metrics["Estimated EMQ"] == "needs logs"
+        assert metrics["Received from the server"] == "12" and metrics["Meta's event coverage"] == "34%"
+        assert at.dataframe[0].value["identifier"].tolist() == ["email"]
+        assert "Send phone" in plain(at.warning)[0]
+    else:
+        assert at.selectbox(key="health_month").value == date(2026, 10, 1)
+        cards = [m for m in plain(at.markdown) if "-badge[" in m and "**" in m]
+        status = {c.rsplit("`", 2)[-2]: c.split("]", 1)[0].split()[-1] for c in cards}
+        assert status == {"emq": "warn", "volume": "warn", "dedup": "unknown", "coverage": "unknown",
+                          "deployments": "unknown", "privacy": "unknown"}
+        assert any("needs server logs: see capture / file exports" in m for m in plain(at.markdown))

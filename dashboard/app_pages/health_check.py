@@ -46,6 +46,9 @@ st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all
            f"compares the month with the previous month ({pw['since']} … {pw['until']}). The sidebar's window does "
            "not apply on this page; its pixel and time zone do.")
 
+if not any(e["server_events"] or e["browser_events"] for e in rep["events"]):
+    st.info(data.NEEDS_LOGS_PAGE, icon=":material/description:")
+
 name = f"capi-audit-{month:%Y-%m}"
 md_slot.download_button("Markdown report", data.month_markdown(rep), file_name=f"{name}.md", mime="text/markdown",
                         icon=":material/download:", key="health_md", on_click="ignore", width="stretch")

@@ -18,8 +18,32 @@ st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all
 
 events = [e for e in rep["events"] if e["server_events"]]
 if not events:
-    st.info("No server events in this window — ingest your Conversions API events: "
-            "`capi-audit ingest server-events FILE`, or widen the window in the sidebar.")
+    meta_only = [e for e in rep["events"] if e["event_name"] in rep["priority_events"] and e.get("meta_feedback")]
+    if not meta_only:
+        st.info("No server events in this window — ingest your Conversions API events: "
+                "`capi-audit ingest server-events FILE`, or widen the window in the sidebar.")
+        st.stop()
+    # Connectors alone (Meta's snapshots and /stats, orders): Meta's numbers now, the rest once logs exist.
+    st.info(data.NEEDS_LOGS_PAGE, icon=":material/description:")
+    for e in meta_only:
+        fb = e["meta_feedback"]
+        cols = st.columns(4)
+        cols[0].metric(f"{e['event_name']} · Meta's EMQ", "—" if e["emq_meta"] is None else f"{e['emq_meta']:.1f}",
+                       border=True, help=f"Target {rep['priority_events'][e['event_name']]['target']:g}. "
+                                         "Latest Meta quality snapshot fetched in the window.")
+        cols[1].metric("Meta's event coverage", "—" if fb["event_coverage_pct"] is None
+                       else f"{fb['event_coverage_pct']:.0f}%", border=True,
+                       help="Meta's share of this event's conversions it also received from the server.")
+        cols[2].metric("Received from the server", "—" if fb["server_received"] is None
+                       else f"{fb['server_received']:,}", border=True, help="Meta's /stats, SERVER_ONLY, in the window.")
+        cols[3].metric("Estimated EMQ", "needs logs", border=True,
+                       help="capi-audit's own estimate is computed from your Conversions API logs.")
+        if fb["match_keys"]:
+            st.dataframe(pd.DataFrame([{"identifier": k, "Meta's coverage %": v} for k, v in fb["match_keys"].items()]),
+                         hide_index=True, key=f"meta_keys_{e['pixel_id']}_{e['event_name']}")
+        for d in fb["diagnostics"]:
+            st.warning(data.md(f"{d['name'] or 'Meta diagnostic'}: {d['description'] or ''} {d['solution'] or ''}"),
+                       icon=":material/lightbulb:")
     st.stop()
 
 priority: dict[str, dict] = rep["priority_events"]
