@@ -608,6 +608,27 @@ def weekly_emq(emq: pd.DataFrame, until: date) -> dict[tuple[str, str], tuple[fl
     return {k: (a.get(k), b.get(k)) for k in set(a) | set(b)}
 
 
+def money_metrics(m: dict[str, Any], period: dict[str, Any], when: str) -> list[tuple[str, str, str]]:
+    """(label, value, help) of the money-at-stake KPIs for one period of the report's `money_at_stake`."""
+    cur = f" {m['currency']}" if m["currency"] else ""
+
+    def count(v: int | None) -> str:
+        return "—" if v is None else f"{v:,}"
+
+    def value(v: float | None) -> str:
+        return "—" if v is None else f"{v:,.0f}{cur}"
+
+    aov = f"× the average order value {m['average_order_value']:,.2f}{cur} (an estimate)."
+    return [
+        (f"Orders Meta did not receive, {when}", count(period["missed_orders"]),
+         f"{m['formula']['missed_orders']}. —: no Meta /stats and no server logs to compare with."),
+        ("Their value", value(period["missed_value"]), f"The missed orders {aov}"),
+        (f"Duplicated Purchases, {when}", count(period["duplicate_purchases"]),
+         f"{m['formula']['duplicate_purchases']}. They inflate the ROAS Meta reports. —: needs logs."),
+        ("Their value", value(period["duplicate_value"]), f"The duplicated Purchases {aov}"),
+    ]
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~:])")
 
 

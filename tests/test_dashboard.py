@@ -516,7 +516,12 @@ def test_connectors_alone_pages_show_metas_numbers_and_say_what_needs_logs(page:
         assert metrics["Received from the server"] == "12" and metrics["Meta's event coverage"] == "34%"
         assert at.dataframe[0].value["identifier"].tolist() == ["email"]
         assert "Send phone" in plain(at.warning)[0]
+        assert [(m.label, m.value) for m in at.metric][4:] == [
+            ("Orders Meta did not receive, 2026-10-01 … 2026-10-02", "8"), ("Their value", "160 USD"),
+            ("Duplicated Purchases, 2026-10-01 … 2026-10-02", "—"), ("Their value", "—")]
     else:
+        assert [(m.label, m.value) for m in at.metric][:2] == [("Orders Meta did not receive, October", "8"),
+                                                               ("Their value", "160 USD")]
         assert at.selectbox(key="health_month").value == date(2026, 10, 1)
         cards = [m for m in plain(at.markdown) if "-badge[" in m and "**" in m]
         status = {c.rsplit("`", 2)[-2]: c.split("]", 1)[0].split()[-1] for c in cards}

@@ -191,3 +191,22 @@ def test_html_opens_without_a_network_in_a_real_browser(tmp_path, chromium):
     finally:
         page.close()
     assert requests == [] and errors == [] and dialogs == []
+
+
+def test_money_at_stake_is_a_labelled_estimate_in_both_reports():
+    rep = sample_report()
+    period = {"backend_orders": 10, "missed_orders": 4, "missed_value": 120.0, "duplicate_purchases": None,
+              "duplicate_value": None}
+    rep["money_at_stake"] = {"estimate": True, "event_name": "Purchase", "currency": "USD",
+                             "average_order_value": 30.0, "formula": {"missed_orders": "M", "duplicate_purchases": "D",
+                                                                      "average_order_value": "A"},
+                             "total": period, "weeks": [{"since": "2026-10-01", "until": "2026-10-03", **period}],
+                             "months": [], "days": []}
+    md = render.markdown(rep)
+    assert ("## Money at stake (estimate)\n\nAn estimate, in USD at the window's average order value 30.00. "
+            "Missed orders: M. Duplicated Purchases: D.") in md
+    assert "| week 2026-10-01 … 2026-10-03 | 10 | 4 | 120.00 | — | — |" in md
+    assert "| whole window | 10 | 4 | 120.00 | — | — |" in md
+    page = render.html(rep)
+    assert "<h2>Money at stake (estimate)</h2>" in page and "<td>120.00</td>" in page
+    assert "No eligible orders in this window" in render.markdown(sample_report())

@@ -61,6 +61,9 @@ html_slot.download_button("HTML report", lambda: data.month_html(f, month), file
 checklist = rep["checklist"]
 counts = {s: sum(c["status"] == s for c in checklist) for s in STATUS}
 st.markdown("  ".join(f":{STATUS[s][0]}-badge[{STATUS[s][1]} {counts[s]} {s}]" for s in STATUS if counts[s]))
+if money := rep.get("money_at_stake"):
+    for col, (label, value, tip) in zip(st.columns(4), data.money_metrics(money, money["total"], f"{month:%B}")):
+        col.metric(label, value, border=True, help=tip)
 
 priority = rep["priority_events"]
 daily = rep["daily"]

@@ -16,6 +16,18 @@ st.title("Weekly EMQ")
 st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all pixels'} · estimated EMQ uses "
            "capi-audit's published model; Meta's own score appears where a quality snapshot was ingested.")
 
+
+
+def money_at_stake() -> None:
+    m = rep.get("money_at_stake")
+    if not m:
+        return
+    week = m["weeks"][-1]
+    st.subheader("Money at stake (estimate)")
+    for col, (label, value, tip) in zip(st.columns(4), data.money_metrics(m, week, f"{week['since']} … {week['until']}")):
+        col.metric(label, value, border=True, help=tip)
+
+
 events = [e for e in rep["events"] if e["server_events"]]
 if not events:
     meta_only = [e for e in rep["events"] if e["event_name"] in rep["priority_events"] and e.get("meta_feedback")]
@@ -44,6 +56,7 @@ if not events:
         for d in fb["diagnostics"]:
             st.warning(data.md(f"{d['name'] or 'Meta diagnostic'}: {d['description'] or ''} {d['solution'] or ''}"),
                        icon=":material/lightbulb:")
+    money_at_stake()
     st.stop()
 
 priority: dict[str, dict] = rep["priority_events"]
@@ -78,6 +91,8 @@ for e in kpi:
     for col, key in zip(cols[2:], ("em", "ph", "fbc", "fbp")):
         col.metric(f"{key} coverage", fmt(e["coverage"][key], ".0%"), border=True,
                    help=f"Share of server events whose {key} is well-formed as received.")
+
+money_at_stake()
 
 # Only with a first-party mirror (capi-audit capture): pixel calls that blockers stopped before Meta.
 if (lost := data.mirror_line(rep["mirror"])) is not None:
