@@ -80,6 +80,19 @@ def _volume_line(report: dict[str, Any]) -> str:
             + (f": {', '.join(flagged)}" if flagged else ""))
 
 
+FIX_HEAD = ["fix", "EMQ now", "expected", "events affected", "orders carry it", "Shopify", "WooCommerce",
+            "server-side GTM", "custom backend"]
+
+
+def _fix_rows(report: dict[str, Any]) -> list[list[str]]:
+    many = len({r["pixel_id"] for r in report.get("recommendations") or []}) > 1
+    return [[r["title"] + (f" ({r['pixel_id']})" if many else ""), _num(r["current_emq"]), _num(r["expected_emq"]),
+             _share(r["affected_share"]),
+             "—" if r["orders_with_key"] is None else f"{_share(r['orders_with_key'])} of {r['orders_matched']:,}",
+             *(r["how_to"][p] for p in ("shopify", "woocommerce", "server_gtm", "custom"))]
+            for r in report.get("recommendations") or []]
+
+
 MONEY_HEAD = ["period", "orders", "orders Meta did not receive", "their value", "duplicated Purchases",
               "their value"]
 
@@ -149,6 +162,8 @@ def markdown(report: dict[str, Any]) -> str:
                             for c in report["checklist"]])
     else:
         lines += ["Not computed for this report.", ""]
+    if report.get("recommendations"):
+        lines += ["## Fixes that would raise EMQ most", ""] + _md_table(FIX_HEAD, _fix_rows(report))
     lines += ["## Money at stake (estimate)", "", _md(_money_line(report)), ""]
     lines += _md_table(MONEY_HEAD, _money_rows(report)) if report.get("money_at_stake") else []
     lines += ["## Events", ""] + _md_table(EVENT_HEAD, _event_rows(report))
@@ -323,6 +338,10 @@ def html(report: dict[str, Any], daily: dict[str, Any] | None = None) -> str:
                      f"</thead><tbody>{rows}</tbody></table>")
     else:
         parts.append('<p class="note">Not computed for this report.</p>')
+    if report.get("recommendations"):
+        parts += ["<h2>Fixes that would raise EMQ most</h2>", _html_table(FIX_HEAD, _fix_rows(report), "fixes"),
+                  '<p class="note">Expected EMQ: the mean per-event score of the model as if the identifier were '
+                  "present and well-formed on every event.</p>"]
     parts += ["<h2>Money at stake (estimate)</h2>", f'<p class="note">{_e(_money_line(report))}</p>']
     if report.get("money_at_stake"):
         parts.append(_html_table(MONEY_HEAD, _money_rows(report), "money"))

@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 
 from analysis import config as config_mod
-from analysis.metrics import coverage, dedup, discrepancy, emq, hash_match, lint, meta_feedback, money, reconciliation
+from analysis.metrics import (coverage, dedup, discrepancy, emq, hash_match, lint, meta_feedback, money, reconciliation,
+                              recommendations)
 from analysis.metrics import scope as scope_mod
 from analysis.metrics import checklist
 from analysis.normalize import USER_DATA_KEYS
@@ -116,6 +117,9 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "events": events_section(con, sc),
         "discrepancy": disc.as_dict(),
         "money_at_stake": money.section(con, sc, disc.as_dict()),
+        "recommendations": recommendations.section(
+            con, dict(cfg["priority_events"] or {}),
+            {p: c for p, c in cals.items() if not sc.pixel_id or p == sc.pixel_id}),
         "emq_calibration": [
             {"pixel_id": c.pixel_id, "snapshots": c.snapshots, "rmse_before": _round(c.rmse_before, 3),
              "rmse_after": _round(c.rmse_after, 3), "weights": c.weights}

@@ -26,8 +26,9 @@ from analysis.metrics.facts import SHARE, Agg
 ALL_PIXELS = "All pixels"
 # Said on the pages that a store fed by connectors alone (Meta's numbers and orders) cannot fill yet.
 NEEDS_LOGS_PAGE = ("Audited from Meta's numbers and your orders alone: no Conversions API logs yet. Needs server "
-                   "logs: capi-audit's estimated EMQ, identifier coverage and hash checks, deduplication, lint, the "
-                   "privacy check and before/after deployment comparisons. Get them with `capi-audit capture` (a "
+                   "logs: capi-audit's estimated EMQ and the ranked fixes, identifier coverage and hash checks, "
+                   "deduplication and duplicated Purchases, lint, the privacy check and before/after deployment "
+                   "comparisons. Get them with `capi-audit capture` (a "
                    "logging proxy in front of your Conversions API calls) or file exports: `capi-audit ingest "
                    "server-events FILE` (and `capi-audit ingest browser-events FILE`). They fill in on the next "
                    "reload, no rebuild needed.")
@@ -606,6 +607,21 @@ def weekly_emq(emq: pd.DataFrame, until: date) -> dict[tuple[str, str], tuple[fl
 
     a, b = mean(last), mean(prev)
     return {k: (a.get(k), b.get(k)) for k in set(a) | set(b)}
+
+
+PLATFORM_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce", "server_gtm": "Server-side GTM",
+                  "custom": "Custom backend"}
+
+
+def fix_line(r: dict[str, Any], many_pixels: bool = False) -> str:
+    """One ranked fix as a sentence (plain text: callers escape it for Markdown)."""
+    where = f" ({r['pixel_id']})" if many_pixels else ""
+    text = (f"{r['title']}{where}: EMQ {r['current_emq']:.2f} → {r['expected_emq']:.2f} (+{r['uplift']:.2f}); "
+            f"{r['affected_share']:.0%} of events lack it or send it malformed")
+    if r["orders_with_key"] is not None:
+        text += (f"; {r['orders_with_key']:.0%} of {r['orders_matched']:,} matched orders carry it"
+                 + ("" if r["fix_possible"] else " — collect it at checkout first"))
+    return text
 
 
 def money_metrics(m: dict[str, Any], period: dict[str, Any], when: str) -> list[tuple[str, str, str]]:

@@ -517,8 +517,8 @@ def test_connectors_alone_pages_show_metas_numbers_and_say_what_needs_logs(page:
         assert at.dataframe[0].value["identifier"].tolist() == ["email"]
         assert "Send phone" in plain(at.warning)[0]
         assert [(m.label, m.value) for m in at.metric][4:] == [
-            ("Orders Meta did not receive, 2026-10-01 … 2026-10-02", "8"), ("Their value", "160 USD"),
-            ("Duplicated Purchases, 2026-10-01 … 2026-10-02", "—"), ("Their value", "—")]
+            ("Orders Meta did not receive, 2026-09-28 … 2026-10-02", "8"), ("Their value", "160 USD"),
+            ("Duplicated Purchases, 2026-09-28 … 2026-10-02", "—"), ("Their value", "—")]
     else:
         assert [(m.label, m.value) for m in at.metric][:2] == [("Orders Meta did not receive, October", "8"),
                                                                ("Their value", "160 USD")]
@@ -528,3 +528,26 @@ def test_connectors_alone_pages_show_metas_numbers_and_say_what_needs_logs(page:
         assert status == {"emq": "warn", "volume": "warn", "dedup": "unknown", "coverage": "unknown",
                           "deployments": "unknown", "privacy": "unknown"}
         assert any("needs server logs: see capture / file exports" in m for m in plain(at.markdown))
+
+
+def test_weekly_page_leads_with_the_ranked_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.scenario import Scenario, sev, ud
+
+    sc = Scenario(tmp_path)
+    base = ("em", "fbp", "client_ip_address", "client_user_agent")
+    for i in (1, 2, 3, 4):
+        sc.order(f"o{i}", "2026-10-01T10:00:00", total=40.0, email=f"c{i}@example.com", country="US",
+                 **({"phone": "(650) 555-1212"} if i < 4 else {}))
+    sc.server(*(sev("Purchase", "2026-10-01T10:00:05", f"order-o{i}", ud(*base)) for i in (1, 2, 3)),
+              sev("Purchase", "2026-10-01T10:00:08", "order-o4", ud(*base, "ph")))
+    sc.ingest()
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(sc.db))
+    at = open_page("weekly_emq")
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.subheader] == ["Fixes that would raise EMQ most", "Money at stake (estimate)"]
+    assert at.expander[0].label.replace("\\", "") == (
+        "send ph on Purchase: EMQ 7.69 → 8.65 (+0.96); 75% of events lack it or send it malformed; "
+        "75% of 4 matched orders carry it")
+    assert "**Shopify**" in at.expander[0].markdown[0].value
+    labels = [(m.label, m.value) for m in at.metric]
+    assert labels[-4:-2] == [("Orders Meta did not receive, 2026-09-28 … 2026-10-01", "0"), ("Their value", "0 USD")]

@@ -17,6 +17,20 @@ st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all
            "capi-audit's published model; Meta's own score appears where a quality snapshot was ingested.")
 
 
+# First thing: what to change, best estimated gain first (computed from the logs).
+if fixes := rep.get("recommendations"):
+    st.subheader("Fixes that would raise EMQ most")
+    top_many = len({r["pixel_id"] for r in fixes}) > 1
+    for r in fixes[:5]:
+        with st.expander(data.md(data.fix_line(r, top_many)), icon=":material/build:"):
+            lines = [f"- **{data.PLATFORM_NAMES[k]}**: {data.md(v)}" for k, v in r["how_to"].items()]
+            if r["malformed_share"]:
+                lines.append(f"- **Malformed on {r['malformed_share']:.0%} of events**: {data.md(r['malformed_how_to'])}")
+            st.markdown("\n".join(lines))
+    st.caption("Expected EMQ: the mean per-event score of capi-audit's model as if the identifier were present "
+               "and well-formed on every event" + (" (weights calibrated to Meta's scores)."
+                                                  if any(r["weights"] == "calibrated" for r in fixes) else "."))
+
 
 def money_at_stake() -> None:
     m = rep.get("money_at_stake")
