@@ -16,6 +16,7 @@ DIAGNOSTIC_NUMBERS = ("percentage", "affected_event_count", "total_event_count")
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None (JSON has no NaN or Infinity)."""
     if isinstance(value, dict):
         value = value.get("percentage")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -81,10 +82,11 @@ def by_event(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime,
     for r in latest:
         e = entry((r["pixel_id"], r["event_name"]))
         e.update({"fetched_at": r["fetched_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "composite_score": r["composite_score"], "event_coverage_pct": r["event_coverage_pct"],
-                  "acr_pct": r["acr_pct"], "diagnostics": _diagnostics(r["response"], r["event_name"])})
+                  "composite_score": _number(r["composite_score"]),
+                  "event_coverage_pct": _number(r["event_coverage_pct"]),
+                  "acr_pct": _number(r["acr_pct"]), "diagnostics": _diagnostics(r["response"], r["event_name"])})
     for r in keys:
-        entry((r["pixel_id"], r["event_name"]))["match_keys"][r["identifier"]] = r["coverage_pct"]
+        entry((r["pixel_id"], r["event_name"]))["match_keys"][r["identifier"]] = _number(r["coverage_pct"])
     for r in stats:
         e = entry((r["pixel_id"], r["event_name"]))
         for k in ("server_received", "browser_received"):

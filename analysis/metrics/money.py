@@ -1,4 +1,4 @@
-"""Money at stake (an estimate): orders Meta never heard of, and duplicated Purchases that inflate ROAS, × order value."""
+"""Money at stake (an estimate): orders Meta never received, and duplicated Purchases that inflate ROAS."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,7 +32,8 @@ def _days(con: duckdb.DuckDBPyConnection, sc: Scope, event_name: str) -> list[di
         units AS (
             SELECT p.matched_order, p.side,
                    CASE WHEN m.event_id IS NOT NULL THEN 'k:' || p.event_id
-                        ELSE p.side || ':' || coalesce(p.event_id, '') || ':' || CAST(p.event_time AS VARCHAR) END AS unit
+                        ELSE p.side || ':' || coalesce(p.event_id, '') || ':' || CAST(p.event_time AS VARCHAR)
+                   END AS unit
             FROM m_purchases p LEFT JOIN dd_matched m
               ON m.pixel_id = p.pixel_id AND m.event_name = $name AND m.event_id = p.event_id
             WHERE p.matched_order IS NOT NULL),

@@ -25,7 +25,8 @@ if fixes := rep.get("recommendations"):
         with st.expander(data.md(data.fix_line(r, top_many)), icon=":material/build:"):
             lines = [f"- **{data.PLATFORM_NAMES[k]}**: {data.md(v)}" for k, v in r["how_to"].items()]
             if r["malformed_share"]:
-                lines.append(f"- **Malformed on {r['malformed_share']:.0%} of events**: {data.md(r['malformed_how_to'])}")
+                lines.append(f"- **Malformed on {r['malformed_share']:.0%} of events**: "
+                             f"{data.md(r['malformed_how_to'])}")
             st.markdown("\n".join(lines))
     st.caption("Expected EMQ: the mean per-event score of capi-audit's model as if the identifier were present "
                "and well-formed on every event" + (" (weights calibrated to Meta's scores)."
@@ -38,7 +39,8 @@ def money_at_stake() -> None:
         return
     week = m["weeks"][-1]
     st.subheader("Money at stake (estimate)")
-    for col, (label, value, tip) in zip(st.columns(4), data.money_metrics(m, week, f"{week['since']} … {week['until']}")):
+    kpis = data.money_metrics(m, week, f"{week['since']} … {week['until']}")
+    for col, (label, value, tip) in zip(st.columns(4), kpis):
         col.metric(label, value, border=True, help=tip)
 
 
@@ -61,7 +63,8 @@ if not events:
                        else f"{fb['event_coverage_pct']:.0f}%", border=True,
                        help="Meta's share of this event's conversions it also received from the server.")
         cols[2].metric("Received from the server", "—" if fb["server_received"] is None
-                       else f"{fb['server_received']:,}", border=True, help="Meta's /stats, SERVER_ONLY, in the window.")
+                       else f"{fb['server_received']:,}", border=True,
+                       help="Meta's /stats, SERVER_ONLY, in the window.")
         cols[3].metric("Estimated EMQ", "needs logs", border=True,
                        help="capi-audit's own estimate is computed from your Conversions API logs.")
         if fb["match_keys"]:
