@@ -29,6 +29,7 @@ def sc(tmp_path):
                               "total_event_count": 200, "extra": "dropped"}]},
          "event_coverage": {"percentage": 34.1, "goal_percentage": 75}, "acr": {"percentage": 37.9}},
         {"event_name": "AddToCart", "event_match_quality": {"composite_score": 6.9}}]}})
+    s.deployment("2026-10-02T09:00:00", "checkout-v2")
     return s
 
 
@@ -67,7 +68,8 @@ def test_connectors_alone_list_every_event_meta_reports(sc):
         assert items[item]["status"] == "unknown"
         assert "needs server logs: see capture / file exports" in items[item]["evidence"]
         assert items[item]["evidence"].endswith(NEEDS_LOGS + ".")
-    assert items["deployments"]["evidence"] == "No deployments recorded in this window."
+    assert items["deployments"]["status"] == "unknown"
+    assert items["deployments"]["evidence"] == f"1 deployments; comparing before and after {NEEDS_LOGS}."
 
 
 def test_logs_added_later_fill_in_the_rest_at_read_time(sc):

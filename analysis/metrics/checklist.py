@@ -290,6 +290,11 @@ def _deployments(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
                                                 "verdict": d["verdict"]} for d in deps], "regressions": []}
     if not deps:
         return UNKNOWN, "No deployments recorded in this window.", details
+    orders = any(d["backend_orders"] for d in (ctx.cur.get("discrepancy") or {}).get("days") or [])
+    if ctx.no_logs and (ctx.cur.get("events") or orders):
+        # Connectors alone: every before/after metric is empty or constant (all orders unmatched), so an
+        # "ok" would be no evidence at all.
+        return UNKNOWN, ctx.unknown_without_logs(f"{len(deps)} deployments; comparing before and after", ""), details
     findings = []
     for d in deps:
         if d["verdict"] != "regressed":
@@ -307,9 +312,7 @@ def _deployments(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
         return _verdict(findings, details)
     ok = sum(d["verdict"] == "ok" for d in deps)
     if not ok:
-        return UNKNOWN, ctx.unknown_without_logs(
-            f"{len(deps)} deployments; comparing before and after",
-            f"{len(deps)} deployments, none with enough data before and after to compare."), details
+        return UNKNOWN, f"{len(deps)} deployments, none with enough data before and after to compare.", details
     rest = len(deps) - ok
     return PASS, (f"{len(deps)} deployments, none regressed"
                   + (f" ({rest} with too little data to compare)." if rest else ".")), details
