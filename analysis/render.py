@@ -80,8 +80,8 @@ def _volume_line(report: dict[str, Any]) -> str:
             + (f": {', '.join(flagged)}" if flagged else ""))
 
 
-FIX_HEAD = ["fix", "EMQ now", "expected", "events affected", "orders carry it", "Shopify", "WooCommerce",
-            "server-side GTM", "custom backend"]
+FIX_HEAD = ["fix", "EMQ now", "expected", "events affected", "orders carry it", "malformed: the right format",
+            "Shopify", "WooCommerce", "server-side GTM", "custom backend"]
 
 
 def _fix_rows(report: dict[str, Any]) -> list[list[str]]:
@@ -89,6 +89,7 @@ def _fix_rows(report: dict[str, Any]) -> list[list[str]]:
     return [[r["title"] + (f" ({r['pixel_id']})" if many else ""), _num(r["current_emq"]), _num(r["expected_emq"]),
              _share(r["affected_share"]),
              "—" if r["orders_with_key"] is None else f"{_share(r['orders_with_key'])} of {r['orders_matched']:,}",
+             f"{_share(r['malformed_share'])}: {r['malformed_how_to']}" if r["malformed_share"] else "—",
              *(r["how_to"][p] for p in ("shopify", "woocommerce", "server_gtm", "custom"))]
             for r in report.get("recommendations") or []]
 

@@ -101,6 +101,9 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
         assert labels[:6] == ["Purchase · EMQ, 7 days", "Meta's EMQ", "em coverage", "ph coverage",
                               "fbc coverage", "fbp coverage"]
         assert "Lead · EMQ, 7 days" in labels
+        assert [h.value for h in at.subheader] == ["Fixes that would raise EMQ most", "Money at stake (estimate)"]
+        assert at.expander[0].label.replace("\\", "").startswith("send em on AddToCart: EMQ ")
+        assert labels[-4].startswith("Orders Meta did not receive, 2026-11-16 … 2026-11-22")
         assert titles(figs) == ["EMQ per day (solid: estimated · dashed: Meta)",
                                 "Identifier coverage (well-formed as received)"]
         trend = figs[0]
@@ -126,6 +129,8 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
             "Server vs browser events per day"]
         assert all(f["data"] for f in figs)                       # every card's chart has data in November
         assert downloads(at) == ["Markdown report", "HTML report"]
+        assert labels[:4] == ["Orders Meta did not receive, November", "Their value",
+                              "Duplicated Purchases, November", "Their value"]
         (mom,) = [d.value for d in at.dataframe]
         assert list(dict.fromkeys(mom["item"])) == CHECKLIST_IDS
         assert "2026-11-01 … 2026-11-30" in at.main.caption[0].value

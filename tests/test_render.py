@@ -222,6 +222,7 @@ def test_ranked_fixes_lead_both_reports():
                                "orders_with_key": 0.75, "fix_possible": True, "how_to": how, "malformed_how_to": "M"}]
     md = render.markdown(rep)
     assert md.index("## Fixes that would raise EMQ most") < md.index("## Money at stake (estimate)")
-    assert "| send ph on Purchase | 7.69 | 8.65 | 75% | 75% of 4 | S | W | G | &lt;script>alert(1)&lt;/script> |" in md
+    assert ("| send ph on Purchase | 7.69 | 8.65 | 75% | 75% of 4 | 25%: M | S | W | G | "
+            "&lt;script>alert(1)&lt;/script> |") in md
     page = render.html(rep)
     assert "<td>send ph on Purchase</td><td>7.69</td><td>8.65</td>" in page and XSS not in page.split("</script>", 1)[1]
