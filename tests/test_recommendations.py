@@ -68,3 +68,20 @@ def test_every_identifier_has_a_how_to_per_platform():
     for key, entry in texts.items():
         assert set(entry) == {"source", "malformed", *recommendations.PLATFORMS}, key
         assert all(isinstance(v, str) and v for v in entry.values()), key
+
+
+def test_a_pixels_calibration_sets_the_weights(sc):
+    import json
+    from datetime import datetime
+
+    from analysis import store
+
+    sc.server(sev("Purchase", "2026-10-01T10:00:05", "order-o1", ud(*BASE)))
+    sc.ingest()
+    weights = {**emq.DEFAULT_WEIGHTS, "ph": 0.8, "fbc": 6.0}
+    with store.writer(sc.db) as con:
+        con.execute("INSERT INTO emq_calibrations VALUES (?, '111', ?, ?, 6, 1.0, 0.5)",
+                    [datetime(2026, 10, 2), json.dumps(weights), emq.TAU])
+    recs = sc.report("2026-10-01", "2026-10-01")["recommendations"]
+    assert [r["key"] for r in recs] == ["fbc", "external_id", "ph"] and {r["weights"] for r in recs} == {"calibrated"}
+    assert recs[0]["expected_emq"] == round(emq.score(set(BASE) | {"fbc"}, weights=weights), 2)
