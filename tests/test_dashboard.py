@@ -556,3 +556,11 @@ def test_weekly_page_leads_with_the_ranked_fixes(tmp_path: Path, monkeypatch: py
     assert "**Shopify**" in at.expander[0].markdown[0].value
     labels = [(m.label, m.value) for m in at.metric]
     assert labels[-4:-2] == [("Orders Meta did not receive, 2026-09-28 … 2026-10-01", "0"), ("Their value", "0 USD")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_from_connectors_alone(page: str, connectors_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(connectors_db))
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, texts(at.error)
