@@ -27,6 +27,14 @@ from analysis.metrics import scope as scope_mod
 from analysis.metrics.facts import SHARE, Agg
 
 ALL_PIXELS = "All pixels"
+# Said on the pages that a store fed by connectors alone (Meta's numbers and orders) cannot fill yet.
+NEEDS_LOGS_PAGE = ("Audited from Meta's numbers and your orders alone: no Conversions API logs yet. Needs server "
+                   "logs: capi-audit's estimated EMQ and the ranked fixes, identifier coverage and hash checks, "
+                   "deduplication and duplicated Purchases, lint, the privacy check and before/after deployment "
+                   "comparisons. Get them with `capi-audit capture` (a "
+                   "logging proxy in front of your Conversions API calls) or file exports: `capi-audit ingest "
+                   "server-events FILE` (and `capi-audit ingest browser-events FILE`). They fill in on the next "
+                   "reload, no rebuild needed.")
 # A reader waits this long for an ingest or sync (another process) to release the file, then shows the
 # last numbers it read instead: a page must not hang for the length of a load.
 READ_WAIT_S = 3.0
@@ -227,13 +235,20 @@ def _months(db: str, stamp: tuple[float, ...], tz: str, pixel: str | None) -> pd
             SELECT date_trunc('month', d) AS month, min(d) AS first_day, max(d) AS last_day, count(*) AS events
             FROM (SELECT {local} AS d FROM server_events WHERE event_time IS NOT NULL {pixel_sql}
                   UNION ALL
-                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql})
+                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql}
+                  -- Connectors alone (orders, Meta's /stats) make a month to check too.
+                  UNION ALL
+                  SELECT {local.replace('event_time', 'created_at')} FROM orders
+                  WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')}
+                  UNION ALL
+                  SELECT {local.replace('event_time', 'hour')} FROM meta_stats WHERE true {pixel_sql})
             WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
     return pd.DataFrame(rows, columns=["month", "first_day", "last_day", "events"])
 
 
 def months(db: str, tz: str, pixel: str | None) -> pd.DataFrame:
-    """Calendar months with server or browser events (month, first_day, last_day, events; raises DataError)."""
+    """Calendar months with server or browser events, orders or Meta /stats (month, first_day, last_day, events;
+    raises DataError)."""
     _check_tz(tz)
     frame = _latest(_months, db, tz, pixel)
     if not frame.empty:
@@ -649,6 +664,42 @@ def weekly_emq(emq: pd.DataFrame, until: date) -> dict[tuple[str, str], tuple[fl
 
     a, b = mean(last), mean(prev)
     return {k: (a.get(k), b.get(k)) for k in set(a) | set(b)}
+
+
+PLATFORM_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce", "server_gtm": "Server-side GTM",
+                  "custom": "Custom backend"}
+
+
+def fix_line(r: dict[str, Any], many_pixels: bool = False) -> str:
+    """One ranked fix as a sentence (plain text: callers escape it for Markdown)."""
+    where = f" ({r['pixel_id']})" if many_pixels else ""
+    text = (f"{r['title']}{where}: EMQ {r['current_emq']:.2f} → {r['expected_emq']:.2f} (+{r['uplift']:.2f}); "
+            f"{r['affected_share']:.0%} of events lack it or send it malformed")
+    if r["orders_with_key"] is not None:
+        text += (f"; {r['orders_with_key']:.0%} of {r['orders_matched']:,} matched orders carry it"
+                 + ("" if r["fix_possible"] else " — collect it at checkout first"))
+    return text
+
+
+def money_metrics(m: dict[str, Any], period: dict[str, Any], when: str) -> list[tuple[str, str, str]]:
+    """(label, value, help) of the money-at-stake KPIs for one period of the report's `money_at_stake`."""
+    cur = f" {m['currency']}" if m["currency"] else ""
+
+    def count(v: int | None) -> str:
+        return "—" if v is None else f"{v:,}"
+
+    def value(v: float | None) -> str:
+        return "—" if v is None else f"{v:,.0f}{cur}"
+
+    aov = f"× the average order value {m['average_order_value']:,.2f}{cur} (an estimate)."
+    return [
+        (f"Orders Meta did not receive, {when}", count(period["missed_orders"]),
+         f"{m['formula']['missed_orders']}. —: no Meta /stats and no server logs to compare with."),
+        ("Their value", value(period["missed_value"]), f"The missed orders {aov}"),
+        (f"Duplicated Purchases, {when}", count(period["duplicate_purchases"]),
+         f"{m['formula']['duplicate_purchases']}. They inflate the ROAS Meta reports. —: needs logs."),
+        ("Their value", value(period["duplicate_value"]), f"The duplicated Purchases {aov}"),
+    ]
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~:])")
