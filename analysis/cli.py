@@ -145,8 +145,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; any other needs "
+                        "CAPI_AUDIT_PASSWORD or --no-auth; see SECURITY.md)")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--no-auth", action="store_true",
+                   help="ask for no password even off 127.0.0.1 (only behind a proxy that authenticates)")
 
 
 # Days a window may start or end on: beyond them no tracking data exists, and the window before one (which
@@ -534,9 +538,15 @@ DEMO_DB = "data/demo.duckdb"
 
 
 def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from rich.markup import escape
+
     from analysis import demo_build
 
     db = Path(args.db or DEMO_DB)
+    # The host is the user's text ("[::]"): escaped, never read as markup.
+    if not args.no_serve and _serve_refusal(args):
+        err.print(f"[red]error[/red] {escape(_serve_refusal(args) or '')}")       # before the build, not after it
+        return 2
     if args.rebuild or not db.exists():
         demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(escape(m)))
     else:
@@ -547,23 +557,54 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return cmd_serve(args, cfg)
 
 
+def _serve_password(args: argparse.Namespace) -> str | None:
+    import os
+
+    from analysis import serve_process
+
+    return None if args.no_auth else (os.environ.get(serve_process.PASSWORD_ENV) or None)
+
+
+def _serve_refusal(args: argparse.Namespace) -> str | None:
+    from analysis import serve_process
+
+    return serve_process.refusal(args.host, _serve_password(args), args.no_auth)
+
+
 def cmd_serve(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     import os
-    import subprocess
+
+    from rich.markup import escape
+
+    from analysis import serve_process
 
     db = Path(db_path(args, cfg))
     if not db.exists():
         err.print(f"No database at {db}. Build the demo (capi-audit demo) or ingest files first.")
         return 2
+    password = _serve_password(args)
+    refusal = _serve_refusal(args)
+    if refusal:
+        err.print(f"[red]error[/red] {escape(refusal)}")
+        return 2
+    if args.no_auth:
+        err.print(f"[yellow]{escape(serve_process.no_auth_warning(args.host, args.port))}[/yellow]")
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    env = dict(os.environ, CAPI_AUDIT_DB=str(db.resolve()))
+    # The password stays with the front: Streamlit and the commands it runs never see it.
+    env = {k: v for k, v in os.environ.items() if k != serve_process.PASSWORD_ENV}
+    env["CAPI_AUDIT_DB"] = str(db.resolve())
     if args.config:
         env["CAPI_AUDIT_CONFIG"] = str(Path(args.config).resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-           "--server.address", args.host, "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    err.print(f"Dashboard on http://{args.host}:{args.port} (database {db}); Ctrl+C stops it.")
-    return subprocess.call(cmd, env=env)
+
+    def ready(port: int) -> None:
+        login = "password login" if password else "no password"
+        err.print(escape(f"Dashboard on http://{args.host}:{port} ({login}; database {db}); Ctrl+C stops it."))
+
+    try:
+        return serve_process.run(app, env, args.host, args.port, password, int(cfg["serve.max_upload_mb"]), ready)
+    except serve_process.ServeError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        return 2
 
 
 def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:

@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("discrepancy.threshold", 0.15, "A day's |gap| above this is flagged."),
     Setting("discrepancy.min_orders", 10, "Days with fewer eligible orders are never flagged."),
     Setting("report.days", 30, "Default report window length in days."),
+    Setting("serve.max_upload_mb", 200, "serve: largest file the dashboard's upload box takes, in MB (larger: ingest from a shell)."),
     Setting("lint.server_ip_share", 0.05, "server_ip_as_client_ip: one IP behind at least this share of a day's events…"),
     Setting("lint.server_ip_min_fbp", 20, "…that carry at least this many distinct fbp."),
     Setting("lint.server_user_agents", [

@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 
 from analysis import config as config_mod
-from analysis.metrics import coverage, dedup, discrepancy, emq, hash_match, lint, reconciliation
+from analysis.metrics import (coverage, dedup, discrepancy, emq, hash_match, lint, meta_feedback, money, reconciliation,
+                              recommendations)
 from analysis.metrics import scope as scope_mod
 from analysis.metrics import checklist
 from analysis.normalize import USER_DATA_KEYS
@@ -75,6 +76,7 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
     meta = emq.meta_scores(con, start, end, sc.pixel_id)
     dd = dedup.by_event(con)
     hm = hash_match.by_event(con)
+    feedback = meta_feedback.by_event(con, start, end, sc.pixel_id)
     out = []
     for c in cov:
         key = (c.pixel_id, c.event_name)
@@ -89,7 +91,22 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
             "emq_meta": _round(meta.get(key), 2),
             "dedup": {k: (_round(v) if isinstance(v, float) else v) for k, v in dd.get(key, dict(dedup.EMPTY)).items()},
             "opt_out_share": _round(c.opt_out_share), "ldu_share": _round(c.ldu_share),
+            "from_logs": True, "meta_feedback": feedback.get(key),
         })
+    # Events Meta reports (quality snapshot or /stats) without logs here still get a row: Meta's numbers,
+    # zero counted events and nulls wherever a metric needs the logs.
+    seen = {(e["pixel_id"], e["event_name"]) for e in out}
+    extra = [key for key in feedback if key not in seen]
+    for pixel, name in extra:
+        out.append({
+            "pixel_id": pixel, "event_name": name, "server_events": 0, "browser_events": 0,
+            "coverage": {k: None for k in USER_DATA_KEYS}, "presence": {k: None for k in USER_DATA_KEYS},
+            "hash_match": {}, "emq_estimate": None, "emq_calibrated": None,
+            "emq_meta": _round(meta.get((pixel, name)), 2), "dedup": dict(dedup.EMPTY),
+            "opt_out_share": None, "ldu_share": None, "from_logs": False, "meta_feedback": feedback[(pixel, name)],
+        })
+    if extra:
+        out.sort(key=lambda e: (e["pixel_id"], e["event_name"]))
     return out
 
 
@@ -116,6 +133,10 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "pixel_id": sc.pixel_id,
         "events": events_section(con, sc),
         "discrepancy": disc.as_dict(),
+        "money_at_stake": money.section(con, sc, disc.as_dict()),
+        "recommendations": recommendations.section(
+            con, dict(cfg["priority_events"] or {}),
+            {p: c for p, c in cals.items() if not sc.pixel_id or p == sc.pixel_id}),
         "emq_calibration": [
             {"pixel_id": c.pixel_id, "snapshots": c.snapshots, "rmse_before": _round(c.rmse_before, 3),
              "rmse_after": _round(c.rmse_after, 3), "weights": c.weights}

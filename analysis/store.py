@@ -23,6 +23,10 @@ class StoreError(Exception):
     """A database problem explained as a sentence with the fix."""
 
 
+class LockedError(StoreError):
+    """Another process still held the database when the wait ran out (a reader may show older numbers)."""
+
+
 def schema_sql() -> str:
     return resources.files("analysis").joinpath("schema.sql").read_text(encoding="utf-8")
 
@@ -48,7 +52,7 @@ def _open(path: str, read_only: bool, wait: float, announce: Callable[[str], Non
             if not _is_lock_error(exc):
                 raise StoreError(f"Cannot open the database {path}: {exc}") from None
             if time.monotonic() >= deadline:
-                raise StoreError(
+                raise LockedError(
                     f"The database {path} is still locked by another process after {wait:.0f} s "
                     "(DuckDB allows one writer, or many readers, at a time). Stop the other capi-audit "
                     "command or dashboard action, or raise lock_timeout."

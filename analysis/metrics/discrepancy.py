@@ -18,10 +18,12 @@ class Discrepancy:
     threshold: float
     min_orders: int
     days: list[dict[str, Any]] = field(default_factory=list)
+    # What `gap` compares the orders with: our server Purchases, or Meta's /stats count without server logs.
+    basis: str = "server_events"
 
     def as_dict(self) -> dict[str, Any]:
         return {"event_name": self.event_name, "threshold": self.threshold, "min_orders": self.min_orders,
-                "days": self.days}
+                "basis": self.basis, "days": self.days}
 
 
 def order_key_sql(alias: str) -> str:
@@ -105,11 +107,18 @@ def compute(con: duckdb.DuckDBPyConnection, scope: Scope, event_name: str, thres
         LEFT JOIN stats sw ON sw.day = d.day AND sw.event_source = 'WEB_ONLY'
         ORDER BY d.day""", params)
     result = Discrepancy(event_name, threshold, min_orders)
-    if not any(r["backend_orders"] or r["server_events"] or r["browser_events"] for r in rows):
+    if not any(r["backend_orders"] or r["server_events"] or r["browser_events"] or r["meta_received"]
+               for r in rows):
         return result
+    # Without server logs (no counted server event of the name inside the window), the orders are compared
+    # with what Meta says it received from the server (/stats SERVER_ONLY); a day without /stats has no gap.
+    logs = store.scalar(con, "SELECT count(*) FROM m_server WHERE in_window AND event_name = ?", [event_name])
+    if not logs and any(r["meta_received"] is not None for r in rows):
+        result.basis = "meta_received"
     for r in rows:
         n = r["backend_orders"]
-        gap = (n - r["server_events"]) / n if n else None
+        seen = r["server_events"] if result.basis == "server_events" else r["meta_received"]
+        gap = (n - seen) / n if n and seen is not None else None
         result.days.append({
             "date": r["day"].isoformat(), "backend_orders": int(n), "server_events": int(r["server_events"]),
             "browser_events": int(r["browser_events"]),
