@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -16,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from analysis import config as config_mod
-from analysis import store
+from analysis import interrupts, store
 from analysis.metrics.scope import ScopeError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -229,6 +230,7 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
             res = ingest_file(db_path(args, cfg), args.kind, path, opts,
                               lock_timeout=float(cfg["lock_timeout"]), report=report)
+            interrupts.check()      # a file that failed because of a signal is not "unreadable": stop here
             progress.remove_task(task)
             results.append(res)
     table = Table(title=f"ingest {args.kind}", title_justify="left")
@@ -811,7 +813,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             err.print(f"[yellow]warning[/yellow] {escape(warning)}")
         if args.db:
             cfg.override("db", args.db, "--db")
-        return COMMANDS[args.command](args, cfg)
+        # Loads stop cleanly on Ctrl+C or SIGTERM, even inside a long DuckDB statement.
+        with interrupts.handling() if args.command in ("ingest", "sync") else contextlib.nullcontext():
+            return COMMANDS[args.command](args, cfg)
     except (config_mod.ConfigError, store.StoreError, ScopeError) as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2
@@ -820,9 +824,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = f"{exc.filename} ({exc.strerror or exc})" if exc.filename else f"a file ({exc.strerror or exc})"
         err.print(f"[red]error[/red] {escape(f'Cannot use {what}; check the path and try again.')}")
         return 2
-    except KeyboardInterrupt:
-        err.print("Interrupted; the database is unchanged for the file in progress.")
-        return 130
+    except KeyboardInterrupt as exc:
+        # Each file (each source of a sync) commits whole or not at all: what was loaded before stays.
+        sig = exc if isinstance(exc, interrupts.Interrupted) else interrupts.Interrupted(2)
+        err.print(f"Interrupted ({sig.name}); each file is stored whole or not at all: run the same command "
+                  "again to load the rest.")
+        return sig.exit_code
 
 
 if __name__ == "__main__":

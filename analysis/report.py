@@ -209,15 +209,21 @@ def sources(con: duckdb.DuckDBPyConnection, rejects_limit: int = 500) -> dict[st
     """Ingestion history, recent rejects, Meta snapshot freshness and table sizes (Data sources page)."""
     from analysis import store
 
+    # A file read again replaces its earlier reading: only the latest ingestion of a path counts its
+    # rejects (re-ingesting a bad file must not double them). Each sync fetches new records under the
+    # same label ("sync:shopify/orders"), so every sync's rejects count.
+    current = """SELECT * FROM rejects WHERE ingestion_id IN (
+                     SELECT max(ingestion_id) FROM ingestions WHERE path NOT LIKE 'sync:%' GROUP BY kind, path
+                     UNION ALL SELECT ingestion_id FROM ingestions WHERE path LIKE 'sync:%')"""
     return {
         "ingestions": store.query(con, """SELECT ingestion_id, kind, path, rows_read, rows_loaded, rows_duplicate,
                                           rows_rejected, status, started_at, finished_at FROM ingestions
                                           ORDER BY ingestion_id DESC LIMIT 500"""),
-        "rejects": store.query(con, """SELECT r.file, r.line, r.reason, i.kind, i.started_at FROM rejects r
+        "rejects": store.query(con, f"""SELECT r.file, r.line, r.reason, i.kind, i.started_at FROM ({current}) r
                                       JOIN ingestions i USING (ingestion_id) ORDER BY i.ingestion_id DESC, r.line
                                       LIMIT ?""", [rejects_limit]),
-        "reject_reasons": store.query(con, """SELECT regexp_replace(reason, '^event [0-9]+: ', '') AS reason,
-                                             count(*) AS n FROM rejects GROUP BY 1 ORDER BY n DESC LIMIT 20"""),
+        "reject_reasons": store.query(con, f"""SELECT regexp_replace(reason, '^event [0-9]+: ', '') AS reason,
+                                             count(*) AS n FROM ({current}) GROUP BY 1 ORDER BY n DESC LIMIT 20"""),
         "snapshots": store.query(con, """SELECT pixel_id, max(fetched_at) AS latest, count(*) AS snapshots
                                         FROM meta_quality_snapshots GROUP BY 1 ORDER BY 1"""),
         "stats": store.query(con, """SELECT pixel_id, event_source, max(hour) AS latest_hour, sum(count) AS events

@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
+from analysis import interrupts
+
 SCHEMA_VERSION = 1
 # Numbered migrations: version -> SQL taking a database from version-1 to version.
 # Version 1 is schema.sql itself; later versions append here and never edit earlier ones.
@@ -144,10 +146,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
+        interrupts.check()       # Ctrl+C or SIGTERM came: the transaction does not commit
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    # A signal during the COMMIT lets it finish (all of it is stored), then stops.
+    with interrupts.deferred():
+        con.execute("COMMIT")
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -14,11 +12,12 @@ from typing import Any, Callable, Iterable, Mapping
 
 import duckdb
 
-from analysis import store
+from analysis import interrupts, store
 from analysis.config import Config
 from analysis.connectors import meta, shopify, state, woocommerce
 from analysis.connectors.http import ConnectorError
 from analysis.ingest import Options, Result, commit, stage
+from analysis.ingest import staging
 from analysis.ingest.base import IngestError, Staged
 from analysis.ingest.orders import CANONICAL
 
@@ -131,8 +130,9 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
 def _sync(ctx: _Run, source: str) -> Outcome:
     out = Outcome(source)
     t0 = time.perf_counter()
-    # Plaintext personal data (a store's orders) exists only here, in a private directory removed below.
-    tmp = Path(tempfile.mkdtemp(prefix=f"capi-sync-{source}-"))
+    # Plaintext personal data (a store's orders) exists only here, in a private directory removed below
+    # (beside the database: a sync killed meanwhile leaves it to the next load's sweep, not to /tmp).
+    tmp = staging.claim(staging.area(ctx.db), f"capi-sync-{source}")
     try:
         ctx.report(source, "connecting", 0)
         files = FETCH[source](ctx, tmp, out)
@@ -142,6 +142,7 @@ def _sync(ctx: _Run, source: str) -> Outcome:
             out.status = "partial"
         _load(ctx, source, files, out)
     except (ConnectorError, IngestError, store.StoreError, duckdb.Error, OSError) as exc:
+        interrupts.check()              # failed because of Ctrl+C or SIGTERM: stop, record nothing
         out.status = "failed"
         out.messages.append(str(exc).splitlines()[0])
         try:
@@ -150,7 +151,7 @@ def _sync(ctx: _Run, source: str) -> Outcome:
         except store.StoreError as exc2:
             out.messages.append(str(exc2))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.release(tmp)
     out.seconds = time.perf_counter() - t0
     return out
 
@@ -166,10 +167,10 @@ def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
     opts = Options(default_country=ctx.cfg.get("default_country") or None, pixels=ctx.cfg.get("pixels") or {})
     try:
         for kind, path, label in files:
-            st = stage(kind, path, opts)
+            st = stage(kind, path, opts, workdir=staging.area(ctx.db))
             st.path = Path(label)               # the ingestions row names the source, not a deleted temp file
             staged.append(st)
-        with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
+        with store.writer(ctx.db, wait=ctx.lock_timeout) as con, interrupts.watching(con, writer=True):
             results: list[Result] = []
             for st in staged:
                 results.append(commit(con, st, ctx.now.replace(tzinfo=None)))
@@ -180,7 +181,7 @@ def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
             state.save(con, source, _status_text(out), ctx.now.replace(tzinfo=None), out.cursor)
     finally:
         for st in staged:
-            shutil.rmtree(st.staging.parent, ignore_errors=True)
+            staging.release(st.staging.parent)
 
 
 def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:

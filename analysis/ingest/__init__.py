@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,7 +11,8 @@ from typing import Callable
 
 import duckdb
 
-from analysis import store
+from analysis import interrupts, store
+from analysis.ingest import staging
 from analysis.ingest.base import IngestError, Options, Reject, Staged, file_digest, new_staging, sql_str
 
 KINDS: dict[str, str] = {
@@ -84,7 +84,8 @@ def expand(paths: list[Path], kind: str) -> list[Path]:
             # gives this kind's subdirectory, and never another kind's: both hold .jsonl files.
             others = [p / k for k in KINDS if k != kind and (p / k).is_dir()]
             root = p / kind if (p / kind).is_dir() else p
-            out.extend(sorted(f for f in root.rglob("*") if f.is_file() and f.name.endswith(suffixes)
+            # Not only regular files: a dangling link or a pipe named like an input is reported, not skipped.
+            out.extend(sorted(f for f in root.rglob("*") if not f.is_dir() and f.name.endswith(suffixes)
                               and not any(o in f.parents for o in others)))
         else:
             out.append(p)
@@ -199,26 +200,39 @@ class _Poller:
         self.thread.join()
 
 
+def unreadable(path: Path, exc: OSError) -> IngestError:
+    """A file the system would not let us read (permission, vanished), as a sentence with the fix."""
+    why = exc.strerror or type(exc).__name__
+    return IngestError(f"{path}: cannot be read ({why}); check that it exists and that this user may read it.")
+
+
 def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] | None = None,
-          digest: tuple[str, int] | None = None) -> Staged:
+          digest: tuple[str, int] | None = None, workdir: Path | None = None) -> Staged:
     """Parse one file into its staging database (no lock on the store is held meanwhile)."""
     if kind not in KINDS:
         raise IngestError(f"Unknown input kind {kind!r}; choose one of {', '.join(KINDS)}.")
     if not path.is_file():
         raise IngestError(f"{path} does not exist or is not a file.")
     module = importlib.import_module(KINDS[kind])
-    staged, con = new_staging(kind, path, digest=digest)
     try:
-        if report is not None:
-            with _Poller(con, report):
+        staged, con = new_staging(kind, path, workdir, digest)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    try:
+        with interrupts.watching(con):
+            if report is not None:
+                with _Poller(con, report):
+                    module.parse(path, staged, con, opts)
+            else:
                 module.parse(path, staged, con, opts)
-        else:
-            module.parse(path, staged, con, opts)
     except duckdb.Error as exc:
-        shutil.rmtree(staged.staging.parent, ignore_errors=True)
+        staging.release(staged.staging.parent)
         raise IngestError(f"{path}: could not be read as {kind} ({str(exc).splitlines()[0]}).") from None
+    except OSError as exc:
+        staging.release(staged.staging.parent)
+        raise unreadable(path, exc) from None
     except BaseException:
-        shutil.rmtree(staged.staging.parent, ignore_errors=True)
+        staging.release(staged.staging.parent)
         raise
     finally:
         con.close()
@@ -269,19 +283,21 @@ def ingest_file(db: str | Path, kind: str, path: Path, opts: Options, *, lock_ti
     # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
     # --at, …) can change a re-read's result, so those reads always happen.
     digest = None
-    if kind in SKIP_UNCHANGED and not opts.pixel_id and path.is_file():
-        digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
-        if (done := unchanged(db, kind, path, lock_timeout, digest)) is not None:
-            done.seconds = time.perf_counter() - t0
-            return done
     try:
-        staged = stage(kind, path, opts, report, digest)
+        if kind in SKIP_UNCHANGED and not opts.pixel_id and path.is_file():
+            digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
+            if (done := unchanged(db, kind, path, lock_timeout, digest)) is not None:
+                done.seconds = time.perf_counter() - t0
+                return done
+        staged = stage(kind, path, opts, report, digest, staging.area(db))
+    except OSError as exc:
+        return Result(path=path, kind=kind, error=str(unreadable(path, exc)), seconds=time.perf_counter() - t0)
     except IngestError as exc:
         return Result(path=path, kind=kind, error=str(exc), seconds=time.perf_counter() - t0)
     try:
-        with store.writer(db, wait=lock_timeout) as con:
+        with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con, writer=True):
             res = commit(con, staged, started)
     finally:
-        shutil.rmtree(staged.staging.parent, ignore_errors=True)
+        staging.release(staged.staging.parent)
     res.seconds = time.perf_counter() - t0
     return res

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import duckdb
 
 from analysis import normalize
+from analysis.ingest import staging
 
 
 class IngestError(Exception):
@@ -81,17 +81,25 @@ def new_staging(kind: str, path: Path, workdir: Path | None = None,
                 digest: tuple[str, int] | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
     """A fresh staging database file for one input file (parsing never holds the main lock)."""
     digest, size = digest or file_digest(path)
-    tmp = Path(tempfile.mkdtemp(prefix="capi-stage-", dir=workdir)) / "stage.duckdb"
+    # workdir: the database's staging area (ingest/staging.py), swept of what killed loads leave.
+    tmp = staging.claim(workdir, "capi-stage") / "stage.duckdb"
     # Parsing happens in memory (raw lines may hold plaintext); only canonical, hashed rows
     # are written to the staging file `out`, which the commit step attaches.
     con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH {sql_str(tmp)} AS out")
-    con.execute("SET TimeZone = 'UTC'")
-    # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
-    con.execute("SET enable_progress_bar = true")
-    con.execute("SET enable_progress_bar_print = false")
-    con.execute(MACROS)
-    register_udfs(con)
+    try:
+        con.execute(f"ATTACH {sql_str(tmp)} AS out")
+        con.execute("SET TimeZone = 'UTC'")
+        # What does not fit in memory spills beside the staging file (by default: .tmp in the working directory).
+        con.execute(f"SET temp_directory = {sql_str(tmp.parent / 'spill')}")
+        # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute(MACROS)
+        register_udfs(con)
+    except BaseException:
+        con.close()
+        staging.release(tmp.parent)
+        raise
     return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), con
 
 

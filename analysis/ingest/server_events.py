@@ -37,7 +37,7 @@ _REQ_FIELDS = '"data":["JSON"],"test_event_code":"VARCHAR","partner_agent":"VARC
 # string, a data array given as a string) take the slower generic branch for their rows only.
 _TOP = ('{"pixel_id":"VARCHAR","sent_at":"VARCHAR","request":{' + _REQ_FIELDS + '},'
         '"response":{"status":"INTEGER","body":{"error":{"code":"INTEGER","error_subcode":"INTEGER"}}},'
-        + _REQ_FIELDS + ',"event_name":"JSON"}')
+        '"capture":{"error":"VARCHAR"},' + _REQ_FIELDS + ',"event_name":"JSON"}')
 _REQ = "{" + _REQ_FIELDS + "}"
 # user_data inside the one typed parse of the event, every value as VARCHAR: a string as itself, a
 # number or boolean as its JSON text, a list or an object as its (minified) JSON text.
@@ -211,6 +211,9 @@ line_cols AS (
   SELECT ln, pixel_id, sent_at, r.test_event_code AS test_event_code,
          r.partner_agent AS partner_agent, t.response.status AS response_status,
          t.response.body.error AS err,
+         -- capi-audit capture could not deliver the call (refused, timed out): the sender was told it
+         -- failed, so its events are not counted as received. No response alone stays "delivery unknown".
+         t.response IS NULL AND t.capture.error IS NOT NULL AS undelivered,
          CAST(hash(line) AS VARCHAR) || CASE WHEN sent_at IS NULL THEN '-' || ln ELSE '' END AS request_uid,
          concat_ws('|', pixel_id, coalesce(strftime(sent_at, '%Y-%m-%dT%H:%M:%S.%f'), ''), '') AS uid_prefix,
          line_reason,
@@ -264,7 +267,7 @@ events5 AS (
 ),
 flat AS (
   SELECT ln, idx, ev_reason AS reason, pixel_id, sent_at, test_event_code, partner_agent, response_status,
-    coalesce(response_status NOT BETWEEN 200 AND 299, false) OR err IS NOT NULL AS rejected,
+    coalesce(response_status NOT BETWEEN 200 AND 299, false) OR err IS NOT NULL OR undelivered AS rejected,
     err.code AS error_code, err.error_subcode AS error_subcode,
     -- Identity per the inputs contract: sha256(pixel, sent_at, canonical event JSON).
     CASE WHEN ev_reason IS NULL THEN sha256(uid_prefix || ev) END AS event_uid,
