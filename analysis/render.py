@@ -118,7 +118,7 @@ def _money_line(report: dict[str, Any]) -> str:
         return "No eligible orders in this window, so no order value to estimate with."
     f = m["formula"]
     return (f"An estimate, in {m['currency'] or 'the orders’ currencies'} at the window's average order value "
-            f"{m['average_order_value']:,.2f}. Missed orders: {f['missed_orders']}. Duplicated Purchases: "
+            f"{_num(m['average_order_value'])}. Missed orders: {f['missed_orders']}. Duplicated Purchases: "
             f"{f['duplicate_purchases']}. — means the data to judge is missing (no /stats and no server logs, "
             "or no logs for duplicates).")
 

@@ -691,7 +691,9 @@ def money_metrics(m: dict[str, Any], period: dict[str, Any], when: str) -> list[
     def value(v: float | None) -> str:
         return "—" if v is None else f"{v:,.0f}{cur}"
 
-    aov = f"× the average order value {m['average_order_value']:,.2f}{cur} (an estimate)."
+    avg = m["average_order_value"]
+    aov = (f"× the average order value {avg:,.2f}{cur} (an estimate)." if avg is not None else
+           "× the average order value, which is unknown: an order total is not a number.")
     return [
         (f"Orders Meta did not receive, {when}", count(period["missed_orders"]),
          f"{m['formula']['missed_orders']}. —: no Meta /stats and no server logs to compare with."),

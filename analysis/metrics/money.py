@@ -1,6 +1,8 @@
 """Money at stake (an estimate): orders Meta never received, and duplicated Purchases that inflate ROAS."""
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -53,11 +55,11 @@ def _days(con: duckdb.DuckDBPyConnection, sc: Scope, event_name: str) -> list[di
                        {"since": sc.since, "until": sc.until, "name": event_name})
 
 
-def _money(n: int | None, aov: float) -> float | None:
-    return None if n is None else round(n * aov, 2)
+def _money(n: int | None, aov: float | None) -> float | None:
+    return None if n is None or aov is None else round(n * aov, 2)
 
 
-def _total(rows: list[dict[str, Any]], aov: float) -> dict[str, Any]:
+def _total(rows: list[dict[str, Any]], aov: float | None) -> dict[str, Any]:
     missed = [r["missed_orders"] for r in rows if r["missed_orders"] is not None]
     dup = [r["duplicate_purchases"] for r in rows if r["duplicate_purchases"] is not None]
     m, d = (sum(missed) if missed else None), (sum(dup) if dup else None)
@@ -66,7 +68,7 @@ def _total(rows: list[dict[str, Any]], aov: float) -> dict[str, Any]:
 
 
 def _periods(days: list[dict[str, Any]], sc: Scope, start_of: Callable[[date], date],
-             end_of: Callable[[date], date], aov: float) -> list[dict[str, Any]]:
+             end_of: Callable[[date], date], aov: float | None) -> list[dict[str, Any]]:
     groups: dict[date, list[dict[str, Any]]] = {}
     for d in days:
         groups.setdefault(start_of(date.fromisoformat(d["date"])), []).append(d)
@@ -90,7 +92,9 @@ def section(con: duckdb.DuckDBPyConnection, sc: Scope, disc: dict[str, Any]) -> 
                                  FROM m_orders WHERE eligible AND day BETWEEN ? AND ?""", [sc.since, sc.until])[0]
     if not orders["n"]:
         return None
-    aov = float(orders["revenue"]) / orders["n"]
+    aov: float | None = float(orders["revenue"]) / orders["n"]
+    if not math.isfinite(aov):
+        aov = None      # an order total that is not a number: no money figure rather than a false one
     has_server = bool(store.scalar(con, "SELECT count(*) FROM m_server WHERE in_window AND event_name = ?", [name]))
     has_logs = has_server or bool(store.scalar(
         con, "SELECT count(*) FROM m_browser WHERE in_window AND event_name = ?", [name]))
@@ -112,7 +116,7 @@ def section(con: duckdb.DuckDBPyConnection, sc: Scope, disc: dict[str, Any]) -> 
     return {
         "estimate": True, "event_name": name, "formula": FORMULA,
         "currency": orders["currency"] if orders["currencies"] == 1 else None,
-        "average_order_value": round(aov, 2), "total": _total(days, aov),
+        "average_order_value": None if aov is None else round(aov, 2), "total": _total(days, aov),
         "weeks": _periods(days, sc, lambda d: d - timedelta(days=d.weekday()), lambda d: d + timedelta(days=6), aov),
         "months": _periods(days, sc, lambda d: d.replace(day=1), _month_end, aov),
         "days": days,
