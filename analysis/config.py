@@ -99,6 +99,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("breaks.min_day_events", 10, "breaks: days with fewer events (the metric's denominator) never start or support a break."),
     Setting("breaks.new_level_days", 3, "breaks: days at the new level needed (the first day and the next ones)."),
     Setting("breaks.quiet_days", 2, "breaks: a step within this many days of a deployment is the deployment's, not a break."),
+    # CPA jumps (sync meta-insights): a sudden rise next to a pairing or volume change is a tracking signal.
+    Setting("cpa.rise", 0.30, "cpa: a CPA jump is a rise of at least this share, 3 days after vs the 3 days before…"),
+    Setting("cpa.min_spend", 100.0, "…with at least this spend (the ad account's currency) on each side."),
+    Setting("cpa.near_days", 2, "cpa: a pairing or volume change this many days from the jump coincides with it."),
+    Setting("cpa.volume_change", 0.30, "cpa: server Purchase volume changed when it moves by this share of the "
+            "larger 3-day side (dedup overlap and the discrepancy gap use the deployments' bars)."),
     # Alerts (capi-audit check). The URL is a credential: shown only as scheme://host/… (see redact_url).
     Setting("notify_url", "", "check: Slack-compatible incoming webhook that failing and warning items are posted to "
             "(also --notify; env CAPI_AUDIT_NOTIFY_URL; empty: no alert)."),
