@@ -193,3 +193,21 @@ def test_a_saved_response_goes_through_the_same_parser(tmp_path: Path):
         "data item 6: the purchase action's value is not a non-negative number"]
     assert rows(tmp_path, Q) == STORED
     assert rows(tmp_path, "SELECT DISTINCT fetched_at FROM ad_insights") == [(datetime(2026, 11, 26, 6),)]
+
+
+def test_saved_envelopes_with_a_bad_account_or_error_are_counted_rejects(tmp_path: Path):
+    saved = tmp_path / "insights.jsonl"
+    saved.write_text("\n".join([
+        json.dumps({"ad_account_id": "acct-9", "fetched_at": "2026-11-26T06:00:00Z", "response": {"data": PAGES[0]}}),
+        json.dumps({"ad_account_id": ACCOUNT, "fetched_at": "2026-11-26T06:00:00Z",
+                    "response": graph_error(190, "expired")}),
+        "{not json",
+        json.dumps({"ad_account_id": ACCOUNT, "fetched_at": "2026-11-26T06:00:00Z", "response": {"data": PAGES[2]}}),
+    ]) + "\n")
+    res = ingest_file(tmp_path / "db.duckdb", "meta-insights", saved, Options())
+    assert (res.rows_read, res.loaded) == (4, 1)
+    assert [(r.line, r.reason) for r in res.rejects] == [
+        (1, "ad_account_id is not an ad account id (act_ and its digits)"),
+        (2, "response is a Graph API error (code 190), not insights; fetch the page again"),
+        (3, "line is not valid JSON")]
+    assert rows(tmp_path, "SELECT day, spend, purchases FROM ad_insights") == [(date(2026, 11, 25), 40.0, 0.0)]

@@ -138,7 +138,11 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
             staged.rejects.append(Reject(ln, "not an insights envelope or response body (no data array)"))
             continue
         envelope = rec if body is not rec else {}
-        account = account_id(envelope.get("ad_account_id") or opts.pixel_id or "")
+        named = envelope.get("ad_account_id") or opts.pixel_id
+        account = account_id(named) if named else None
+        if named and account is None:
+            staged.rejects.append(Reject(ln, "ad_account_id is not an ad account id (act_ and its digits)"))
+            continue
         at = _timestamp(envelope.get("fetched_at") or opts.at)
         if (envelope.get("fetched_at") or opts.at) and at is None:
             staged.rejects.append(Reject(ln, "fetched_at is not a timestamp between 2015 and 2100"))
