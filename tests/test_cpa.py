@@ -27,11 +27,12 @@ def sc(tmp_path: Path) -> Scenario:
     return Scenario(tmp_path)
 
 
-def purchases(sc: Scenario, days: int = 14, broken: date | None = BREAK) -> None:
+def purchases(sc: Scenario, days: int = 14, broken: date | None = BREAK, halved: date | None = None) -> None:
+    """10 Purchases a day on both sides (5 from `halved`), paired by event_id until `broken`."""
     for n in range(days):
         day = START + timedelta(days=n)
         events = []
-        for i in range(10):
+        for i in range(5 if halved and day >= halved else 10):
             when = f"{day}T{8 + i:02d}:00:00"
             events.append(sev("Purchase", when, f"p-{day}-{i}"))
             sc.browser("Purchase", when, f"b-{day}-{i}" if broken and day >= broken else f"p-{day}-{i}")
@@ -105,6 +106,23 @@ def test_a_jump_without_a_tracking_change_is_not_flagged(tmp_path: Path, sc: Sce
     insights(tmp_path, sc, HALVED)
     rep = sc.full_report("2026-10-01", "2026-10-14", **SETTINGS)
     assert rep["cpa"]["jumps"] == [] and rep["suspected_breaks"] == []
+
+
+def test_a_jump_on_a_server_volume_change_warns_in_the_volume_item(tmp_path: Path, sc: Scenario):
+    purchases(sc, broken=None, halved=BREAK)        # pairing intact; half the Purchases sent from 10-08
+    insights(tmp_path, sc, HALVED)
+    rep = sc.full_report("2026-10-01", "2026-10-14", **SETTINGS)
+    text = ("CPA up 100% on 2026-10-09 (EUR 10.00 → EUR 20.00 per purchase, 3 days each side) as server Purchase "
+            "events 30 → 15 from 2026-10-08 (pixel 111): a tracking change, not the ads, may have moved the "
+            "purchases Meta reports")
+    [jump] = rep["cpa"]["jumps"]
+    assert jump["coincides"] == [{"metric": "volume", "pixel_id": "111", "date": "2026-10-08", "before": 30,
+                                  "after": 15}] and jump["evidence"] == text
+    items = {i["id"]: i for i in rep["checklist"]}
+    assert (items["volume"]["status"], items["volume"]["evidence"]) == (
+        "warn", text + "; No eligible orders in this window, so Purchase volumes cannot be compared with the backend.")
+    assert items["dedup"]["status"] == "pass"
+    assert [(b["date"], b["metric"]) for b in rep["suspected_breaks"]] == [("2026-10-09", "cpa")]
 
 
 def test_a_jump_under_the_minimum_spend_is_not_flagged(tmp_path: Path, sc: Scenario):

@@ -154,9 +154,12 @@ def _describe(change: dict[str, Any], event: str) -> str:
 def evidence(jump: dict[str, Any], currency: str | None, event: str) -> str:
     """One sentence for the checklist, alerts and the dashboard."""
     unit = f"{currency} " if currency else ""
+    why = ("a deduplication change inflates or deflates the purchases Meta reports"
+           if any(c["metric"] == "dedup.overlap" for c in jump["coincides"])
+           else "a tracking change, not the ads, may have moved the purchases Meta reports")
     return (f"CPA up {jump['rise']:.0%} on {jump['date']} ({unit}{jump['cpa_before']:.2f} → {unit}{jump['cpa_after']:.2f} "
             f"per purchase, 3 days each side) as " + " and ".join(_describe(c, event) for c in jump["coincides"])
-            + ": a deduplication change inflates or deflates the purchases Meta reports")
+            + f": {why}")
 
 
 def section(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -> dict[str, Any] | None:
