@@ -136,3 +136,16 @@ def test_a_jump_under_the_minimum_spend_is_not_flagged(tmp_path: Path, sc: Scena
 def test_without_insights_the_section_is_null(sc: Scenario):
     purchases(sc, days=3)
     assert sc.report("2026-10-01", "2026-10-03")["cpa"] is None
+
+
+def test_an_older_store_opened_read_only_has_no_cpa(sc: Scenario):
+    from analysis import config, store
+
+    purchases(sc, days=3)
+    sc.ingest()
+    with store.writer(sc.db) as con:          # as a store from before the insights table, read without migrating
+        con.execute("DROP TABLE ad_insights")
+        con.execute("UPDATE schema_version SET version = 1")
+    with store.reader(sc.db) as con:
+        rep = report.build(con, config.load(env={}), report.Options(date(2026, 10, 1), date(2026, 10, 3), "UTC"))
+    assert rep["cpa"] is None and rep["suspected_breaks"] == []
