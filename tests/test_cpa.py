@@ -149,3 +149,30 @@ def test_an_older_store_opened_read_only_has_no_cpa(sc: Scenario):
     with store.reader(sc.db) as con:
         rep = report.build(con, config.load(env={}), report.Options(date(2026, 10, 1), date(2026, 10, 3), "UTC"))
     assert rep["cpa"] is None and rep["suspected_breaks"] == []
+
+
+def test_a_jump_on_a_discrepancy_gap_change_warns_in_the_volume_item(tmp_path: Path, sc: Scenario):
+    # Paired Purchases all along, but from 10-08 they no longer name the shop's orders: the gap opens.
+    for n in range(14):
+        day = START + timedelta(days=n)
+        events = []
+        for i in range(10):
+            when, oid = f"{day}T{8 + i:02d}:00:00", f"{day:%m%d}{i:02d}"
+            sc.order(oid, when)
+            events.append(sev("Purchase", when, f"p-{oid}",
+                              custom_data={"order_id": oid if day < BREAK else f"x{oid}", "value": 10.0}))
+            sc.browser("Purchase", when, f"p-{oid}")
+        sc.server(*events)
+    insights(tmp_path, sc, HALVED)
+    rep = sc.full_report("2026-10-01", "2026-10-14", **SETTINGS)
+    text = ("CPA up 100% on 2026-10-09 (EUR 10.00 → EUR 20.00 per purchase, 3 days each side) as Purchase "
+            "discrepancy gap 0% → 100% from 2026-10-08: a tracking change, not the ads, may have moved the "
+            "purchases Meta reports")
+    [jump] = rep["cpa"]["jumps"]
+    assert jump["coincides"] == [{"metric": "discrepancy.gap", "pixel_id": None, "date": "2026-10-08", "before": 0.0,
+                                  "after": 1.0}] and jump["evidence"] == text
+    volume = {i["id"]: i for i in rep["checklist"]}["volume"]
+    # The daily counts agree (140 each), so the item passed on its own; the unmatched orders are what moved.
+    assert (volume["status"], volume["evidence"]) == ("warn", text + "; 0 of 14 days with ≥ 10 orders flagged (|gap| "
+                                                      "> 15%); 140 orders vs 140 server and 140 browser Purchase.")
+    assert volume["details"]["cpa_jumps"] == ["2026-10-09"]
