@@ -546,7 +546,6 @@ def mirror_line(mirror: pd.DataFrame, event_name: str | None = None, pixel_id: s
             f"{lost:,} of {paired:,} mirrored events with an event_id have no pixel copy).")
 
 
-@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def cpa_frames(rep: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The report's CPA days (date, spend, purchases, cpa) and flagged jumps (date, rise, evidence); None without
     insights (capi-audit sync meta-insights)."""
@@ -570,6 +569,7 @@ def cpa_line(rep: dict[str, Any]) -> str:
             f"{one(p)} the window before · {', '.join(cpa['ad_accounts'])}{left}.")
 
 
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def _sync_status(db: str, stamp: tuple[float, ...]) -> pd.DataFrame:
     with _reading(db) as con:
         return _frame(sync_state.sync_status(con))

@@ -79,25 +79,25 @@ Q = "SELECT ad_account_id, day, spend, currency, purchases, purchase_action FROM
 def test_daily_rows_from_every_page_by_cursor(tmp_path: Path):
     out, srv = run(tmp_path, Ads())
     assert (out.status, out.fetched, out.loaded, out.duplicates, out.rejected, out.cursor) == \
-        ("ok", 3, 3, 0, 0, "2026-11-26")
+        ("ok", 3, 3, 0, 0, "2026-11-25")
     assert rows(tmp_path, Q) == STORED
     assert [c.query.get("after") for c in srv.calls] == [None, "c1", "c2"]
     first = srv.calls[0].query
     assert (first["level"], first["time_increment"], first["fields"], json.loads(first["time_range"])) == (
         "account", "1", "spend,actions,cost_per_action_type,date_start,date_stop,account_currency,account_id",
-        {"since": "2026-08-28", "until": "2026-11-26"})          # sync.initial_days (90) back
+        {"since": "2026-08-27", "until": "2026-11-25"})   # yesterday, and sync.initial_days (90) before it
     for c in srv.calls:
         assert c.headers["authorization"] == f"Bearer {TOKEN}" and TOKEN not in c.target
     assert rows(tmp_path, "SELECT kind, path, status FROM ingestions") == [
         ("meta-insights", "sync:meta-insights", "ok")]
-    assert rows(tmp_path, "SELECT source, cursor, last_status FROM sync_state") == [("meta-insights", "2026-11-26", "ok")]
+    assert rows(tmp_path, "SELECT source, cursor, last_status FROM sync_state") == [("meta-insights", "2026-11-25", "ok")]
 
 
 def test_the_next_sync_rereads_a_week_and_a_newer_reading_wins(tmp_path: Path):
     run(tmp_path, Ads())
     revised = [[day("2026-11-23", "120.50", purchase="5")], [], PAGES[2]]
     out, srv = run(tmp_path, Ads(revised), now=datetime(2026, 11, 27, 6, tzinfo=timezone.utc))
-    assert json.loads(srv.calls[0].query["time_range"]) == {"since": "2026-11-19", "until": "2026-11-27"}
+    assert json.loads(srv.calls[0].query["time_range"]) == {"since": "2026-11-18", "until": "2026-11-26"}
     # Both days re-read are newer readings (fetched_at), so both replace the stored ones; day 24 is kept.
     assert (out.status, out.loaded, out.duplicates) == ("ok", 2, 0)
     assert rows(tmp_path, "SELECT day, purchases FROM ad_insights ORDER BY day") == [

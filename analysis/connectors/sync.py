@@ -236,14 +236,15 @@ def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
 
 
 def _fetch_insights(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
-    """Per ad account: daily spend and purchases from the cursor's week before (or --since) up to today (UTC)."""
+    """Per ad account: daily spend and purchases from the cursor's week before (or --since) up to yesterday (UTC)."""
     accounts = insights.accounts(ctx.cfg["meta.ad_accounts"])
     stored = ctx.cursors.get("meta-insights")
     try:
         start = ctx.since or (date.fromisoformat(stored) - INSIGHTS_REREAD if stored else None)
     except ValueError:
         start = None
-    until = ctx.now.date()
+    # Complete days only: today's spend and purchases are still growing, and a partial day would read as a CPA move.
+    until = ctx.now.date() - timedelta(days=1)
     start = min(start or until - timedelta(days=int(ctx.cfg["sync.initial_days"])), until)
     fetched_at = _iso(ctx.now)
     client = meta.Meta(ctx.env["META_ACCESS_TOKEN"], app_secret=ctx.env.get("META_APP_SECRET") or None,
