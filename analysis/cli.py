@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ing = sub.add_parser("ingest", help="load input files (see README: input kinds)")
     ing.add_argument("kind", choices=["server-events", "browser-events", "orders", "deployments",
-                                      "meta-quality", "meta-stats"])
+                                      "meta-quality", "meta-stats", "meta-insights"])
     ing.add_argument("paths", nargs="+", type=Path, help="files or directories")
     ing.add_argument("--pixel-id", help="pixel for records that do not name one")
     ing.add_argument("--at", help="fetched_at for a bare Meta response (ISO 8601)")
@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sync_p = sub.add_parser("sync", help="fetch Meta quality snapshots and /stats, Shopify or WooCommerce orders "
                             "(settings in capi-audit.toml, secrets in the environment; see README)")
-    sync_p.add_argument("--source", choices=["meta", "shopify", "woocommerce", "all"], default="all",
+    sync_p.add_argument("--source", choices=["meta", "meta-insights", "shopify", "woocommerce", "all"], default="all",
                         help="one source (default: every configured one)")
     sync_p.add_argument("--since", type=_date, help="orders updated since this day, and /stats from it when within "
                         "Meta's 7 days (default: where the last sync stopped)")
@@ -214,7 +214,8 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         column_map[col.strip()] = source.strip()
     opts = Options(pixel_id=args.pixel_id, at=args.at, aggregation=args.aggregation,
                    event_source=args.event_source, column_map=column_map,
-                   default_country=cfg.get("default_country") or None, pixels=cfg.get("pixels") or {})
+                   default_country=cfg.get("default_country") or None, pixels=cfg.get("pixels") or {},
+                   purchase_actions=tuple(cfg["meta.purchase_action_types"]))
     files = expand(args.paths, args.kind)
     if not files:
         err.print(escape(f"No {args.kind} files found in {', '.join(map(str, args.paths))}."))
@@ -524,7 +525,8 @@ def cmd_sync(args: argparse.Namespace, cfg: config_mod.Config) -> int:
             str(o.fetched), str(o.loaded), str(o.duplicates), str(o.rejected), f"{o.seconds:.1f}"]))
     err.print(table)
     _apply_retention(args, cfg)
-    cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor]
+    # meta-insights' cursor is a day it re-reads from, not an orders timestamp.
+    cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor and o.source != "meta-insights"]
     if cursors:
         err.print(escape("The next sync reads orders updated since: " + ", ".join(cursors) + "."))
     for o in outcomes:

@@ -67,6 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("meta.pixels", [], "sync: pixel (dataset) ids whose Dataset Quality and /stats are fetched."),
     Setting("meta.graph_version", "v24.0", "sync: Graph API version."),
     Setting("meta.agent_name", "", "sync: Dataset Quality for one partner_agent only (empty: all)."),
+    Setting("meta.ad_accounts", [], "sync meta-insights: ad account ids (act_…) whose daily spend and purchases are fetched."),
+    Setting("meta.purchase_action_types", ["purchase", "offsite_conversion.fb_pixel_purchase"],
+            "meta-insights: action types that count as purchases; the first one a day reports wins (never summed)."),
     Setting("shopify.shop", "", "sync: the shop, your-store.myshopify.com."),
     Setting("shopify.api_version", "2026-10", "sync: Shopify Admin API version."),
     Setting("woocommerce.url", "", "sync: the WooCommerce shop's https:// address."),
@@ -99,6 +102,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("breaks.min_day_events", 10, "breaks: days with fewer events (the metric's denominator) never start or support a break."),
     Setting("breaks.new_level_days", 3, "breaks: days at the new level needed (the first day and the next ones)."),
     Setting("breaks.quiet_days", 2, "breaks: a step within this many days of a deployment is the deployment's, not a break."),
+    # CPA jumps (sync meta-insights): a sudden rise next to a pairing or volume change is a tracking signal.
+    Setting("cpa.rise", 0.30, "cpa: a CPA jump is a rise of at least this share, 3 days after vs the 3 days before…"),
+    Setting("cpa.min_spend", 100.0, "…with at least this spend (the ad account's currency) on each side."),
+    Setting("cpa.near_days", 2, "cpa: a pairing or volume change this many days from the jump coincides with it."),
+    Setting("cpa.volume_change", 0.30, "cpa: server Purchase volume changed when it moves by this share of the "
+            "larger 3-day side (dedup overlap and the discrepancy gap use the deployments' bars)."),
     # Alerts (capi-audit check). The URL is a credential: shown only as scheme://host/… (see redact_url).
     Setting("notify_url", "", "check: Slack-compatible incoming webhook that failing and warning items are posted to "
             "(also --notify; env CAPI_AUDIT_NOTIFY_URL; empty: no alert)."),

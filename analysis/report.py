@@ -124,7 +124,12 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
     disc = discrepancy.compute(con, sc, cfg["discrepancy.event_name"], float(cfg["discrepancy.threshold"]),
                                int(cfg["discrepancy.min_orders"]))
     cals = emq.latest_calibrations(con)
-    from analysis.metrics import breaks, deployments
+    from analysis.metrics import breaks, cpa, deployments
+
+    suspected = breaks.section(con, sc, cfg)
+    spend = cpa.section(con, sc, cfg)
+    suspected = sorted(suspected + cpa.breaks(spend, cfg["discrepancy.event_name"]),
+                       key=lambda b: (b["date"], b["pixel_id"] or "", b["event_name"], b["metric"]))
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -146,7 +151,8 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "reconciliation": reconciliation.section(con, sc, int(cfg["reconciliation.rows"]),
                                                  float(cfg["lint.value_tolerance"])),
         "deployments": deployments.section(con, sc, cfg),
-        "suspected_breaks": breaks.section(con, sc, cfg),
+        "suspected_breaks": suspected,
+        "cpa": spend,
         # Sections whose analyses this version does not compute yet are listed, never faked.
         "checklist": [],
         "not_computed": ["checklist"],

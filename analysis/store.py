@@ -13,10 +13,25 @@ import duckdb
 
 from analysis import interrupts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 # Numbered migrations: version -> SQL taking a database from version-1 to version.
 # Version 1 is schema.sql itself; later versions append here and never edit earlier ones.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # Daily spend and purchases of each ad account (Marketing API insights, capi-audit sync meta-insights).
+    4: """
+CREATE TABLE IF NOT EXISTS ad_insights (
+    ad_account_id   VARCHAR NOT NULL,          -- act_<digits>
+    day             DATE NOT NULL,             -- the ad account's own calendar day (its time zone)
+    spend           DOUBLE NOT NULL,
+    currency        VARCHAR,                   -- account_currency
+    purchases       DOUBLE NOT NULL,           -- the first of meta.purchase_action_types present (0: none)
+    purchase_action VARCHAR,                   -- which action_type gave `purchases` (NULL: none reported)
+    fetched_at      TIMESTAMP,
+    ingestion_id    BIGINT,
+    PRIMARY KEY (ad_account_id, day)
+);
+""",
+}
 
 
 class StoreError(Exception):
@@ -79,7 +94,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
             for statement in _statements(schema_sql()):
                 con.execute(statement)
             current = 1
-        for version in range(current + 1, SCHEMA_VERSION + 1):
+        # Only the numbers present: numbers are reserved per change, so one may be absent in a build.
+        for version in sorted(v for v in MIGRATIONS if current < v <= SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[version]):
                 con.execute(statement)
         con.execute("DELETE FROM schema_version")

@@ -612,6 +612,29 @@ def mirror_line(mirror: pd.DataFrame, event_name: str | None = None, pixel_id: s
             f"{lost:,} of {paired:,} mirrored events with an event_id have no pixel copy).")
 
 
+def cpa_frames(rep: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The report's CPA days (date, spend, purchases, cpa) and flagged jumps (date, rise, evidence); None without
+    insights (capi-audit sync meta-insights)."""
+    cpa = rep.get("cpa")
+    if not cpa or not cpa["days"]:
+        return None
+    days = pd.DataFrame(cpa["days"], columns=["date", "spend", "purchases", "cpa"])
+    return days, pd.DataFrame(cpa["jumps"], columns=["date", "rise", "evidence"])
+
+
+def cpa_line(rep: dict[str, Any]) -> str:
+    """The window's cost per purchase against the previous window's, as one sentence."""
+    cpa = rep["cpa"]
+    unit = f"{cpa['currency']} " if cpa["currency"] else ""
+    w, p = cpa["window"], cpa["previous"]
+
+    def one(t: dict[str, Any]) -> str:
+        return "no purchases" if t["cpa"] is None else f"{unit}{t['cpa']:,.2f}"
+    left = f"; {', '.join(cpa['currencies_left_out'])} accounts left out" if cpa["currencies_left_out"] else ""
+    return (f"Cost per purchase {one(w)} ({unit}{w['spend']:,.2f} spend, {w['purchases']:,.0f} purchases) vs "
+            f"{one(p)} the window before · {', '.join(cpa['ad_accounts'])}{left}.")
+
+
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def _sync_status(db: str, stamp: tuple[float, ...]) -> pd.DataFrame:
     with _reading(db) as con:

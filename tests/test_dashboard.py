@@ -564,3 +564,42 @@ def test_every_page_renders_from_connectors_alone(page: str, connectors_db: Path
     at = open_page(page)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, texts(at.error)
+
+
+@pytest.fixture(scope="module")
+def cpa_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo plus one ad account's insights: EUR 200 and 10 purchases on each of the demo's 25 days."""
+    import shutil
+    from datetime import date, timedelta
+
+    from analysis.ingest import Options, ingest_file
+
+    folder = tmp_path_factory.mktemp("cpa")
+    db = folder / "cpa.duckdb"
+    shutil.copy(demo_db, db)
+    days = [str(date(2026, 10, 29) + timedelta(days=n)) for n in range(25)]
+    rows = [{"account_currency": "EUR", "spend": "200", "date_start": d, "date_stop": d,
+             "actions": [{"action_type": "purchase", "value": "10"}]} for d in days]
+    path = folder / "insights.json"
+    path.write_text(json.dumps({"ad_account_id": "act_42", "fetched_at": "2026-11-23T00:00:00Z",
+                                "response": {"data": rows}}))
+    assert ingest_file(db, "meta-insights", path, Options()).loaded == 25
+    return db
+
+
+def test_cpa_shows_on_the_weekly_and_deployments_pages_only_with_insights(demo_db: Path, cpa_db: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(cpa_db))
+    at = open_page("weekly_emq")
+    assert not at.exception
+    assert ("Cost per purchase EUR 20.00 (EUR 5,000.00 spend, 250 purchases) vs no purchases the window before · "
+            "act\\_42.") in [c.value for c in at.caption]        # Markdown source: the id's _ escaped
+    for page in ("weekly_emq", "deployments"):
+        at = open_page(page)
+        titles = [f["layout"]["title"]["text"] for f in plotly_figures(at)]
+        assert "Cost per purchase per day (red: a jump next to a pairing or volume change)" in titles, page
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    st.cache_data.clear()
+    for page in ("weekly_emq", "deployments"):
+        at = open_page(page)
+        assert not any(f["layout"]["title"]["text"].startswith("Cost per purchase") for f in plotly_figures(at))

@@ -14,19 +14,22 @@ import duckdb
 
 from analysis import interrupts, store
 from analysis.config import Config
-from analysis.connectors import meta, shopify, state, woocommerce
+from analysis.connectors import insights, meta, shopify, state, woocommerce
 from analysis.connectors.http import ConnectorError
 from analysis.ingest import Options, Result, commit, stage
 from analysis.ingest import staging
 from analysis.ingest.base import IngestError, Staged
 from analysis.ingest.orders import CANONICAL
 
-SOURCES = ("meta", "shopify", "woocommerce")
+SOURCES = ("meta", "meta-insights", "shopify", "woocommerce")
 ORDER_COLUMNS = CANONICAL + ("alt_id",)
 # The cursor's own second is read again: an order updated twice within it is not lost, and the
 # orders upsert makes the repeats no-ops.
 OVERLAP = timedelta(seconds=1)
 STATS_DAYS = 7                       # Meta keeps /stats for 7 days (reference §5)
+# Meta keeps attributing purchases to past days for a while (the default attribution window is 7 days after a
+# click), so each insights sync reads the week before its cursor again; the newer reading of a day wins.
+INSIGHTS_REREAD = timedelta(days=7)
 
 Report = Callable[[str, str, int], None]          # (source, what it is doing, records fetched so far)
 File = tuple[str, Path, str]                       # (ingest kind, temp file, label stored as its path)
@@ -91,6 +94,10 @@ def missing(source: str, cfg: Config, env: Mapping[str, str]) -> str | None:
         if not cfg["meta.pixels"]:
             need.append("pixels = [\"…\"] under [meta] in capi-audit.toml")
         need += [v for v in ("META_ACCESS_TOKEN",) if not env.get(v)]
+    elif source == "meta-insights":
+        if not cfg["meta.ad_accounts"]:
+            need.append("ad_accounts = [\"act_…\"] under [meta] in capi-audit.toml")
+        need += [v for v in ("META_ACCESS_TOKEN",) if not env.get(v)]
     elif source == "shopify":
         if not (cfg["shopify.shop"] or env.get("SHOPIFY_API_URL")):
             need.append("shop = \"your-store.myshopify.com\" under [shopify] in capi-audit.toml")
@@ -108,6 +115,9 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
     """Sync one source or every configured one; each lands in its own transactions, so one failing loses nothing else."""
     env = os.environ if env is None else env
     wanted = SOURCES if source == "all" else (source,)
+    if source == "all" and not cfg["meta.ad_accounts"]:
+        # Spend is optional to an audit: without ad accounts, `all` does not even list meta-insights as skipped.
+        wanted = tuple(s for s in wanted if s != "meta-insights")
     if source not in SOURCES and source != "all":
         raise SyncError(f"Unknown source {source!r}; choose one of {', '.join(SOURCES)} or all.")
     why = {s: missing(s, cfg, env) for s in wanted}
@@ -164,7 +174,8 @@ def _status_text(out: Outcome) -> str:
 def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
     """Stage every file (no lock held), then commit them and the cursor with one writer connection."""
     staged: list[Staged] = []
-    opts = Options(default_country=ctx.cfg.get("default_country") or None, pixels=ctx.cfg.get("pixels") or {})
+    opts = Options(default_country=ctx.cfg.get("default_country") or None, pixels=ctx.cfg.get("pixels") or {},
+                   purchase_actions=tuple(ctx.cfg["meta.purchase_action_types"]))
     try:
         for kind, path, label in files:
             st = stage(kind, path, opts, workdir=staging.area(ctx.db))
@@ -225,6 +236,41 @@ def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
     return files
 
 
+def _fetch_insights(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
+    """Per ad account: daily spend and purchases from the cursor's week before (or --since) up to yesterday (UTC)."""
+    accounts = insights.accounts(ctx.cfg["meta.ad_accounts"])
+    stored = ctx.cursors.get("meta-insights")
+    try:
+        start = ctx.since or (date.fromisoformat(stored) - INSIGHTS_REREAD if stored else None)
+    except ValueError:
+        start = None
+    # Complete days only: today's spend and purchases are still growing, and a partial day would read as a CPA move.
+    until = ctx.now.date() - timedelta(days=1)
+    start = min(start or until - timedelta(days=int(ctx.cfg["sync.initial_days"])), until)
+    fetched_at = _iso(ctx.now)
+    client = meta.Meta(ctx.env["META_ACCESS_TOKEN"], app_secret=ctx.env.get("META_APP_SECRET") or None,
+                       graph_version=str(ctx.cfg["meta.graph_version"]), base_url=ctx.env.get("META_GRAPH_URL") or None,
+                       **ctx.client_options("meta-insights", out))
+    path = tmp / "meta-insights.jsonl"
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            for account in accounts:
+                try:
+                    lines = []                   # an account's days land whole or not at all
+                    for page in insights.pages(client, account, start, until):
+                        lines.append(json.dumps(insights.envelope(account, fetched_at, page)))
+                        out.fetched += len(page["data"])
+                        ctx.report("meta-insights", f"{account}: daily insights", out.fetched)
+                    fh.writelines(line + "\n" for line in lines)
+                except ConnectorError as exc:
+                    out.messages.append(f"{account}: {exc}")
+    finally:
+        client.close()
+    if not out.messages:                 # an account that failed is read again from the old cursor
+        out.cursor = until.isoformat()
+    return [("meta-insights", path, "sync:meta-insights")] if path.stat().st_size else []
+
+
 def _since(ctx: _Run, source: str) -> datetime:
     """--since, else the stored cursor (less the overlap), else sync.initial_days back."""
     if ctx.since:
@@ -278,4 +324,4 @@ def _fetch_woocommerce(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
 
 
 FETCH: dict[str, Callable[[_Run, Path, Outcome], list[File]]] = {
-    "meta": _fetch_meta, "shopify": _fetch_shopify, "woocommerce": _fetch_woocommerce}
+    "meta": _fetch_meta, "meta-insights": _fetch_insights, "shopify": _fetch_shopify, "woocommerce": _fetch_woocommerce}

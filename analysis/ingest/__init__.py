@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "deployments": "analysis.ingest.deployments",
     "meta-quality": "analysis.ingest.meta_quality",
     "meta-stats": "analysis.ingest.meta_stats",
+    "meta-insights": "analysis.ingest.meta_insights",
 }
 
 
@@ -44,6 +45,8 @@ RULES: dict[str, TableRule] = {
     "meta_quality_events": TableRule(("pixel_id", "fetched_at", "event_name")),
     "meta_quality_match_keys": TableRule(("pixel_id", "fetched_at", "event_name", "identifier")),
     "meta_stats": TableRule(("pixel_id", "aggregation", "event_source", "hour", "value"), "upsert", "fetched_at"),
+    # Meta revises recent days as late conversions are attributed: the newer reading of a day wins.
+    "ad_insights": TableRule(("ad_account_id", "day"), "upsert", "fetched_at"),
 }
 
 
@@ -76,6 +79,7 @@ def expand(paths: list[Path], kind: str) -> list[Path]:
         "deployments": (".csv", ".json"),
         "meta-quality": (".json",),
         "meta-stats": (".json", ".jsonl"),
+        "meta-insights": (".json", ".jsonl"),
     }[kind]
     out: list[Path] = []
     for p in paths:
@@ -160,7 +164,7 @@ def commit(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime) ->
             for table, _how in staged.tables:
                 loaded, dup = _merge(con, table, RULES[table], iid, main)
                 if table in ("server_events", "browser_events", "orders", "deployments",
-                             "meta_quality_snapshots", "meta_stats"):
+                             "meta_quality_snapshots", "meta_stats", "ad_insights"):
                     res.loaded += loaded
                     res.duplicates += dup
             if staged.rejects:

@@ -27,6 +27,7 @@ class Options:
     column_map: dict[str, str] = field(default_factory=dict)
     default_country: str | None = None
     pixels: dict[str, list[str]] = field(default_factory=dict)
+    purchase_actions: tuple[str, ...] = ("purchase", "offsite_conversion.fb_pixel_purchase")
 
 
 @dataclass

@@ -51,7 +51,22 @@ def evaluate(current: dict[str, Any], previous: dict[str, Any], cfg: Any) -> lis
         status, evidence, details = check(ctx)
         out.append({"id": item_id, "title": TITLES[item_id], "status": status, "evidence": evidence,
                     "details": details})
+    _cpa_jumps(current, out)
     return out
+
+
+def _cpa_jumps(current: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    """A flagged CPA jump (report `cpa.jumps`) warns in `dedup` when the overlap moved with it, else in `volume`
+    (the gap or server volume moved): inflated, then corrected, purchases are a deduplication symptom."""
+    by_id = {i["id"]: i for i in items}
+    for jump in (current.get("cpa") or {}).get("jumps") or []:
+        item = by_id["dedup" if any(c["metric"] == "dedup.overlap" for c in jump["coincides"]) else "volume"]
+        if item["status"] == FAIL:
+            item["evidence"] = item["evidence"].removesuffix(".") + "; " + jump["evidence"] + "."
+        else:
+            item["status"] = WARN
+            item["evidence"] = jump["evidence"] + "; " + item["evidence"]
+        item["details"].setdefault("cpa_jumps", []).append(jump["date"])
 
 
 class _Context:

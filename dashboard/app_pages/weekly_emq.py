@@ -121,6 +121,14 @@ target = max((p["target"] for p in priority.values()), default=8.0)
 st.plotly_chart(charts.emq_trend(rep["daily"]["emq"], rep["daily"]["emq_meta"], rep["deployments_list"],
                                  events=chosen, target=target), key="emq_trend")
 
+# Only with ad account insights (capi-audit sync meta-insights): a CPA jump next to a pairing change.
+if (cpa := data.cpa_frames(rep)) is not None:
+    st.caption(data.md(data.cpa_line(rep)))
+    st.plotly_chart(charts.cpa_daily(cpa[0], rep["deployments_list"], cpa[1], rep["cpa"]["currency"],
+                                     (w["since"], w["until"])), key="cpa_daily")
+    for text in cpa[1]["evidence"]:
+        st.warning(data.md(text), icon=":material/trending_up:")
+
 heat = pd.DataFrame([{"label": f"{e['event_name']} · {e['pixel_id']}" if many else e["event_name"], **e["coverage"]}
                      for e in events])
 st.plotly_chart(charts.coverage_heatmap(heat, USER_DATA_KEYS), key="coverage_heatmap")
