@@ -356,7 +356,8 @@ def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print(f"Nothing is known about {args.id!r}: no order, server event or browser event carries it.")
         return 1
     for o in found["orders"]:
-        out.print(f"[bold]Order {o['order_id']}[/bold] created {o['created_at']} · {o['status']} · {o['channel']}"
+        out.print(f"[bold]Order {o['order_id']}[/bold] of {o['owner'] or 'every pixel'} · created {o['created_at']}"
+                  f" · {o['status']} · {o['channel']}"
                   f" · {o['total']} {o['currency'] or ''} · hashed: {', '.join(o['hashed_keys'] or []) or 'none'}")
     for side in ("server", "browser"):
         rows = found[side]
