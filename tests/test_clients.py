@@ -1,11 +1,16 @@
 """Several clients in one store: orders belong to a pixel, and every pixel's numbers are the same in any scope."""
 from __future__ import annotations
 
+import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from analysis import config as config_mod
 from analysis import store
 from analysis.ingest import Options, ingest_file
 from tests.scenario import Scenario, event, h, sev, ud
@@ -203,3 +208,85 @@ def test_a_new_store_is_created_at_version_2_with_the_client_key(tmp_path: Path)
         pk = con.execute("""SELECT constraint_column_names FROM duckdb_constraints()
                             WHERE table_name = 'orders' AND constraint_type = 'PRIMARY KEY'""").fetchall()
         assert pk == [(["owner", "order_id"],)]
+
+
+# ------------------------------------------------------------------ scope invariance, as a property
+
+DAY0 = date(2026, 10, 1)
+EMAILS = ("ann@a.example", "bob@b.example")
+
+
+@st.composite
+def _stores(draw: st.DrawFn) -> dict:
+    """Clients with overlapping order numbers, late onboardings, orders of every pixel, shops, shared event
+    ids across pixels, order times in several offsets, deployments of one pixel or of all."""
+    pixels = draw(st.lists(st.sampled_from(["111", "222", "333", "444"]), min_size=2, max_size=3, unique=True))
+    orders, events, browser, deployments = [], [], [], []
+    for p in pixels:
+        onboard = draw(st.integers(0, 5))
+        for _ in range(draw(st.integers(0, 5))):
+            orders.append({
+                "order_id": str(draw(st.integers(1001, 1006))),
+                "created_at": (f"2026-10-{1 + onboard + draw(st.integers(0, 4)):02d}T{draw(st.integers(0, 23)):02d}:30:00"
+                               + draw(st.sampled_from(["Z", "+09:00", "-05:00"]))),
+                "total": draw(st.sampled_from([10.0, 20.0, 35.5])), "currency": "USD",
+                "status": draw(st.sampled_from(["paid", "paid", "cancelled", "pending", "refunded"])),
+                "email": draw(st.sampled_from(EMAILS)),
+                **draw(st.sampled_from([{"pixel_id": p}, {"shop": f"shop-{p}"}, {"shop": "shop-unmapped"}, {}]))})
+        for _ in range(draw(st.integers(0, 6))):
+            eid = draw(st.sampled_from([f"order-{n}" for n in range(1001, 1009)] + ["x-1", ""]))
+            when = f"2026-10-{draw(st.integers(1, 10)):02d}T{draw(st.integers(0, 23)):02d}:10:00"
+            events.append((p, buy(when, eid or None, draw(st.sampled_from([10.0, 20.0, 99.0])),
+                                  draw(st.sampled_from(EMAILS + (None,))))))
+            if eid and draw(st.booleans()):
+                browser.append((p, when, eid))
+    for i in range(draw(st.integers(0, 2))):
+        deployments.append((f"2026-10-{draw(st.integers(2, 8)):02d}T12:00:00", f"d{i}",
+                            draw(st.sampled_from(pixels + [""]))))
+    return {"pixels": pixels, "orders": orders, "events": events, "browser": browser,
+            "deployments": deployments, "tz": draw(st.sampled_from(["UTC", "Asia/Tokyo", "America/Los_Angeles"]))}
+
+
+def _build(spec: dict, con: duckdb.DuckDBPyConnection, pixel: str | None) -> dict:
+    from analysis import report
+
+    cfg = config_mod.load(env={})
+    cfg.override("pixels", {f"shop-{p}": [p] for p in spec["pixels"]}, "test")
+    opts = report.Options(DAY0 + timedelta(days=1), DAY0 + timedelta(days=7), spec["tz"], pixel)
+    return report.build(con, cfg, opts)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_stores())
+def test_every_pixels_numbers_are_the_same_in_any_scope(spec: dict) -> None:
+    with tempfile.TemporaryDirectory(prefix="capi-scope-") as tmp:
+        sc = Scenario(Path(tmp))
+        for row in spec["orders"]:
+            sc.orders.append(row)
+        for p in spec["pixels"]:
+            mine = [e for q, e in spec["events"] if q == p]
+            if mine:
+                sc.server(*mine, pixel=p)
+        for p, when, eid in spec["browser"]:
+            sc.browser("Purchase", when, eid, pixel=p)
+        for when, name, p in spec["deployments"]:
+            sc.deployment(when, name, p)
+        sc.ingest()
+        with store.reader(sc.db) as con:
+            whole = _build(spec, con, None)
+        for p in spec["pixels"]:
+            with store.reader(sc.db) as con:
+                one = _build(spec, con, p)
+            assert one["events"] == [e for e in whole["events"] if e["pixel_id"] == p]
+            assert one["lint"] == [r for r in whole["lint"] if r["pixel_id"] == p]
+            assert one["reconciliation"]["rows"] == [r for r in whole["reconciliation"]["rows"] if r["pixel_id"] == p]
+            # The whole store's discrepancy days add up every client; its by_pixel rows are each client's.
+            assert [b["days"] for b in whole["discrepancy"]["by_pixel"] if b["pixel_id"] == p] == (
+                [one["discrepancy"]["days"]] if one["discrepancy"]["days"] else [])
+            # A deployment of this pixel is judged alike in both. One of all pixels is, in the whole store's
+            # report, a judgement of the whole store (its windows cut at any client's deployment, its gap the
+            # store's): it is listed in both, but its numbers are this pixel's only in this pixel's report.
+            mine = [d for d in whole["deployments"] if d["pixel_id"] == p]
+            assert [d for d in one["deployments"] if d["pixel_id"] == p] == mine
+            assert ({(d["name"], d["deployed_at"]) for d in one["deployments"] if d["pixel_id"] is None}
+                    == {(d["name"], d["deployed_at"]) for d in whole["deployments"] if d["pixel_id"] is None})

@@ -67,7 +67,7 @@ def prepare_orders(con: duckdb.DuckDBPyConnection, scope: Scope, pixels: Any = N
         con.execute("""CREATE OR REPLACE TEMP TABLE m_universe AS
             SELECT pixel_id FROM server_events UNION SELECT pixel_id FROM browser_events
             UNION SELECT pixel_id FROM orders WHERE pixel_id IS NOT NULL
-            UNION SELECT pixel_id FROM m_shop_px WHERE shop IN (SELECT shop FROM orders)""")
+            UNION SELECT pixel_id FROM m_shop_px""")
         # A store of orders only (no events, no pixels): its orders still count, under no pixel.
         if not store.scalar(con, "SELECT count(*) FROM m_universe"):
             con.execute("INSERT INTO m_universe VALUES (NULL)")

@@ -208,7 +208,7 @@ def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str,
                    FILTER (l.event_id IS NOT NULL OR l.order_id IS NOT NULL) AS ids
         FROM m_lint l JOIN pop USING (side, pixel_id, event_name) WHERE l.in_window
         GROUP BY l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis
-        ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name""")
+        ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name, l.side, l.field, l.diagnosis""")
     out = []
     for r in rows:
         out.append({"rule": r["rule"], "side": r["side"], "severity": r["severity"], "pixel_id": r["pixel_id"],
