@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from analysis import config as config_mod
 from analysis import store
 from analysis.ingest import Options, ingest_file
+from analysis.report import report_schema
 from tests.scenario import Scenario, event, h, sev, ud
 
 A, B, C = "111", "222", "333"
@@ -65,6 +67,7 @@ def clients(tmp_path: Path) -> Scenario:
 
 def test_three_clients_exact_values(clients: Scenario) -> None:
     rep = clients.report("2026-10-01", "2026-10-07", pixels=PIXELS)
+    jsonschema.validate(rep, report_schema())
     # purchase_without_order: A's order-5555 only; B's two early Purchases lie before B's first order.
     assert (_lint(rep, "purchase_without_order", A), _lint(rep, "purchase_without_order", B)) == (1, 1)
     assert [r["examples"] for r in rep["lint"] if r["rule"] == "purchase_without_order" and r["pixel_id"] == B] == [

@@ -58,9 +58,7 @@ def prepare_orders(con: duckdb.DuckDBPyConnection, scope: Scope, pixels: Any = N
     pairs = shop_pixels(pixels)
     if pairs:
         con.executemany("INSERT INTO m_shop_px VALUES (?, ?)", [list(p) for p in pairs])
-    params: dict[str, Any] = {"tz": scope.tz}
     if scope.pixel_id:
-        params["pixel"] = scope.pixel_id
         con.execute("CREATE OR REPLACE TEMP TABLE m_universe AS SELECT CAST($pixel AS VARCHAR) AS pixel_id",
                     {"pixel": scope.pixel_id})
     else:
