@@ -159,7 +159,13 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
         if current < SCHEMA_VERSION and path != ":memory:":
             # A store written by an older capi-audit: upgrade it once (a writer's short visit), then read.
             con.close()
-            connect(path, wait=wait, announce=announce, sleep=sleep).close()
+            try:
+                connect(path, wait=wait, announce=announce, sleep=sleep).close()
+            except duckdb.Error:
+                # This process already reads the file through another connection (DuckDB forbids mixing).
+                raise StoreError(f"The database {path} was written by an older capi-audit and is upgraded on its "
+                                 "first opening for writing: close the other views of it (or the dashboard) "
+                                 "and run the command again.") from None
             return connect(path, read_only=True, wait=wait, announce=announce, sleep=sleep)
     return con
 
