@@ -417,8 +417,8 @@ def cmd_trace(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     for o in found["orders"]:
         # Ids, names and statuses are the shop's and the site's text: printed literally, never as markup.
         out.print(f"[bold]Order {escape(str(o['order_id']))}[/bold] " + escape(
-            f"created {o['created_at']} · {o['status']} · {o['channel']} · {o['total']} {o['currency'] or ''}"
-            f" · hashed: {', '.join(o['hashed_keys'] or []) or 'none'}"))
+            f"of {o['owner'] or 'every pixel'} · created {o['created_at']} · {o['status']} · {o['channel']}"
+            f" · {o['total']} {o['currency'] or ''} · hashed: {', '.join(o['hashed_keys'] or []) or 'none'}"))
     for side in ("server", "browser"):
         rows = found[side]
         table = Table(title=f"{side} copies ({len(rows)})", title_justify="left")

@@ -57,7 +57,7 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod
     """Build every temp table the metrics read, once per connection and window."""
     scope_mod.prepare(con, sc)
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
-    discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"])
+    discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
     lint.prepare_base(con, cfg)
     hash_match.prepare(con)
     lint.prepare(con, cfg)

@@ -13,12 +13,53 @@ import duckdb
 
 from analysis import interrupts
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 3
 # Numbered migrations: version -> SQL taking a database from version-1 to version.
 # Version 1 is schema.sql itself; later versions append here and never edit earlier ones.
 MIGRATIONS: dict[int, str] = {
+    # Orders belong to a client: identity (owner, order_id), owner = the order's pixel_id, else its shop,
+    # else '' (every pixel). Stored orders keep their pixel_id as owner, so those without one keep meaning
+    # every pixel. DuckDB cannot drop a primary key in place: the table is rebuilt.
+    2: """
+CREATE TABLE orders_v2 (
+    owner         VARCHAR NOT NULL,          -- pixel_id, else shop, else '' (every pixel)
+    order_id      VARCHAR NOT NULL,
+    alt_id        VARCHAR,
+    pixel_id      VARCHAR,
+    shop          VARCHAR,                   -- a key of the `pixels` setting (shop -> pixel ids)
+    created_at    TIMESTAMP NOT NULL,
+    updated_at    TIMESTAMP,
+    total         DOUBLE NOT NULL,
+    currency      VARCHAR,
+    status        VARCHAR NOT NULL,
+    channel       VARCHAR NOT NULL,
+    test          BOOLEAN NOT NULL,
+    customer_id   VARCHAR,
+    country_code  VARCHAR,
+    pii_digest    VARCHAR,
+    ingestion_id  BIGINT NOT NULL,
+    PRIMARY KEY (owner, order_id)
+);
+INSERT INTO orders_v2 (owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, currency, status,
+                       channel, test, customer_id, country_code, pii_digest, ingestion_id)
+    SELECT coalesce(pixel_id, ''), order_id, alt_id, pixel_id, NULL, created_at, updated_at, total, currency, status,
+           channel, test, customer_id, country_code, pii_digest, ingestion_id FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_v2 RENAME TO orders;
+CREATE TABLE order_hashes_v2 (
+    owner     VARCHAR NOT NULL,
+    order_id  VARCHAR NOT NULL,
+    key       VARCHAR NOT NULL,
+    variant   VARCHAR NOT NULL,
+    hash      VARCHAR NOT NULL
+);
+INSERT INTO order_hashes_v2 SELECT coalesce(o.owner, ''), h.order_id, h.key, h.variant, h.hash
+    FROM order_hashes h LEFT JOIN orders o ON o.order_id = h.order_id;
+DROP TABLE order_hashes;
+ALTER TABLE order_hashes_v2 RENAME TO order_hashes;
+""",
     # Daily spend and purchases of each ad account (Marketing API insights, capi-audit sync meta-insights).
-    4: """
+    3: """
 CREATE TABLE IF NOT EXISTS ad_insights (
     ad_account_id   VARCHAR NOT NULL,          -- act_<digits>
     day             DATE NOT NULL,             -- the ad account's own calendar day (its time zone)
@@ -135,6 +176,18 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
         if not version:
             con.close()
             raise StoreError(f"{path} is not a capi-audit database (no schema). Ingest into it first.")
+        current = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0
+        if current < SCHEMA_VERSION and path != ":memory:":
+            # A store written by an older capi-audit: upgrade it once (a writer's short visit), then read.
+            con.close()
+            try:
+                connect(path, wait=wait, announce=announce, sleep=sleep).close()
+            except duckdb.Error:
+                # This process already reads the file through another connection (DuckDB forbids mixing).
+                raise StoreError(f"The database {path} was written by an older capi-audit and is upgraded on its "
+                                 "first opening for writing: close the other views of it (or the dashboard) "
+                                 "and run the command again.") from None
+            return connect(path, read_only=True, wait=wait, announce=announce, sleep=sleep)
     return con
 
 

@@ -286,12 +286,16 @@ def _write_orders(ctx: _Run, source: str, pages: Iterable[list[dict[str, Any]]],
     """Pages of orders into one canonical orders CSV; the cursor becomes the newest updated_at seen."""
     path = tmp / f"{source}-orders.csv"
     newest = _parse(ctx.cursors.get(source) or "")
+    # A shop the `pixels` setting names owns its orders (they join only its pixels' events); otherwise
+    # they stay orders of every pixel, as before (a changed owner would be another order).
+    shop = str((ctx.cfg["shopify.shop"] if source == "shopify" else ctx.cfg["woocommerce.url"]) or "").strip()
+    shop = shop if shop in (ctx.cfg.get("pixels") or {}) else ""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=ORDER_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(fh, fieldnames=ORDER_COLUMNS + ("shop",), extrasaction="ignore")
         writer.writeheader()
         for page in pages:
             for order in page:
-                r = to_row(order)
+                r = to_row(order) | {"shop": shop}
                 writer.writerow(r)
                 seen = _parse(r["updated_at"])
                 if seen and (newest is None or seen > newest):

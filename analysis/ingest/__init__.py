@@ -33,13 +33,14 @@ class TableRule:
     key: tuple[str, ...]
     mode: str = "new"                  # new: unseen identities only; upsert: changed rows replace
     newest: str | None = None          # upsert: a row replaces only if this column is not older
-    children: tuple[tuple[str, str], ...] = ()   # (table, key column) replaced together with the parent
+    children: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (table, key columns) replaced together with the parent
 
 
 RULES: dict[str, TableRule] = {
     "server_events": TableRule(("event_uid",)),
     "browser_events": TableRule(("event_uid",)),
-    "orders": TableRule(("order_id",), "upsert", "updated_at", (("order_hashes", "order_id"),)),
+    # Two clients' #1001 are two orders: an order is its owner's (pixel_id, else shop, else '' = every pixel).
+    "orders": TableRule(("owner", "order_id"), "upsert", "updated_at", (("order_hashes", ("owner", "order_id")),)),
     "deployments": TableRule(("deployed_at", "name")),
     "meta_quality_snapshots": TableRule(("pixel_id", "fetched_at"), children=()),
     "meta_quality_events": TableRule(("pixel_id", "fetched_at", "event_name")),
@@ -134,7 +135,8 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
         con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq} "
                     f"AND m.{n} IS NOT NULL AND s.{n} IS NOT NULL AND m.{n} > s.{n})")
     for child, key in rule.children:
-        con.execute(f"DELETE FROM {main}.{q(child)} WHERE {q(key)} IN (SELECT {q(key)} FROM _cand)")
+        kc = ", ".join(q(k) for k in key)
+        con.execute(f"DELETE FROM {main}.{q(child)} WHERE ({kc}) IN (SELECT {kc} FROM _cand)")
     con.execute(f"DELETE FROM {main}.{q(table)} m WHERE EXISTS (SELECT 1 FROM _cand s WHERE {keys_eq})")
     loaded = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
     ing = ", ingestion_id" if with_ing else ""
@@ -142,8 +144,9 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     con.execute(f"INSERT INTO {main}.{q(table)} ({col_list}{ing}) SELECT {col_list}{ing_v} FROM _cand")
     for child, key in rule.children:
         ccols = ", ".join(q(c) for c in _columns(con, "stg", child))
+        kc = ", ".join(q(k) for k in key)
         con.execute(f"INSERT INTO {main}.{q(child)} ({ccols}) SELECT {ccols} FROM stg.{q(child)} "
-                    f"WHERE {q(key)} IN (SELECT {q(key)} FROM _cand)")
+                    f"WHERE ({kc}) IN (SELECT {kc} FROM _cand)")
     con.execute("DROP TABLE _cand")
     return loaded, staged_n - loaded
 

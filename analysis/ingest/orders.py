@@ -15,7 +15,7 @@ from analysis.store import quote_ident as q
 KIND = "orders"
 CANONICAL = ("order_id", "created_at", "total", "currency", "status", "email", "phone", "first_name",
              "last_name", "city", "state", "zip", "country", "customer_id", "channel", "test", "updated_at")
-FIELDS = CANONICAL + ("alt_id", "pixel_id")          # what a column map may name
+FIELDS = CANONICAL + ("alt_id", "pixel_id", "shop")  # what a column map may name
 STATUSES = ("paid", "authorized", "partially_paid", "pending", "refunded", "partially_refunded",
             "voided", "cancelled")
 # Shopify's export; its Billing Name is split into first and last name, its phone falls back to Billing Phone.
@@ -30,10 +30,10 @@ PERSONAL = (("em", "email"), ("ph", "phone"), ("fn", "first_name"), ("ln", "last
             ("st", "state"), ("zp", "zip"), ("country", "country"), ("external_id", "customer_id"))
 RECORD_FIELDS = FIELDS + ("cancelled_at", "billing_phone", "billing_name")
 
-ORDERS_DDL = """CREATE TABLE out.orders (order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
-    created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
+ORDERS_DDL = """CREATE TABLE out.orders (owner VARCHAR, order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
+    shop VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
     channel VARCHAR, test BOOLEAN, customer_id VARCHAR, country_code VARCHAR, pii_digest VARCHAR)"""
-HASHES_DDL = "CREATE TABLE out.order_hashes (order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
+HASHES_DDL = "CREATE TABLE out.order_hashes (owner VARCHAR, order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     src = f"read_parquet({sql_str(path)}, file_row_number=true)"
@@ -123,7 +123,7 @@ def _checks_sql(sources: dict[str, str], shopify: bool, currency_required: bool)
     shown = "CASE WHEN regexp_full_match(status_raw, '[A-Za-z][A-Za-z _-]{0,29}') THEN '\"' || status_raw || '\" ' ELSE '' END"
     return f"""
 WITH typed AS (
-  SELECT line, order_id, alt_id, pixel_id, customer_id, email, coalesce(phone, billing_phone) AS phone,
+  SELECT line, order_id, alt_id, pixel_id, shop, customer_id, email, coalesce(phone, billing_phone) AS phone,
     first_name, last_name, billing_name, city, state, zip, country,
     created_at AS created_at_raw, try(capi_ts(created_at)) AS created_at,
     updated_at AS updated_at_raw, try(capi_ts(updated_at)) AS updated_at,
@@ -187,27 +187,33 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"CREATE TABLE records AS {_records_sql(header, sources, group)}")
     con.execute(f"CREATE TABLE checked AS {_checks_sql(sources, layout == 'shopify', layout == 'canonical')}")
     rejects += collect_rejects(con, "SELECT line, reason FROM checked WHERE reason IS NOT NULL")
-    # An order twice in one file: the newest updated_at wins, else the later row.
-    con.execute("CREATE TABLE good AS SELECT * FROM checked WHERE reason IS NULL "
-                "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1")
+    # An order belongs to its pixel_id (else --pixel-id), else to its shop (the `pixels` setting maps shops
+    # to pixels when the report runs), else to every pixel (''). An order twice in one file for one owner:
+    # the newest updated_at wins, else the later row.
+    fill = sql_str(opts.pixel_id.strip()) if opts.pixel_id and opts.pixel_id.strip() else "NULL"
+    con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
+        SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
+        QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
     con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
                         duckdb.sqltypes.VARCHAR, side_effects=False)
     con.execute(ORDERS_DDL)
-    con.execute("INSERT INTO out.orders SELECT order_id, alt_id, pixel_id, created_at, updated_at, total, currency, "
+    con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, currency, "
                 "status, channel, test, customer_id, capi_country(country), NULL FROM good ORDER BY line")
-    rows = con.execute("SELECT order_id, email, phone, first_name, last_name, billing_name, city, state, zip, "
+    # Hashes are keyed by the order's line here (one order id may belong to several owners in a file).
+    rows = con.execute("SELECT line, email, phone, first_name, last_name, billing_name, city, state, zip, "
                        "country, customer_id FROM good ORDER BY line").fetchall()
     hashes = pd.DataFrame(list(_hash_rows(rows, opts.default_country)),
-                          columns=["order_id", "key", "variant", "hash"], dtype="string")
+                          columns=["line", "key", "variant", "hash"], dtype="string")
     del rows
     con.execute(HASHES_DDL)
     con.register("_hashes", hashes)
-    con.execute("INSERT INTO out.order_hashes SELECT order_id, key, variant, hash FROM _hashes")
+    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, h.key, h.variant, h.hash "
+                "FROM _hashes h JOIN good g ON CAST(g.line AS VARCHAR) = h.line")
     con.unregister("_hashes")
     # A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
     con.execute("""UPDATE out.orders o SET pii_digest = d.digest FROM (
-        SELECT order_id, sha256(string_agg(key || ':' || variant || ':' || hash, '|' ORDER BY key, variant, hash)) AS digest
-        FROM out.order_hashes GROUP BY order_id) d WHERE d.order_id = o.order_id""")
+        SELECT owner, order_id, sha256(string_agg(key || ':' || variant || ':' || hash, '|' ORDER BY key, variant, hash)) AS digest
+        FROM out.order_hashes GROUP BY owner, order_id) d WHERE d.owner = o.owner AND d.order_id = o.order_id""")
     staged.rejects.extend(sorted(rejects, key=lambda r: r.line or 0))
     staged.rows_read = con.execute("SELECT count(*) FROM good").fetchall()[0][0] + len(rejects)
     staged.tables.append(("orders", "upsert"))
