@@ -51,8 +51,8 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
         con.executemany("INSERT INTO _forget_hash VALUES (?, ?)", sorted(given.items()))
         # Orders by correct hashes only: a mistaken form (a national number without its country code)
         # can be another customer's correct one, and their order is not this customer's.
-        con.execute("CREATE OR REPLACE TEMP TABLE _forget_order AS SELECT order_id, customer_id FROM orders "
-                    "WHERE order_id IN (SELECT h.order_id FROM order_hashes h JOIN _forget_hash f "
+        con.execute("CREATE OR REPLACE TEMP TABLE _forget_order AS SELECT owner, order_id, customer_id FROM orders "
+                    "WHERE (owner, order_id) IN (SELECT h.owner, h.order_id FROM order_hashes h JOIN _forget_hash f "
                     "ON h.hash = f.hash WHERE h.key IN ('em', 'ph') AND h.variant = 'correct' "
                     "AND f.variant = 'correct')")
         # The forms stored with their orders come from the raw values as the shop had them (its
@@ -60,7 +60,7 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
         # Events are matched by every form, mistaken ones too: blanking a stranger's event by a rare
         # collision costs a little audit data; missing one of this customer's would keep their data.
         con.execute("INSERT INTO _forget_hash SELECT DISTINCT lower(hash), variant FROM order_hashes "
-                    "WHERE key IN ('em', 'ph', 'external_id') AND order_id IN (SELECT order_id FROM _forget_order) "
+                    "WHERE key IN ('em', 'ph', 'external_id') AND (owner, order_id) IN (SELECT owner, order_id FROM _forget_order) "
                     "UNION SELECT DISTINCT lower(customer_id), 'customer_id' FROM _forget_order "
                     "WHERE customer_id IS NOT NULL")
         hashes = "(SELECT list(DISTINCT hash) FROM _forget_hash)"
@@ -72,9 +72,10 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
             "browser_events": _changed(con, "UPDATE browser_events SET " + ", ".join(
                 f"{q(c)} = NULL" for c in _BROWSER_PERSONAL) + " WHERE lower(em) IN (SELECT hash FROM _forget_hash) "
                 "OR lower(ph) IN (SELECT hash FROM _forget_hash)"),
-            "order_hashes": _changed(con, "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM _forget_order)"),
+            "order_hashes": _changed(con, "DELETE FROM order_hashes WHERE (owner, order_id) IN "
+                                                  "(SELECT owner, order_id FROM _forget_order)"),
             "orders": _changed(con, "UPDATE orders SET customer_id = NULL, pii_digest = NULL "
-                                    "WHERE order_id IN (SELECT order_id FROM _forget_order)"),
+                                    "WHERE (owner, order_id) IN (SELECT owner, order_id FROM _forget_order)"),
         }
         con.execute("DROP TABLE _forget_order")
         con.execute("DROP TABLE _forget_hash")

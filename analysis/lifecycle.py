@@ -18,9 +18,10 @@ LOADED_TABLE: dict[str, str] = {
     "deployments": "deployments",
     "meta-quality": "meta_quality_snapshots",
     "meta-stats": "meta_stats",
+    "meta-insights": "ad_insights",
 }
 # Tables where a load replaces a stored row by a newer version of it: the older version is gone.
-UPSERTED = ("orders", "meta_stats")
+UPSERTED = ("orders", "meta_stats", "ad_insights")
 UNDONE = "undone"
 
 
@@ -128,7 +129,8 @@ def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> dict[str, int]:
         for child in ("meta_quality_events", "meta_quality_match_keys"):
             removed[child] = _delete(con, f"DELETE FROM {child} WHERE {snap}", [ingestion_id])
         removed["order_hashes"] = _delete(
-            con, "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM orders WHERE ingestion_id = ?)",
+            con, "DELETE FROM order_hashes WHERE (owner, order_id) IN "
+                 "(SELECT owner, order_id FROM orders WHERE ingestion_id = ?)",
             [ingestion_id])
         for table in dict.fromkeys(LOADED_TABLE.values()):
             removed[table] = _delete(con, f"DELETE FROM {q(table)} WHERE ingestion_id = ?", [ingestion_id])
@@ -146,12 +148,14 @@ def _delete(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
 PURGED: dict[str, str] = {
     "server_events": "DELETE FROM server_events WHERE event_time < $cut",
     "browser_events": "DELETE FROM browser_events WHERE event_time < $cut",
-    "order_hashes": "DELETE FROM order_hashes WHERE order_id IN (SELECT order_id FROM orders WHERE created_at < $cut)",
+    "order_hashes": "DELETE FROM order_hashes WHERE (owner, order_id) IN "
+                    "(SELECT owner, order_id FROM orders WHERE created_at < $cut)",
     "orders": "DELETE FROM orders WHERE created_at < $cut",
     "meta_quality_events": "DELETE FROM meta_quality_events WHERE fetched_at < $cut",
     "meta_quality_match_keys": "DELETE FROM meta_quality_match_keys WHERE fetched_at < $cut",
     "meta_quality_snapshots": "DELETE FROM meta_quality_snapshots WHERE fetched_at < $cut",
     "meta_stats": "DELETE FROM meta_stats WHERE hour < $cut",
+    "ad_insights": "DELETE FROM ad_insights WHERE day < CAST($cut AS DATE)",
 }
 
 

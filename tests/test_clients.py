@@ -182,7 +182,7 @@ def test_migration_2_keeps_an_old_store_working(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     _v1_store(db)
     with store.reader(db) as con:             # a reader upgrades an old store once, then reads it
-        assert store.scalar(con, "SELECT version FROM schema_version") == 2
+        assert store.scalar(con, "SELECT version FROM schema_version") == store.SCHEMA_VERSION
         assert con.execute("SELECT owner, order_id, pixel_id, shop, total, pii_digest FROM orders ORDER BY order_id"
                            ).fetchall() == [("", "1001", None, None, 10.0, "d1"), (A, "1002", A, None, 20.0, "d2")]
         assert con.execute("SELECT owner, order_id, key FROM order_hashes ORDER BY order_id").fetchall() == [

@@ -200,7 +200,7 @@ def test_purge_counts_asks_for_yes_then_removes(tmp_path, capsys):
     with store.reader(db) as con:
         assert lifecycle.purge(con, date.fromisoformat(cut), dry_run=True) == {
             "server_events": 2, "browser_events": 0, "order_hashes": 2, "orders": 1, "meta_quality_events": 0,
-            "meta_quality_match_keys": 0, "meta_quality_snapshots": 0, "meta_stats": 0}
+            "meta_quality_match_keys": 0, "meta_quality_snapshots": 0, "meta_stats": 0, "ad_insights": 0}
         assert store.scalar(con, "SELECT count(*) FROM server_events") == 3
     assert main(["--db", db, "purge", "--before", cut, "--yes"]) == 0
     with store.reader(db) as con:
@@ -349,3 +349,22 @@ def test_forget_leaves_an_order_whose_correct_hash_is_only_a_mistaken_form_of_th
         assert store.query(con, "SELECT hash, customer_id FROM order_hashes JOIN orders USING (order_id) "
                                 "WHERE key = 'ph' AND variant = 'correct'") == [
             {"hash": _sha("612345678"), "customer_id": "z-9"}]
+
+
+def test_an_ad_insights_load_is_undone_and_purged_like_the_others(tmp_path: Path):
+    from tests.test_connectors_insights import day
+
+    db = tmp_path / "a.duckdb"
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.write_text(json.dumps({"account_id": "123", "data": [day("2026-11-01", "10", purchase="2"),
+                                                               day("2026-11-02", "20", purchase="4")]}))
+    second.write_text(json.dumps({"account_id": "123", "data": [day("2026-11-03", "30", purchase="3")]}))
+    a = ingest_file(db, "meta-insights", first, Options(at="2026-11-03T06:00:00Z"))
+    b = ingest_file(db, "meta-insights", second, Options(at="2026-11-04T06:00:00Z"))
+    assert (a.loaded, b.loaded) == (2, 1)
+    with store.writer(db) as con:
+        assert lifecycle.undo(con, b.ingestion_id)["ad_insights"] == 1
+        assert [d for (d,) in con.execute("SELECT day FROM ad_insights ORDER BY day").fetchall()] == [
+            date(2026, 11, 1), date(2026, 11, 2)]
+        assert lifecycle.purge(con, date(2026, 11, 2))["ad_insights"] == 1
+        assert [d for (d,) in con.execute("SELECT day FROM ad_insights").fetchall()] == [date(2026, 11, 2)]
