@@ -176,8 +176,11 @@ def _hash_rows(rows: Iterable[tuple], default_country: str | None) -> Iterator[t
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.orders` and `out.order_hashes` from one orders file; personal data leaves memory hashed only."""
-    with open(path, "rb") as fh:
-        parquet = fh.read(4) == b"PAR1"
+    try:
+        with open(path, "rb") as fh:
+            parquet = fh.read(4) == b"PAR1"
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
     if parquet:
         header, rejects = _read_parquet(con, path), []
     else:
