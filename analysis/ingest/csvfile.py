@@ -88,20 +88,29 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
 
 @dataclass
 class _Scan:
-    """One fast pass over the bytes: quote count, whether all of it is UTF-8, and the last 1–2 MB."""
+    """One fast pass over the bytes: quote count, UTF-8 or not, a blank line before the end, the last 1–2 MB."""
 
     quotes: int = 0
     utf8: bool = True
+    blank_inside: bool = False
     whole: bool = True
     tail: bytes = b""
 
 
 def _scan(path: Path) -> _Scan:
     scan, decoder = _Scan(), codecs.getincrementaldecoder("utf-8")()
+    first_blank, content_end, offset, prev = -1, 0, 0, b""
     try:
         with _opener(path)(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 scan.quotes += chunk.count(b'"')
+                if first_blank < 0:
+                    window = prev + chunk
+                    hits = [i for i in (window.find(b"\n\n"), window.find(b"\n\r\n")) if i >= 0]
+                    first_blank = offset - len(prev) + min(hits) if hits else -1
+                if kept := len(chunk.rstrip()):
+                    content_end = offset + kept
+                prev, offset = chunk[-2:], offset + len(chunk)
                 if scan.utf8:
                     try:
                         decoder.decode(chunk)
@@ -111,6 +120,7 @@ def _scan(path: Path) -> _Scan:
                 scan.tail = scan.tail[-(1 << 20):] + chunk
     except (OSError, EOFError, zlib.error) as exc:
         raise _unreadable(path, exc) from None
+    scan.blank_inside = 0 <= first_blank < content_end - 1
     return scan
 
 
@@ -131,6 +141,10 @@ def _foreign(path: Path) -> bool:
 
 def _ends_clean(con: duckdb.DuckDBPyConnection, scan: _Scan, delim: str) -> bool:
     """Did DuckDB's read reach the file's last record? (An open quote makes it drop the rest silently.)"""
+    # A rejected record spanning lines: a quote opened in one row and closed in a later one took the
+    # rows between into the reject.
+    if con.execute("SELECT count(*) FROM _csv_rejects WHERE contains(csv_line, chr(10))").fetchall()[0][0]:
+        return False
     lines = [x for x in scan.tail.split(b"\n") if x.strip()]
     if not lines or (scan.whole and len(lines) == 1):
         return True                              # nothing after the header
@@ -260,9 +274,9 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw")
     """Load a CSV as text columns into memory table `table` with `__line` (its row counting the header as 1).
 
     Malformed rows and rows that are not UTF-8 become rejects; the rest loads. Rows are numbered by
-    position, so a blank line or a value spanning lines shifts later numbers (the schema's "CSV row
-    incl. header"); a file DuckDB's reader cannot read whole (an unclosed quote) is read exactly,
-    numbered by the line each record starts on.
+    position, so a value spanning lines shifts later numbers (the schema's "CSV row incl. header"); a
+    file DuckDB's reader cannot read whole (an unclosed quote) or would misnumber (blank lines between
+    rows) is read exactly, each record numbered by the line it starts on.
     """
     header, delim = _csv_header(path)
     names: list[str] = []
@@ -278,8 +292,10 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw")
         raise IngestError(f"{path.name} is not UTF-8: its accented letters are in another encoding (Windows-1252 "
                           "or Latin-1, as Excel's plain \"CSV\" saves them); save it as \"CSV UTF-8\" (or convert "
                           "it to UTF-8) and ingest it again.")
-    # An odd number of quotes leaves one open: DuckDB's reader would drop every record after it.
-    rejects = _read_duckdb(con, path, names, delim, table, scan) if scan.quotes % 2 == 0 else None
+    # An odd number of quotes leaves one open: DuckDB's reader would drop every record after it. Blank
+    # lines between records: DuckDB numbers its rejects counting them but the rows it keeps not.
+    fast = scan.quotes % 2 == 0 and not scan.blank_inside
+    rejects = _read_duckdb(con, path, names, delim, table, scan) if fast else None
     if rejects is None:
         rejects = _read_python(con, path, names, delim, table)
     return names, rejects
