@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
-from analysis.ingest.lines import read_lines
+from analysis.ingest.lines import read_lines, unreadable
 
 KIND = "meta-stats"
 NO_PIXEL = "no pixel_id in the record; pass --pixel-id"
@@ -145,18 +145,23 @@ def _opt(value: str | None) -> str:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.meta_stats` (one row per pixel, aggregation, source, hour and value) from one file."""
-    unreadable: list[tuple[int, str]] = []
+    try:
+        with open(path, "rb"):      # DuckDB reads a directory or an unreadable file as no text at all
+            pass
+    except OSError:
+        raise IngestError(unreadable(path)) from None
+    bad_lines: list[tuple[int, str]] = []
     try:
         con.execute(RECORDS.format(path=sql_str(path)))
     except duckdb.Error:
         # Not all UTF-8, so not one JSON document: JSON Lines, each line that is not UTF-8 a reject.
-        unreadable = read_lines(con, path, "_lines")
+        bad_lines = read_lines(con, path, "_lines")
         con.execute("CREATE TEMP TABLE _recs AS SELECT ln, line AS rec FROM _lines "
                     "WHERE trim(line, ' ' || chr(9) || chr(13)) <> ''")
     con.execute(PAGES.format(pixel=_opt(opts.pixel_id), at=_opt(opts.at), aggregation=_opt(opts.aggregation),
                              event_source=_opt(opts.event_source), no_pixel=NO_PIXEL))
-    if unreadable:
-        con.executemany("INSERT INTO _pages (ln, reason) VALUES (?, ?)", unreadable)
+    if bad_lines:
+        con.executemany("INSERT INTO _pages (ln, reason) VALUES (?, ?)", bad_lines)
     pages, bad_json, no_pixel = con.execute(
         "SELECT count(*), count(*) FILTER (reason = 'line is not valid JSON'), "
         f"count(*) FILTER (reason = {sql_str(NO_PIXEL)}) FROM _pages").fetchone()
