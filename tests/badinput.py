@@ -206,6 +206,14 @@ def har(kinds: list[str]) -> Corpus:
         if kind == "nesting":
             entries.append([[{"request": {"url": pixel_url(n, "good")}}]])   # not an entry object: skipped
             continue
+        if kind == "bad_url":                          # no host can be read: not a pixel request
+            entries.append({"request": {"url": "https://[::1/tr/?id=111&ev=PageView"}})
+            continue
+        if kind == "odd_types":                        # wrong types around a good pixel request
+            entries.append({"startedDateTime": 5, "request": {"url": pixel_url(n, "good"), "headers": {"a": 1},
+                                                              "postData": {"text": 5, "mimeType": None}}})
+            good.add(f"ev-{n}")
+            continue
         entries.append({"startedDateTime": "2026-10-01T12:00:00Z",
                         "request": {"method": "GET", "url": pixel_url(n, kind),
                                     "headers": [{"name": "User-Agent", "value": "Mozilla/5.0"}]}})

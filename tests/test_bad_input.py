@@ -125,6 +125,14 @@ def test_one_invalid_utf8_line_is_one_reject_and_the_rest_loads(tmp_path: Path, 
     assert (res.error, res.rows_read, res.loaded, [(r.line, r.reason) for r in res.rejects]) == (None, 3, 2, [(2, reason)])
 
 
+@pytest.mark.parametrize("kind, name", [("server-events", "s.jsonl"), ("browser-events", "b.jsonl"),
+                                        ("meta-stats", "m.jsonl"), ("meta-quality", "q.json"),
+                                        ("deployments", "d.json")])
+def test_utf16_json_is_refused_naming_the_encoding(tmp_path: Path, kind: str, name: str) -> None:
+    res = _ingest(tmp_path, kind, name, (GOOD_ENVELOPE + "\n").encode("utf-16"), pixel_id="111")
+    assert res.error == f"{name} is UTF-16 text, not UTF-8; save it as UTF-8 and ingest it again."
+
+
 @pytest.mark.parametrize("score", ["1e309", '"NaN"', "NaN", "-3", "11"])
 def test_an_impossible_composite_score_is_rejected_and_the_event_kept_without_it(tmp_path: Path, score: str) -> None:
     doc = ('{"pixel_id":"111","fetched_at":"2026-10-03T06:00:00Z","response":{"web":['
@@ -204,7 +212,7 @@ def test_server_events_corpus(plan) -> None:
 def test_browser_events_corpus(form, data) -> None:
     if form == "har":
         kinds = ["good", *data.draw(st.lists(st.sampled_from(("good", "huge", "nan", "other", "nesting", "time",
-                                                               "no_name")), max_size=8))]
+                                                               "no_name", "bad_url", "odd_types")), max_size=8))]
         corpus = bad.har(kinds)
     else:
         variants = ("utf8", "truncated", "nesting", "nan", "inf", "time", "huge", "no_name") if form == "jsonl" else \

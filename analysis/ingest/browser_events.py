@@ -11,7 +11,7 @@ import duckdb
 
 from analysis import normalize
 from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
-from analysis.ingest.lines import read_lines
+from analysis.ingest.lines import check_text, read_lines
 from analysis.ingest.server_events import READ_LINES
 
 KIND = "browser-events"
@@ -201,7 +201,10 @@ def detect(path: Path) -> str:
 
 
 def _is_pixel(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:          # "http://[::1/tr": no host can be read, so no pixel request
+        return False
     host = (parts.hostname or "").lower()
     return (host == "facebook.com" or host.endswith(".facebook.com")) and (
         parts.path == "/tr" or parts.path.startswith("/tr/"))
@@ -213,7 +216,8 @@ def _form(pairs: list[tuple[str, str]]) -> str:
 
 def _body(post: dict) -> str:
     """The POST form as a query string: the form-encoded text, else the params list, else a multipart body."""
-    text, mime = post.get("text") or "", str(post.get("mimeType") or "").lower()
+    text, mime = post.get("text"), str(post.get("mimeType") or "").lower()
+    text = text if isinstance(text, str) else ""
     if text and not mime.startswith("multipart/"):
         return text
     params = [p for p in post.get("params") or [] if isinstance(p, dict)]
@@ -266,20 +270,21 @@ def har_rows(path: Path) -> list[dict]:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill the staging table `out.browser_events` (good rows only) and the rejects from one file."""
+    check_text(path)
     form = detect(path)
     lines = READ_LINES.format(path=sql_str(path))
     params = {"pixel": opts.pixel_id or None}
     # Raw parameters (possibly plaintext) stay in this in-memory connection; only `out` is written to disk.
     # A pixel's cd[value]=NaN (a page script's failed sum) is no amount: stored as no value, like cd[value]=abc.
     con.execute("CREATE OR REPLACE TEMP MACRO capi_finite(x) AS CASE WHEN isfinite(x) THEN x END")
-    unreadable: list[tuple[int, str]] = []
+    bad_lines: list[tuple[int, str]] = []
     first = "CREATE TABLE ev0 AS " + _JSONL_SQL if form == "jsonl" else _LOG_RAW
     if form != "har":
         try:
             con.execute(first.replace("@LINES@", lines), params if form == "jsonl" else None)
         except duckdb.Error:
             # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
-            unreadable = read_lines(con, path, "_lines")
+            bad_lines = read_lines(con, path, "_lines")
             con.execute(first.replace("@LINES@", "SELECT ln, line FROM _lines"), params if form == "jsonl" else None)
     if form != "jsonl":
         if form == "har":
@@ -288,8 +293,8 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
                         {"rows": json.dumps(har_rows(path))})
         params["source"] = "har" if form == "har" else "pixel_log"
         con.execute(f"CREATE TABLE ev0 AS {_PIXEL_SQL}", params)
-    if unreadable:
-        con.executemany("INSERT INTO ev0 (line, reason) VALUES (?, ?)", unreadable)
+    if bad_lines:
+        con.executemany("INSERT INTO ev0 (line, reason) VALUES (?, ?)", bad_lines)
     con.execute(_FINISH)
     unit = "entry" if form == "har" else "line"
     staged.rejects.extend(collect_rejects(

@@ -7,7 +7,7 @@ import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, sql_str
 from analysis.ingest.csvfile import describe_columns, read_csv_raw
-from analysis.ingest.lines import unreadable
+from analysis.ingest.lines import check_text, unreadable
 from analysis.store import quote_ident as q
 
 KIND = "deployments"
@@ -57,11 +57,9 @@ def _from_json(con: duckdb.DuckDBPyConnection, path: Path) -> list[Reject]:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.deployments` from one CSV or JSON file."""
-    try:
-        with open(path, "rb") as fh:
-            first = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
+    check_text(path)
+    with open(path, "rb") as fh:
+        first = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     json = path.name.lower().endswith(".json") or first == b"["
     rejects = _from_json(con, path) if json else _from_csv(con, path)
     # Records that are not objects were rejected above (shape NULL).

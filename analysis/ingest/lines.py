@@ -54,3 +54,17 @@ def unreadable(path: Path, what: str = "JSON") -> str:
         return (f"{path}: line {n} is not valid UTF-8 text; save the file as UTF-8 {what} (not UTF-16 or "
                 "Windows-1252) and ingest it again.")
     return f"{path}: could not be read as {what} text; check that it is a complete, saved {what} file."
+
+
+def check_text(path: Path) -> None:
+    """A file that cannot be opened, or is UTF-16 (Windows' "Unicode" text), is refused with the fix.
+
+    UTF-16 would otherwise be read as lines of garbage, every one a reject.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+    except OSError:
+        raise IngestError(unreadable(path)) from None
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        raise IngestError(f"{path.name} is UTF-16 text, not UTF-8; save it as UTF-8 and ingest it again.")

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
-from analysis.ingest.lines import unreadable
+from analysis.ingest.lines import check_text, unreadable
 
 KIND = "meta-quality"
 
@@ -85,11 +85,7 @@ def _identity(con: duckdb.DuckDBPyConnection, path: Path, opts: Options) -> tupl
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.meta_quality_snapshots`, `out.meta_quality_events` and `out.meta_quality_match_keys`."""
-    try:
-        with open(path, "rb"):      # DuckDB reads a directory or an unreadable file as no text at all
-            pass
-    except OSError:
-        raise IngestError(unreadable(path)) from None
+    check_text(path)      # DuckDB would read a directory or an unreadable file as no text at all
     root = _document(con, path)
     pixel, at, agent = _identity(con, path, opts)
     con.execute(NUM_MACRO)

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
-from analysis.ingest.lines import read_lines, unreadable
+from analysis.ingest.lines import check_text, read_lines, unreadable
 
 KIND = "meta-stats"
 NO_PIXEL = "no pixel_id in the record; pass --pixel-id"
@@ -145,11 +145,7 @@ def _opt(value: str | None) -> str:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.meta_stats` (one row per pixel, aggregation, source, hour and value) from one file."""
-    try:
-        with open(path, "rb"):      # DuckDB reads a directory or an unreadable file as no text at all
-            pass
-    except OSError:
-        raise IngestError(unreadable(path)) from None
+    check_text(path)      # DuckDB would read a directory or an unreadable file as no text at all
     bad_lines: list[tuple[int, str]] = []
     try:
         con.execute(RECORDS.format(path=sql_str(path)))
