@@ -1,7 +1,6 @@
 """CSV files as all-text tables with line numbers: delimiter sniffing, malformed rows and bad bytes as rejects."""
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import re
@@ -27,7 +26,7 @@ READER_ERRORS = {
     "UNTERMINATED QUOTES": "a quote opened on this line is never closed",
 }
 MAX_LINE = 2097152                                 # DuckDB's default max_line_size
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")          # bytes that were not UTF-8, kept by surrogateescape
+_BLANK = re.compile(rb"\n\r?\n")                    # a blank line (faster than two bytes.find here)
 _HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9 _#./()-]{0,39}")
 
 
@@ -88,34 +87,26 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
 
 @dataclass
 class _Scan:
-    """One fast pass over the bytes: quote count, UTF-8 or not, a blank line before the end, the last 1–2 MB."""
+    """One fast pass over the bytes: quote count, a blank line before the end, the last 1–2 MB."""
 
     quotes: int = 0
-    utf8: bool = True
     blank_inside: bool = False
     whole: bool = True
     tail: bytes = b""
 
 
 def _scan(path: Path) -> _Scan:
-    scan, decoder = _Scan(), codecs.getincrementaldecoder("utf-8")()
+    scan = _Scan()
     first_blank, content_end, offset, prev = -1, 0, 0, b""
     try:
         with _opener(path)(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 scan.quotes += chunk.count(b'"')
-                if first_blank < 0:
-                    window = prev + chunk
-                    hits = [i for i in (window.find(b"\n\n"), window.find(b"\n\r\n")) if i >= 0]
-                    first_blank = offset - len(prev) + min(hits) if hits else -1
+                if first_blank < 0 and (hit := _BLANK.search(prev + chunk)):
+                    first_blank = offset - len(prev) + hit.start()
                 if kept := len(chunk.rstrip()):
                     content_end = offset + kept
                 prev, offset = chunk[-2:], offset + len(chunk)
-                if scan.utf8:
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError:
-                        scan.utf8 = False
                 scan.whole = scan.whole and len(scan.tail) <= 1 << 20
                 scan.tail = scan.tail[-(1 << 20):] + chunk
     except (OSError, EOFError, zlib.error) as exc:
@@ -222,7 +213,14 @@ def _read_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
             data = fh.read()
     except (OSError, EOFError, zlib.error) as exc:
         raise _unreadable(path, exc) from None
-    texts = [x.decode("utf-8", "surrogateescape") + "\n" for x in data.split(b"\n")]
+    texts: list[str] = []
+    not_utf8: set[int] = set()                         # indexes of lines that are not UTF-8
+    for raw in data.split(b"\n"):
+        try:
+            texts.append(raw.decode("utf-8") + "\n")
+        except UnicodeDecodeError:
+            not_utf8.add(len(texts))
+            texts.append(raw.decode("utf-8", "replace") + "\n")
     del data
     rows: list[list[str | None]] = []
     rejects: list[Reject] = []
@@ -254,7 +252,7 @@ def _read_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
                     continue                         # a blank line
                 if len(rec) > len(names):
                     reject(start + 1, READER_ERRORS["TOO MANY COLUMNS"])
-                elif any(_NOT_UTF8.search(v) for v in rec):
+                elif not_utf8 and not not_utf8.isdisjoint(range(start, pos)):
                     reject(start + 1, READER_ERRORS["INVALID ENCODING"])
                 elif sum(map(len, rec)) > MAX_LINE:
                     reject(start + 1, READER_ERRORS["LINE SIZE OVER MAXIMUM"])
@@ -263,7 +261,7 @@ def _read_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
     con.execute(f"CREATE OR REPLACE TABLE {q(table)} (__line BIGINT, "
                 + ", ".join(f"{q(c)} VARCHAR" for c in names) + ")")
     if rows:
-        frame = pd.DataFrame(rows, columns=["__line", *names], dtype="string")
+        frame = pd.DataFrame(rows, columns=["__line", *names], dtype=object)
         con.register("_csv_rows", frame)
         con.execute(f"INSERT INTO {q(table)} SELECT * FROM _csv_rows")
         con.unregister("_csv_rows")
@@ -286,16 +284,16 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw")
             name += "_2"
         names.append(name)
     scan = _scan(path)
-    # Never re-decoded as another encoding (that would hash Müller as mã¼ller): a file wholly in one
-    # other encoding is refused with the fix; a stray non-UTF-8 row is a reject.
-    if not scan.utf8 and _foreign(path):
-        raise IngestError(f"{path.name} is not UTF-8: its accented letters are in another encoding (Windows-1252 "
-                          "or Latin-1, as Excel's plain \"CSV\" saves them); save it as \"CSV UTF-8\" (or convert "
-                          "it to UTF-8) and ingest it again.")
     # An odd number of quotes leaves one open: DuckDB's reader would drop every record after it. Blank
     # lines between records: DuckDB numbers its rejects counting them but the rows it keeps not.
     fast = scan.quotes % 2 == 0 and not scan.blank_inside
     rejects = _read_duckdb(con, path, names, delim, table, scan) if fast else None
     if rejects is None:
         rejects = _read_python(con, path, names, delim, table)
+    # Never re-decoded as another encoding (that would hash Müller as mã¼ller): a file wholly in one
+    # other encoding is refused with the fix; a stray non-UTF-8 row is a reject.
+    if any(r.reason.endswith(READER_ERRORS["INVALID ENCODING"]) for r in rejects) and _foreign(path):
+        raise IngestError(f"{path.name} is not UTF-8: its accented letters are in another encoding (Windows-1252 "
+                          "or Latin-1, as Excel's plain \"CSV\" saves them); save it as \"CSV UTF-8\" (or convert "
+                          "it to UTF-8) and ingest it again.")
     return names, rejects
