@@ -127,8 +127,8 @@ def server_event(n: int, kind: str) -> bytes:
         event["event_time"] = 10 ** 20
     if kind == "old":
         event["event_time"] = 946684800
-    text = json.dumps({"pixel_id": "111", "sent_at": "2026-10-01T12:00:05Z", "request": {"data": [event]}},
-                      ensure_ascii=False)
+    sent_at = "99999999999999999999" if kind == "sent_at" else "2026-10-01T12:00:05Z"   # Unix time past any unit
+    text = json.dumps({"pixel_id": "111", "sent_at": sent_at, "request": {"data": [event]}}, ensure_ascii=False)
     if kind == "nan":
         text = text.replace('"value": 10.5', '"value": NaN')
     if kind == "inf":
@@ -238,7 +238,7 @@ ORDER_LAYOUTS = {
 def order_row(layout: str, n: int, kind: str) -> tuple[list[bytes], str | None]:
     created = {"time": "1999-10-01T10:00:00Z"}.get(kind, f"2026-10-01T10:{n % 60:02d}:00Z")
     total = {"nan": "NaN", "inf": "1e309"}.get(kind, f"{10 + n}.50")
-    city = "Köln" + ("x" * HUGE if kind == "huge" else "")
+    city = "Köln" + ("x" * HUGE if kind == "huge" else "") + (' 5" Hof' if kind == "inch" else "")  # a quote mid-value
     email = ('"' if kind == "quote" else "") + f"person{n}@example.com"
     if layout == "canonical":
         cells = [str(n), created, total, "EUR", email, f"+49 151 555{n:04d}", "Jürgen", city]
@@ -255,18 +255,19 @@ def order_row(layout: str, n: int, kind: str) -> tuple[list[bytes], str | None]:
     if kind == "items" and layout == "shopify":
         lines.append(f"#{1000 + n},,,,,,,,".encode())   # a second line item of the same order
     ident = {"canonical": str(n), "shopify": str(1000 + n), "mapped": f"A-{n}"}[layout]
-    return lines, (ident if kind in ("good", "huge", "items") else None)
+    return lines, (ident if kind in ("good", "huge", "items", "inch") else None)
 
 
 def deployment_row(n: int, kind: str) -> tuple[list[bytes], str | None]:
     at = {"time": "1999-10-01T10:00:00Z", "nan": "NaN", "inf": "1e20"}.get(kind, f"2026-10-{1 + n % 28:02d}T10:00:00Z")
     component = "Kassenübersicht" + ("x" * HUGE if kind == "huge" else "")    # UTF-8 beyond ASCII in every row
+    component += ' 27" screen' if kind == "inch" else ""                      # a quote mid-value
     raw = ",".join([at, ('"' if kind == "quote" else "") + f"release-{n}", component]).encode()
     if kind == "utf8":
         raw = raw.replace(b"release-", b"r\xe9lease-", 1)
     if kind == "columns":
         raw += b",x,y,z"
-    return [raw], (f"release-{n}" if kind in ("good", "huge") else None)
+    return [raw], (f"release-{n}" if kind in ("good", "huge", "inch") else None)
 
 
 def deployments_json(kinds: list[str]) -> Corpus:
@@ -321,7 +322,7 @@ def quality(kinds: list[str]) -> tuple[Corpus, dict[str, float | None]]:
 def stats_line(n: int, kind: str) -> bytes:
     start = "1999-10-01T00:00:00+0000" if kind == "time" else f"2026-10-{1 + n // 24:02d}T{n % 24:02d}:00:00+0000"
     count = {"nan": "NaN", "inf": "1e309", "negative": "-1"}.get(kind, "3")
-    page = {"pixel_id": "111", "fetched_at": "2026-10-03T06:00:00Z",
+    page = {"pixel_id": "111", "fetched_at": "99999999999999999999" if kind == "fetched" else "2026-10-03T06:00:00Z",
             "params": {"aggregation": "event", "event_source": "SERVER_ONLY"},
             "response": {"data": [{"start_time": start, "aggregation": "event",
                                    "data": [{"value": "Purchase", "count": "@COUNT@"}]}]}}

@@ -155,6 +155,13 @@ def test_a_server_event_with_a_non_finite_value_is_rejected(tmp_path: Path, valu
     assert _query(tmp_path, "SELECT event_id, value FROM server_events") == [("e2", None)]
 
 
+def test_a_unix_time_too_large_for_any_unit_is_a_reject_not_a_failed_file(tmp_path: Path) -> None:
+    line = GOOD_ENVELOPE.replace("@", "e1").replace("2026-10-01T12:00:05Z", "99999999999999999999")
+    res = _ingest(tmp_path, "server-events", "s.jsonl", (line + "\n" + GOOD_ENVELOPE.replace("@", "e2") + "\n").encode())
+    assert (res.error, res.loaded) == (None, 1)
+    assert [(r.line, r.reason) for r in res.rejects] == [(1, "sent_at is not a timestamp between 2015 and 2100")]
+
+
 def test_a_pixel_value_of_nan_is_stored_as_no_value(tmp_path: Path) -> None:
     res = _ingest(tmp_path, "browser-events", "b.log",
                   b"https://www.facebook.com/tr/?id=111&ev=Purchase&eid=e1&ts=1790856000000&cd[value]=NaN\n")
@@ -197,7 +204,7 @@ LINE_VARIANTS = ("utf8", "truncated", "nesting", "nan", "inf", "time", "huge")
 
 
 @PROPERTY
-@given(bad.plans(LINE_VARIANTS + ("old",)))
+@given(bad.plans(LINE_VARIANTS + ("old", "sent_at")))
 def test_server_events_corpus(plan) -> None:
     corpus = bad.lines_file("s.jsonl", None, lambda k, n: ([bad.server_event(n, k)], f"ev-{n}" if k in ("good", "huge") else None),
                             plan, lambda n: bad.server_event(n, "truncated"))
@@ -232,7 +239,7 @@ def test_browser_events_corpus(form, data) -> None:
 @given(st.sampled_from(tuple(bad.ORDER_LAYOUTS)), st.data())
 def test_orders_corpus(layout, data) -> None:
     header, column_map = bad.ORDER_LAYOUTS[layout]
-    variants = ("utf8", "quote", "columns", "nan", "inf", "time", "huge") + (("items",) if layout == "shopify" else ())
+    variants = ("utf8", "quote", "columns", "nan", "inf", "time", "huge", "inch") + (("items",) if layout == "shopify" else ())
     corpus = bad.lines_file("o.csv", header.encode(), lambda k, n: bad.order_row(layout, n, k),
                             data.draw(bad.plans(variants)), lambda n: f"{n},2026-10-0".encode(),
                             {"column_map": column_map})
@@ -250,7 +257,7 @@ def test_deployments_corpus(form, data) -> None:
             ("good", "huge", "time", "nan", "inf", "nesting", "no_name")), max_size=7))])
     else:
         corpus = bad.lines_file("d.csv", b"deployed_at,name,component", lambda k, n: bad.deployment_row(n, k),
-                                data.draw(bad.plans(("utf8", "quote", "columns", "nan", "inf", "time", "huge"))),
+                                data.draw(bad.plans(("utf8", "quote", "columns", "nan", "inf", "time", "huge", "inch"))),
                                 lambda n: b"2026-10-0")
     out = bad.ingest("deployments", corpus, "SELECT name FROM deployments")
     bad.assert_sound(out, corpus)
@@ -270,7 +277,7 @@ def test_meta_quality_corpus(kinds) -> None:
 
 
 @PROPERTY
-@given(bad.plans(("utf8", "truncated", "nesting", "nan", "inf", "negative", "time")))
+@given(bad.plans(("utf8", "truncated", "nesting", "nan", "inf", "negative", "time", "fetched")))
 def test_meta_stats_corpus(plan) -> None:
     def make(kind: str, n: int) -> tuple[list[bytes], str | None]:
         hour = f"2026-10-{1 + n // 24:02d} {n % 24:02d}:00:00"
