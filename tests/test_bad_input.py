@@ -181,6 +181,15 @@ def test_a_csv_header_over_128_kb_loads(tmp_path: Path) -> None:
     assert (res.error, res.loaded, res.rejected) == (None, 1, 0)
 
 
+def test_old_mac_line_endings_and_a_broken_gzip_are_one_line_errors(tmp_path: Path) -> None:
+    res = _ingest(tmp_path, "orders", "mac.csv", (HEADER + _row(1) + _row(2)).replace(b"\n", b"\r"))
+    assert res.error == ('mac.csv ends its lines with a bare carriage return (old Mac "CSV"); save it as '
+                         '"CSV UTF-8" and ingest it again.')
+    for kind, name in (("server-events", "s.jsonl.gz"), ("orders", "o.csv.gz")):
+        res = _ingest(tmp_path, kind, name, b"\x1f\x8b\x08\x00not gzip at all")
+        assert res.error is not None and "\n" not in res.error and not bad.JARGON.search(res.error), res.error
+
+
 @pytest.mark.parametrize("kind", ["orders", "deployments", "server-events", "browser-events", "meta-quality",
                                   "meta-stats"])
 def test_an_unreadable_file_is_a_sentence_not_a_traceback(tmp_path: Path, kind: str) -> None:

@@ -80,9 +80,16 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
     text = text.rstrip("\r\n")
     if not text.strip():
         raise IngestError(f"{path}: the first line is empty; the file needs a header line naming its columns.")
+    if "\r" in text:
+        raise IngestError(f"{path.name} ends its lines with a bare carriage return (old Mac \"CSV\"); save it as "
+                          "\"CSV UTF-8\" and ingest it again.")
     delim = max((",", ";", "\t", "|"), key=text.count)
     with _field_limit():
-        return next(csv.reader([text], delimiter=delim)), delim
+        try:
+            return next(csv.reader([text], delimiter=delim)), delim
+        except csv.Error:
+            raise IngestError(f"{path.name}: the header line could not be read as CSV; the first line must name "
+                              "the columns, separated by commas, semicolons or tabs.") from None
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Text files as lines in file order, where a line that is not UTF-8 is reported instead of ending the read."""
 from __future__ import annotations
 
+import gzip
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -44,10 +46,13 @@ def read_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[t
 
 def unreadable(path: Path, what: str = "JSON") -> str:
     """Why DuckDB could not read a whole text file, as a sentence with the fix (never its error text)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with open(path, "rb") as fh:
+        with opener(path, "rb") as fh:
             for n, raw in enumerate(fh, 1):
                 raw.decode("utf-8")
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        return f"{path}: is not a complete gzip file; compress it again (gzip FILE) and ingest it again."
     except OSError as exc:
         return f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions."
     except UnicodeDecodeError:
