@@ -181,12 +181,14 @@ def test_a_csv_header_over_128_kb_loads(tmp_path: Path) -> None:
     assert (res.error, res.loaded, res.rejected) == (None, 1, 0)
 
 
-def test_old_mac_line_endings_and_a_broken_gzip_are_one_line_errors(tmp_path: Path) -> None:
+def test_old_mac_line_endings_and_broken_gzip_or_parquet_are_one_line_errors(tmp_path: Path) -> None:
     res = _ingest(tmp_path, "orders", "mac.csv", (HEADER + _row(1) + _row(2)).replace(b"\n", b"\r"))
     assert res.error == ('mac.csv ends its lines with a bare carriage return (old Mac "CSV"); save it as '
                          '"CSV UTF-8" and ingest it again.')
-    for kind, name in (("server-events", "s.jsonl.gz"), ("orders", "o.csv.gz")):
-        res = _ingest(tmp_path, kind, name, b"\x1f\x8b\x08\x00not gzip at all")
+    for kind, name, data in (("server-events", "s.jsonl.gz", b"\x1f\x8b\x08\x00not gzip at all"),
+                             ("orders", "o.csv.gz", b"\x1f\x8b\x08\x00not gzip at all"),
+                             ("orders", "o.parquet", b"PAR1 cut short")):
+        res = _ingest(tmp_path, kind, name, data)
         assert res.error is not None and "\n" not in res.error and not bad.JARGON.search(res.error), res.error
 
 

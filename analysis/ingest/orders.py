@@ -182,7 +182,11 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
     if parquet:
-        header, rejects = _read_parquet(con, path), []
+        try:
+            header, rejects = _read_parquet(con, path), []
+        except duckdb.Error:
+            raise IngestError(f"{path}: is not a readable Parquet file (damaged or cut short); export it "
+                              "again.") from None
     else:
         header, rejects = read_csv_raw(con, path)
     layout, sources = _resolve(path, header, opts.column_map)
