@@ -293,29 +293,25 @@ def deployments_json(kinds: list[str]) -> Corpus:
 
 def quality(kinds: list[str]) -> tuple[Corpus, dict[str, float | None]]:
     """A Dataset Quality response; a bad composite_score loses only the score, a bad item the item."""
-    web: list[object] = []
+    bad_scores = {"nan": "NaN", "nan_text": '"NaN"', "inf": "1e309", "negative": "-3", "high": "11"}
+    web: list[str] = []                      # JSON text per item: NaN is no JSON json.dumps would write
     scores: dict[str, float | None] = {}
     rejects: list[int] = []
-    bad_scores = {"nan": "NaN", "nan_text": '"NaN"', "inf": "1e309", "negative": "-3", "high": "11"}
     for n, kind in enumerate(kinds, 1):
         name = f"Event{n}"
         if kind == "nesting":
-            web.append([name])
-            rejects.append(1)
-            continue
-        if kind == "no_name":
-            web.append({"event_match_quality": {"composite_score": 5}})
-            rejects.append(1)
-            continue
-        web.append({"event_name": name, "event_match_quality": {"composite_score": "@SCORE@",
-                    "match_key_feedback": [{"identifier": "email", "coverage": {"percentage": 80}}]},
-                    "event_coverage": {"percentage": 50}})
-        scores[name] = None if kind in bad_scores else 7.5
-        if kind in bad_scores:
-            rejects.append(1)
-    text = json.dumps({"pixel_id": "111", "fetched_at": "2026-10-03T06:00:00Z", "response": {"web": web}})
-    for n, kind in enumerate(kinds, 1):
-        text = text.replace('"@SCORE@"', bad_scores.get(kind, "7.5"), 1) if kind not in ("nesting", "no_name") else text
+            web.append(json.dumps([name]))
+        elif kind == "no_name":
+            web.append('{"event_match_quality": {"composite_score": 5}}')
+        else:
+            web.append(f'{{"event_name": "{name}", "event_match_quality": {{"composite_score": '
+                       f'{bad_scores.get(kind, "7.5")}, "match_key_feedback": [{{"identifier": "email", '
+                       f'"coverage": {{"percentage": 80}}}}]}}, "event_coverage": {{"percentage": 50}}}}')
+            scores[name] = None if kind in bad_scores else 7.5
+        if kind in bad_scores or kind in ("nesting", "no_name"):
+            rejects.append(1)                # one document: every reject is on line 1
+    text = ('{"pixel_id": "111", "fetched_at": "2026-10-03T06:00:00Z", "response": {"web": ['
+            + ", ".join(web) + "]}}")
     return Corpus("quality.json", text.encode(), set(scores), rejects), scores
 
 

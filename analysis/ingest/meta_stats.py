@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
-from analysis.ingest.lines import check_text, read_lines, unreadable
+from analysis.ingest.lines import check_text, read_lines
 
 KIND = "meta-stats"
 NO_PIXEL = "no pixel_id in the record; pass --pixel-id"
