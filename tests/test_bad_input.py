@@ -133,6 +133,13 @@ def test_utf16_json_is_refused_naming_the_encoding(tmp_path: Path, kind: str, na
     assert res.error == f"{name} is UTF-16 text, not UTF-8; save it as UTF-8 and ingest it again."
 
 
+@pytest.mark.parametrize("kind", ["meta-stats", "meta-quality", "deployments"])
+def test_a_json_document_with_bytes_that_are_not_utf8_is_refused_naming_the_line(tmp_path: Path, kind: str) -> None:
+    res = _ingest(tmp_path, kind, "doc.json", b'{\n "pixel_id": "1\xff1",\n "response": {"data": []}\n}\n', pixel_id="111")
+    assert res.error == (f"{tmp_path / 'doc.json'}: line 2 is not valid UTF-8 text; save the file as UTF-8 JSON "
+                         "(not UTF-16 or Windows-1252) and ingest it again.")
+
+
 @pytest.mark.parametrize("score", ["1e309", '"NaN"', "NaN", "-3", "11"])
 def test_an_impossible_composite_score_is_rejected_and_the_event_kept_without_it(tmp_path: Path, score: str) -> None:
     doc = ('{"pixel_id":"111","fetched_at":"2026-10-03T06:00:00Z","response":{"web":['

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
-from analysis.ingest.lines import check_text, read_lines
+from analysis.ingest.lines import check_text, read_lines, unreadable
 
 KIND = "meta-stats"
 NO_PIXEL = "no pixel_id in the record; pass --pixel-id"
@@ -161,6 +161,9 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     pages, bad_json, no_pixel = con.execute(
         "SELECT count(*), count(*) FILTER (reason = 'line is not valid JSON'), "
         f"count(*) FILTER (reason = {sql_str(NO_PIXEL)}) FROM _pages").fetchone()
+    if bad_lines and bad_json + len(bad_lines) == pages:
+        # Nothing parsed and some bytes are not UTF-8: a JSON document saved in another encoding.
+        raise IngestError(unreadable(path))
     if pages and bad_json == pages:
         raise IngestError(f"{path} is neither a JSON document nor JSON Lines; a meta-stats file holds /stats "
                           'pages, each {"pixel_id", "fetched_at", "params", "response": {"data": […]}} or a bare '
