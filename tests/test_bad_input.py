@@ -104,6 +104,18 @@ def test_utf8_with_bom_is_read_and_utf16_is_refused_naming_it(tmp_path: Path) ->
                          "and ingest it again.")
 
 
+@pytest.mark.parametrize("kind, name, data", [
+    ("deployments", "d.json", b'[{"deployed_at": "2026-10-01T10:00:00Z", "name": "a"}]'),
+    ("deployments", "d.csv", b"deployed_at,name\n2026-10-01T10:00:00Z,a\n"),
+    ("browser-events", "b.log", b"https://www.facebook.com/tr/?id=1&ev=PageView&ts=1790856000000\n"),
+    ("server-events", "s.jsonl", b'{"pixel_id":"1","request":{"data":[{"event_name":"Lead","event_time":1790856000}]}}\n'),
+    ("meta-quality", "q.json", b'{"pixel_id":"1","fetched_at":"2026-10-01T00:00:00Z","response":{"web":[]}}'),
+])
+def test_utf8_with_a_byte_order_mark_is_read(tmp_path: Path, kind: str, name: str, data: bytes) -> None:
+    res = _ingest(tmp_path, kind, name, b"\xef\xbb\xbf" + data)
+    assert (res.error, res.loaded, res.rejected) == (None, 1, 0)
+
+
 GOOD_ENVELOPE = ('{"pixel_id":"111","sent_at":"2026-10-01T12:00:05Z","request":{"data":[{"event_name":"Purchase",'
                  '"event_time":1790856000,"event_id":"@"}]}}')
 

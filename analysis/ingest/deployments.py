@@ -36,7 +36,8 @@ def _from_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[Reject]:
 
 def _from_json(con: duckdb.DuckDBPyConnection, path: Path) -> list[Reject]:
     try:
-        con.execute(f"CREATE TABLE doc AS SELECT content FROM read_text({sql_str(path)})")
+        # A byte-order mark (Windows editors) is not JSON; drop it rather than refuse the file.
+        con.execute(f"CREATE TABLE doc AS SELECT ltrim(content, chr(65279)) AS content FROM read_text({sql_str(path)})")
     except duckdb.Error:
         raise IngestError(unreadable(path)) from None
     kind = con.execute("SELECT CASE WHEN json_valid(content) THEN json_type(content) END FROM doc").fetchall()[0][0]
