@@ -273,10 +273,13 @@ def test_orders_corpus(layout, data) -> None:
     corpus = bad.lines_file("o.csv", header.encode(), lambda k, n: bad.order_row(layout, n, k),
                             data.draw(bad.plans(variants)), lambda n: f"{n},2026-10-0".encode(),
                             {"column_map": column_map})
-    out = bad.ingest("orders", corpus, "SELECT order_id FROM orders")
+    out = bad.ingest("orders", corpus, "SELECT o.order_id, h.hash FROM orders o LEFT JOIN order_hashes h "
+                                       "ON h.order_id = o.order_id AND h.key = 'fn' AND h.variant = 'correct'")
     bad.assert_sound(out, corpus)
     assert out.rows_read == len(corpus.good) + len(corpus.reject_lines)
-    assert sorted(i for (i,) in out.stored) == sorted(corpus.good) and out.loaded == len(corpus.good)
+    assert sorted(i for i, _ in out.stored) == sorted(corpus.good) and out.loaded == len(corpus.good)
+    # Every good order's first name is Jürgen, hashed from UTF-8: never a re-decoded jã¼rgen.
+    assert {h for _, h in out.stored} == {normalize.hash_value("fn", "Jürgen")}
 
 
 @PROPERTY
