@@ -121,15 +121,15 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
             WHEN occ > 1 THEN 'event ' || idx || ': a second entry for ' || event_name || ' (the first is kept)'
           END AS reason
         FROM numbered""")
-    figures = ", ".join(f"mq_fig(json_extract(item, {sql_str(path)}), {hi}) AS {col}" for col, path, hi in FIGURES)
+    figures = ", ".join(f"mq_fig(json_extract(item, {sql_str(where)}), {hi}) AS {col}" for col, where, hi in FIGURES)
     con.execute(f"""
         CREATE TABLE out.meta_quality_events AS
         SELECT {ident}, event_name::VARCHAR AS event_name, {figures}
         FROM _events WHERE reason IS NULL ORDER BY idx""")
     # A figure out of range is a reject of that figure only: the contract needs none of them for the event.
     bad = " UNION ALL ".join(
-        f"SELECT idx, 0 AS k, 'event ' || idx || ': ' || mq_bad(json_extract(item, {sql_str(path)}), {hi}, "
-        f"{sql_str(col.removesuffix('_pct'))}) AS reason FROM _events WHERE reason IS NULL" for col, path, hi in FIGURES)
+        f"SELECT idx, 0 AS k, 'event ' || idx || ': ' || mq_bad(json_extract(item, {sql_str(where)}), {hi}, "
+        f"{sql_str(col.removesuffix('_pct'))}) AS reason FROM _events WHERE reason IS NULL" for col, where, hi in FIGURES)
     con.execute(f"CREATE TEMP TABLE _figure_rejects AS {bad}")
 
     # An event without event_match_quality (or without match_key_feedback) simply has no key rows.
