@@ -53,9 +53,10 @@ class Staged:
 
 # SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
 # "2026-10-01 12:00:03 -0400", and Unix seconds/ms/µs (> 1e11 ms, > 1e14 µs); returns UTC.
+# A number no unit can make a time of (1e20, NaN) is NULL, not an overflow that fails the file.
 MACROS = r"""
-CREATE OR REPLACE MACRO capi_epoch(n) AS
-    make_timestamp(CAST(round(CASE WHEN n > 1e14 THEN n WHEN n > 1e11 THEN n * 1e3 ELSE n * 1e6 END) AS BIGINT));
+CREATE OR REPLACE MACRO capi_epoch(n) AS CASE WHEN n >= 0 AND n < 1e17 THEN
+    make_timestamp(CAST(round(CASE WHEN n > 1e14 THEN n WHEN n > 1e11 THEN n * 1e3 ELSE n * 1e6 END) AS BIGINT)) END;
 CREATE OR REPLACE MACRO capi_unit(n) AS CASE WHEN n > 1e14 THEN 'us' WHEN n > 1e11 THEN 'ms' ELSE 's' END;
 CREATE OR REPLACE MACRO capi_ts(x) AS CASE
     WHEN x IS NULL OR trim(x) = '' THEN NULL

@@ -176,10 +176,17 @@ def _hash_rows(rows: Iterable[tuple], default_country: str | None) -> Iterator[t
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.orders` and `out.order_hashes` from one orders file; personal data leaves memory hashed only."""
-    with open(path, "rb") as fh:
-        parquet = fh.read(4) == b"PAR1"
+    try:
+        with open(path, "rb") as fh:
+            parquet = fh.read(4) == b"PAR1"
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
     if parquet:
-        header, rejects = _read_parquet(con, path), []
+        try:
+            header, rejects = _read_parquet(con, path), []
+        except duckdb.Error:
+            raise IngestError(f"{path}: is not a readable Parquet file (damaged or cut short); export it "
+                              "again.") from None
     else:
         header, rejects = read_csv_raw(con, path)
     layout, sources = _resolve(path, header, opts.column_map)

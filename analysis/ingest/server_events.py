@@ -7,6 +7,7 @@ import duckdb
 
 from analysis import normalize
 from analysis.ingest.base import Options, Staged, collect_rejects, sql_str
+from analysis.ingest.lines import check_text, read_lines
 
 KIND = "server-events"
 HASH_KEYS = normalize.HASH_KEYS
@@ -262,6 +263,9 @@ events5 AS (
          WHEN e.user_data IS NOT NULL AND {ud_null}
               AND json_type(ev, '$.user_data') NOT IN ('OBJECT', 'NULL')
               THEN 'event ' || idx || ': user_data is not an object'
+         -- NaN and Infinity are no JSON numbers (1e309 overflows to Infinity): the event is malformed.
+         WHEN NOT coalesce(isfinite(e.custom_data.value), true)
+              THEN 'event ' || idx || ': custom_data.value is not a finite number (NaN or Infinity)'
     END AS ev_reason
   FROM events4b
 ),
@@ -328,6 +332,7 @@ _MIN_SPLIT = 8192   # lines; below this one thread is quick enough
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill the staging table `out.server_events` (good rows and reasons) from one JSONL file."""
+    check_text(path)
     # The raw lines, in file order: an order-preserving load, so rowid + 1 is the line number. (Numbering
     # with row_number() in the pipeline instead would run all of it on one thread.)
     con.execute("SET preserve_insertion_order = true")
@@ -335,6 +340,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     # the raw lines live only until the pipeline has read them once, and the staging file only until
     # the commit reads it once, so neither is worth the CPU that compressing it costs.
     con.execute("SET force_compression = 'uncompressed'")
+    bad_lines: list[tuple[int, str]] = []
     for max_line in (_LONG_LINE, _HUGE_LINE):
         try:
             con.execute(f"CREATE TEMP TABLE _lines_raw AS SELECT line FROM "
@@ -342,7 +348,8 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
             break
         except duckdb.Error:
             if max_line == _HUGE_LINE:
-                raise
+                # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
+                bad_lines = read_lines(con, path, "_lines_raw")
     con.execute("CREATE TEMP MACRO _lines(lo, hi) AS TABLE "
                 "SELECT rowid + 1 AS ln, line FROM _lines_raw WHERE rowid >= lo AND rowid < hi")
     n = con.execute("SELECT count(*) FROM _lines_raw").fetchall()[0][0]
@@ -360,6 +367,8 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"CREATE TABLE out.server_events AS {_pipeline(opts, lines)}")
     con.execute("DROP MACRO TABLE _lines")
     con.execute("DROP TABLE _lines_raw")
+    if bad_lines:
+        con.executemany("INSERT INTO out.server_events (line, idx, reason) VALUES (?, 1, ?)", bad_lines)
     _number(con)
     staged.rejects.extend(collect_rejects(
         con, "SELECT line, reason FROM out.server_events WHERE reason IS NOT NULL ORDER BY line, idx"))
