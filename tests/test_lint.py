@@ -66,6 +66,17 @@ def test_fbc_case_modified_paired_and_heuristic(sc):
     assert found(rep, "fbc_case_modified", diagnosis="heuristic") == 1     # p2; p4 is too short, p3 mixed case
 
 
+
+def test_fbc_case_modified_pairs_within_the_configured_window(sc):
+    # The browser copy is 20 h away: paired with the default 48 h, not with a 12 h pairing window.
+    click = "IwAR2xK9vQpLm7ZrT4bNcY8sHd3FgJ6wEa1Ue5Oi"
+    sc.browser("Purchase", "2026-10-01T00:00:00", "p1", fbc=f"fb.1.1759310000000.{click}")
+    sc.server(sev("Purchase", "2026-10-01T20:00:00", "p1", ud("em", fbc=f"fb.1.1759310000000.{click.lower()}")))
+    assert found(report(sc), "fbc_case_modified", diagnosis=None) == 1
+    narrow = sc.report(DAY, DAY, dedup__window_hours=12)
+    assert found(narrow, "fbc_case_modified", diagnosis=None) == 0
+    assert found(narrow, "fbc_case_modified", diagnosis="heuristic") == 1
+
 def test_event_times(sc):
     ms = sev("Lead", "2026-10-01T10:00:00", "ms")
     ms["event_time"] *= 1000

@@ -56,7 +56,8 @@ def rules(cfg: config_mod.Config) -> list[Rule]:
     out += [
         Rule("invalid_fbc", "error", "server", "fbc_p AND NOT fbc_v", field="'fbc'"),
         Rule("invalid_fbp", "error", "server", "fbp_p AND NOT fbp_v", field="'fbp'"),
-        Rule("fbc_case_modified", "warning", "server", "", source=_fbc_case_sql(int(cfg["lint.fbclid_lowercase_min_length"]))),
+        Rule("fbc_case_modified", "warning", "server", "", source=_fbc_case_sql(int(cfg["lint.fbclid_lowercase_min_length"]),
+                                                                          int(cfg["dedup.window_hours"]))),
         Rule("event_time_ms", "warning", "server", "event_time_unit IN ('ms', 'us')", field="'event_time'",
              diagnosis="event_time_unit"),
         Rule("stale_event_time", "error", "server", "sent_at - event_time > INTERVAL 7 DAY", field="'event_time'"),
@@ -122,19 +123,20 @@ def _missing_id() -> str:
     return ("coalesce(trim(event_id), '') = '' AND (pixel_id, event_name) IN (SELECT pixel_id, event_name FROM m_both)")
 
 
-def _fbc_case_sql(min_len: int) -> str:
+def _fbc_case_sql(min_len: int, hours: int) -> str:
+    # The paired browser copy is found within the pairing window (dedup.window_hours), as dedup pairs it.
     cols = _COLS.format(field="'fbc'", diagnosis="NULL")
     heur = _COLS.format(field="'fbc'", diagnosis="'heuristic'")
     return f"""
         SELECT {cols} FROM m_lint_server s WHERE fbc IS NOT NULL AND EXISTS (
             SELECT 1 FROM m_lint_browser b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
               AND b.event_id = s.event_id AND b.fbc <> s.fbc AND lower(b.fbc) = lower(s.fbc)
-              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
+              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= {hours} * 3600)
         UNION ALL
         SELECT {heur} FROM m_lint_server s WHERE fbc_v AND NOT EXISTS (
             SELECT 1 FROM m_lint_browser b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
               AND b.event_id = s.event_id AND b.fbc IS NOT NULL
-              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
+              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= {hours} * 3600)
           AND length(split_part(fbc, '.', 4)) >= {min_len}
           AND split_part(fbc, '.', 4) = lower(split_part(fbc, '.', 4))
           AND regexp_matches(split_part(fbc, '.', 4), '[a-z]')"""
