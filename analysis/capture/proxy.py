@@ -138,6 +138,7 @@ class CaptureApp:
             authorization=_header(scope, b"authorization"))
         t0 = time.perf_counter()
         status, headers, content = 502, [(b"content-type", b"application/json")], b""
+        logged = False
         try:
             try:
                 async with asyncio.timeout(self.settings.upstream_timeout):
@@ -157,11 +158,16 @@ class CaptureApp:
             if call.error:
                 call.status_to_sender = status
                 content = _graph_error(f"capi-audit capture: {call.error}.", status)
+            # Queued (not written: put never blocks) before the answer goes out, so a sender holding its
+            # answer knows the call is in the journal's queue; the line is built and written after.
+            self.journal.put("server-events", day, lambda: envelope.line(call))
+            logged = True
             await self._respond(send, status, headers, content)
         finally:
-            # After the answer went out (or failed to, or the server is stopping): the log never
-            # delays the sender, and every call that may have reached Meta is logged.
-            self.journal.put("server-events", day, lambda: envelope.line(call))
+            if not logged:
+                # The upstream call failed in a way not handled above, or the server is stopping: every
+                # call that may have reached Meta is logged.
+                self.journal.put("server-events", day, lambda: envelope.line(call))
 
     async def _respond(self, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         length = [] if status in (204, 304) else [(b"content-length", str(len(body)).encode())]
@@ -239,5 +245,5 @@ class CaptureApp:
         except mirror.MirrorError as exc:
             await self._respond(send, 400, cors + text, f"{exc}\n".encode())
             return
+        self.journal.put("browser-events", day, lambda: mirror.line(recs))     # queued before the answer, as above
         await self._respond(send, 204, cors, b"")
-        self.journal.put("browser-events", day, lambda: mirror.line(recs))
