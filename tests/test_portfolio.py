@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,28 @@ def test_portfolio_markdown_and_wrong_options(db: str, capsys: pytest.CaptureFix
     assert main(["--db", db, "report", "--portfolio", "--pixel-id", A]) == 2
     assert main(["--db", db, "report", "--portfolio", "--format", "html"]) == 2
     assert "drop --pixel-id" in capsys.readouterr().err
+
+
+def test_portfolio_page_lists_worst_first_and_opens_a_pixel(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from tests.test_dashboard import open_page
+
+    st.cache_data.clear()
+    monkeypatch.setenv("CAPI_AUDIT_DB", db)
+    at = open_page("portfolio")
+    assert not at.exception, [e.value for e in at.exception]
+    at.sidebar.date_input(key="window").set_value((date(2026, 10, 1), date(2026, 10, 4))).run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert table["pixel"].tolist() == [B, A, C]
+    assert table["EMQ from"].tolist() == ["estimate", "estimate", "Meta"]
+    assert table["gap"].tolist() == [0.5, 0.25, 0.0]
+    assert table["money at stake"].tolist() == ["60 USD", "20 USD", "0 USD"]
+    assert table["warn"].tolist() == [2, 1, 0]
+    at.selectbox(key="portfolio_pixel").set_value(A).run()
+    next(b for b in at.button if b.label == "Open weekly review").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["pixel"] == A
+    assert at.title[0].value == "Weekly EMQ" and "· 111 ·" in at.caption[0].value
+    st.cache_data.clear()
