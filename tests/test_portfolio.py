@@ -123,3 +123,15 @@ def test_portfolio_page_lists_worst_first_and_opens_a_pixel(db: str, monkeypatch
     assert at.session_state["pixel"] == A
     assert at.title[0].value == "Weekly EMQ" and "· 111 ·" in at.caption[0].value
     st.cache_data.clear()
+
+
+def test_worst_first_orders_fails_then_warns_then_lowest_emq() -> None:
+    from analysis.portfolio import Row, worst_first
+
+    def r(pixel: str, fail: int, warn: int, emq: float | None) -> Row:
+        return Row(pixel, emq, "estimate" if emq is not None else None, None, 0, 0, None, None, None, None, None,
+                   {"fail": fail, "warn": warn, "pass": 0, "unknown": 0})
+
+    rows = [r("a", 0, 0, 5.0), r("b", 0, 2, 9.0), r("c", 1, 0, 9.5), r("d", 0, 2, 4.0), r("e", 0, 0, None),
+            r("f", 0, 0, 5.0)]
+    assert [x.pixel_id for x in worst_first(rows)] == ["c", "d", "b", "a", "f", "e"]
