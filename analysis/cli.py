@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["json", "markdown", "html"], default="json",
                      help="html: one self-contained file with charts (opens without a network)")
     rep.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    rep.add_argument("--portfolio", action="store_true",
+                     help="one row of headline numbers per pixel in the store, worst first (json or markdown)")
 
     chk = sub.add_parser("check", help="the monthly health check: the checklist vs the previous window; exit 1 on a fail")
     chk.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, inclusive)")
@@ -303,6 +305,8 @@ def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if problem := _output_problem(args.output):
         err.print(f"[red]error[/red] {escape(problem)}")
         return 2
+    if args.portfolio:
+        return _portfolio(args, cfg)
     data = _full_report(args, cfg, daily=args.format == "html")
     if data is None:
         return 2
@@ -313,6 +317,25 @@ def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     else:
         text = report.to_json(data)
     return _emit(text, args.output, f"Report for {data['window']['since']} … {data['window']['until']}")
+
+
+def _portfolio(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    """`report --portfolio`: every pixel's headline numbers from its own report over one window."""
+    from analysis import portfolio, report
+    from analysis.metrics.scope import ScopeError
+
+    if args.pixel_id or args.format == "html":
+        err.print("[red]error[/red] --portfolio covers every pixel as JSON or Markdown; drop --pixel-id and "
+                  "use --format json or --format markdown.")
+        return 2
+    try:
+        with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
+            data = portfolio.build(con, cfg, report.Options(args.since, args.until, args.tz))
+    except ScopeError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        return 2
+    text = portfolio.markdown(data) if args.format == "markdown" else report.to_json(data)
+    return _emit(text, args.output, f"Portfolio for {data['window']['since']} … {data['window']['until']}")
 
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "unknown": "dim"}

@@ -11,6 +11,7 @@ st.set_page_config(layout="wide", page_title="capi-audit", page_icon="📊")
 
 pg = st.navigation([
     st.Page("app_pages/weekly_emq.py", title="Weekly EMQ", icon=":material/speed:", default=True),
+    st.Page("app_pages/portfolio.py", title="Portfolio", icon=":material/view_list:"),
     st.Page("app_pages/health_check.py", title="Monthly health check", icon=":material/fact_check:"),
     st.Page("app_pages/deployments.py", title="Deployments", icon=":material/rocket_launch:"),
     st.Page("app_pages/dedup.py", title="Deduplication", icon=":material/join_inner:"),

@@ -19,6 +19,7 @@ import streamlit as st
 
 from analysis import config as config_mod
 from analysis import export, report, store
+from analysis import portfolio as portfolio_mod
 from analysis.connectors import state as sync_state
 from analysis.metrics import deployments as deployments_mod
 from analysis.metrics import facts
@@ -209,6 +210,20 @@ def audit(f: Filters) -> dict[str, Any]:
     """report.series for the filters: the JSON report plus daily frames (raises DataError)."""
     _check_tz(f.tz)
     return _latest(_series, f.db, f.since, f.until, f.tz, f.pixel)
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner="Computing every pixel's report…")
+def _portfolio(db: str, stamp: tuple[float, ...], since: date | None, until: date | None, tz: str) -> dict[str, Any]:
+    cfg = settings()
+    with _reading(db) as con:
+        return portfolio_mod.build(con, cfg, report.Options(since, until, tz))
+
+
+def portfolio(f: Filters) -> dict[str, Any]:
+    """Every pixel's headline numbers over the sidebar's window, worst first (the pixel filter does not apply;
+    raises DataError)."""
+    _check_tz(f.tz)
+    return _latest(_portfolio, f.db, f.since, f.until, f.tz)
 
 
 def _metric_daily(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, window: dict[str, str],
@@ -648,7 +663,8 @@ def sync_status(db: str) -> pd.DataFrame:
 
 def clear() -> None:
     """Forget every cached result (after an upload)."""
-    for fn in (_sources, _default_window, _series, _trace, _sync_status, _months, _month, _month_html, _deployments):
+    for fn in (_sources, _default_window, _series, _trace, _sync_status, _months, _month, _month_html, _deployments,
+               _portfolio):
         fn.clear()
 
 

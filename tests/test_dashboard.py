@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import demo_build, store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-PAGES = ["weekly_emq", "health_check", "deployments", "dedup", "discrepancies", "trace", "data_sources"]
+PAGES = ["weekly_emq", "portfolio", "health_check", "deployments", "dedup", "discrepancies", "trace", "data_sources"]
 CHECKLIST_IDS = ["emq", "volume", "dedup", "coverage", "deployments", "privacy"]
 
 
@@ -109,6 +109,10 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
         trend = figs[0]
         assert "Purchase (Meta)" in [t["name"] for t in trend["data"]]
         assert "checkout-v2" in [a.get("text") for a in trend["layout"]["annotations"]]
+    elif page == "portfolio":
+        table = at.dataframe[0].value
+        assert sorted(table["pixel"]) == sorted(at.selectbox(key="portfolio_pixel").options)   # each one opens
+        assert table["orders"].sum() > 0 and not figs
     elif page == "dedup":
         assert titles(figs) == ["Deduplication per day"]
         assert at.selectbox(key="dedup_event").value == ("1234567890", "Purchase")
@@ -278,6 +282,7 @@ def test_the_mirror_estimate_shows_only_with_mirror_data(demo_db: Path, mirror_d
     ("dedup", "No browser events yet — ingest a HAR export or a pixel log"),
     ("discrepancies", "No orders and no Purchase events in this window"),
     ("data_sources", "The database is empty"),
+    ("portfolio", "No pixels in this store yet"),
 ])
 def test_empty_database_says_what_to_do(page: str, expected: str, empty_db: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CAPI_AUDIT_DB", str(empty_db))
