@@ -48,6 +48,8 @@ class Staged:
     rejects: list[Reject] = field(default_factory=list)
     # (table, how) in load order; how = "new" (insert unseen identities) or "upsert".
     tables: list[tuple[str, str]] = field(default_factory=list)
+    # Several files share one staging database: this file's tables there are named prefix + table.
+    prefix: str = ""
 
 
 # SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
@@ -77,22 +79,32 @@ def file_digest(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def new_staging(kind: str, path: Path, workdir: Path | None = None,
-                digest: tuple[str, int] | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
-    """A fresh staging database file for one input file (parsing never holds the main lock)."""
-    digest, size = digest or file_digest(path)
-    tmp = Path(tempfile.mkdtemp(prefix="capi-stage-", dir=workdir)) / "stage.duckdb"
+def staging_file(workdir: Path | None = None) -> Path:
+    """Where a new staging database goes (the one place that decides it); its directory is removed after."""
+    return Path(tempfile.mkdtemp(prefix="capi-stage-", dir=workdir)) / "stage.duckdb"
+
+
+def open_staging(staging: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory parsing connection that writes its canonical, hashed rows to `staging` (as `out`)."""
     # Parsing happens in memory (raw lines may hold plaintext); only canonical, hashed rows
     # are written to the staging file `out`, which the commit step attaches.
     con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH {sql_str(tmp)} AS out")
+    con.execute(f"ATTACH {sql_str(staging)} AS out")
     con.execute("SET TimeZone = 'UTC'")
     # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
     con.execute(MACROS)
     register_udfs(con)
-    return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), con
+    return con
+
+
+def new_staging(kind: str, path: Path, workdir: Path | None = None,
+                digest: tuple[str, int] | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
+    """A fresh staging database file for one input file (parsing never holds the main lock)."""
+    digest, size = digest or file_digest(path)
+    tmp = staging_file(workdir)
+    return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), open_staging(tmp)
 
 
 def _hash_plain(key: str, value: str) -> str | None:
@@ -103,6 +115,8 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
     """Per-record Python only where SQL cannot: Meta's normalization of stray plaintext."""
     con.create_function("capi_hash", _hash_plain, [duckdb.sqltypes.VARCHAR, duckdb.sqltypes.VARCHAR],
                         duckdb.sqltypes.VARCHAR, null_handling="special", side_effects=False)
+    con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
+                        duckdb.sqltypes.VARCHAR, side_effects=False)
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analysis import hashes, normalize
+from analysis import hashes
 from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
 from analysis.ingest.csvfile import describe_columns, read_csv_raw
 from analysis.store import quote_ident as q
@@ -225,8 +225,6 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     # An order twice in one file: the newest updated_at wins, else the later row.
     con.execute("CREATE TABLE good AS SELECT * FROM checked WHERE reason IS NULL "
                 "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1")
-    con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
-                        duckdb.sqltypes.VARCHAR, side_effects=False)
     _hash_orders(con, opts.default_country)
     con.execute(ORDERS_DDL)
     con.execute("INSERT INTO out.orders SELECT order_id, alt_id, pixel_id, created_at, updated_at, total, currency, "
