@@ -484,7 +484,15 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 
     db = Path(args.db or DEMO_DB)
     if args.rebuild or not db.exists():
-        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(m))
+        with _progress() as progress:
+            tasks = {"generate": progress.add_task("Generating the demo store", total=args.days),
+                     "load": progress.add_task("Loading it", total=None, visible=False)}
+
+            def step(name: str, done: int, total: int) -> None:
+                progress.update(tasks[name], completed=done, total=total, visible=True)
+
+            demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day,
+                             log=lambda m: progress.console.print(m), progress=step)
     else:
         err.print(f"Using the existing demo database {db} (--rebuild to build it again).")
     if args.no_serve:

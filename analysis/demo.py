@@ -13,6 +13,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 PIXEL_ID = "1234567890"
 SHOP = "https://shop.example.com"
@@ -721,14 +722,19 @@ def _write_deployments(path: Path, rows: list[tuple[int, str, str, str, str]]) -
 
 
 def generate(out_dir: Path, *, seed: int = 7, days: int = 90, end: date = date(2026, 11, 22),
-             orders_per_day: int = 300) -> dict[str, list[Path]]:
-    """Write the demo store's input files under out_dir, one folder per input kind; same seed, same bytes."""
+             orders_per_day: int = 300, on_day: Callable[[int], None] | None = None) -> dict[str, list[Path]]:
+    """Write the demo store's input files under out_dir, one folder per input kind; same seed, same bytes.
+
+    on_day(n) is called after the n-th day is written (for a progress bar).
+    """
     out_dir = Path(out_dir)
     for kind in KINDS:
         (out_dir / kind).mkdir(parents=True, exist_ok=True)
     store = _Store(out_dir, seed, days, end, orders_per_day)
     for d in range(days):
         store.day(d)
+        if on_day is not None:
+            on_day(d + 1)
     store.write_orders()
     store.write_deployments()
     store.write_quality()

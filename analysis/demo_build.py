@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from analysis import demo, store
-from analysis.ingest import Options, Result, expand, ingest_file
+from analysis.ingest import Options, Result, expand, ingest_files
 from analysis.metrics import emq
 
 # Load order: orders and deployments first, then events, then Meta's own numbers.
@@ -16,22 +16,36 @@ ORDER = ("orders", "deployments", "server-events", "browser-events", "meta-quali
 
 
 def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path | None = None,
-          log: Callable[[str], None] = print) -> list[Result]:
-    """Replace `db` with a freshly built demo database; returns one Result per ingested file."""
+          log: Callable[[str], None] = print,
+          progress: Callable[[str, int, int], None] | None = None) -> list[Result]:
+    """Replace `db` with a freshly built demo database; returns one Result per ingested file.
+
+    progress(step, done, total) follows the build: step "generate" counts days, "load" counts files.
+    """
     t0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="capi-demo-", dir=workdir))
     try:
-        files = demo.generate(tmp, days=days, orders_per_day=orders_per_day)
+        on_day = (lambda d: progress("generate", d, days)) if progress else None
+        files = demo.generate(tmp, days=days, orders_per_day=orders_per_day, on_day=on_day)
         log(f"Generated the demo store ({days} days) in {time.perf_counter() - t0:.1f} s; loading it…")
         fresh = db.with_name(db.name + ".building")
         for p in (fresh, Path(str(fresh) + ".wal")):
             p.unlink(missing_ok=True)
         results: list[Result] = []
+        todo = {kind: expand(files.get(kind, []), kind) for kind in ORDER}
+        total, done = sum(len(p) for p in todo.values()), 0
         for kind in ORDER:
-            paths = expand(files.get(kind, []), kind)
+            paths = todo[kind]
             t1 = time.perf_counter()
-            for path in paths:
-                res = ingest_file(fresh, kind, path, Options())
+
+            def on_file(_res: object) -> None:
+                nonlocal done
+                done += 1
+                if progress:
+                    progress("load", done, total)
+
+            # One command per kind, as `capi-audit ingest KIND DIR` would: one staging area, one commit.
+            for res in ingest_files(fresh, kind, paths, Options(), on_file=on_file):
                 if res.error:
                     raise RuntimeError(res.error)
                 results.append(res)
