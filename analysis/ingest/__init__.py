@@ -217,7 +217,7 @@ class _Poller:
         self.thread.join()
 
 
-class _Batch:
+class Batch:
     """One staging database and one parsing connection for the files of one command.
 
     A connection per file would cost a database open and a checkpoint each (a third of a second for
@@ -306,7 +306,7 @@ class _Batch:
 def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] | None = None,
           digest: tuple[str, int] | None = None) -> Staged:
     """Parse one file into its own staging database (no lock on the store is held meanwhile)."""
-    batch = _Batch(kind)
+    batch = Batch(kind)
     try:
         staged = batch.stage(path, opts, report, digest)
     except BaseException:
@@ -368,7 +368,7 @@ def ingest_files(db: str | Path, kind: str, paths: list[Path], opts: Options, *,
     """
     results: list[Result | None] = [None] * len(paths)
     try:
-        batch = _Batch(kind)
+        batch = Batch(kind)
     except IngestError as exc:
         return [Result(path=p, kind=kind, error=str(exc)) for p in paths]
     # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
