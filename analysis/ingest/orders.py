@@ -198,11 +198,14 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     # digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order joined by
     # "|". Sorting the joined strings gives that order (no key or variant name is a prefix of another,
     # hashes have one length), and an order has one value per key: so each distinct value's sorted
-    # piece is made once, and an order joins its pieces.
-    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, array_to_string(list_sort("
-                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid")
-    con.execute("CREATE TEMP TABLE _digests AS SELECT order_id, sha256(array_to_string(list_sort(list(piece)), '|')) "
-                "AS digest FROM _refs JOIN _pieces USING (vid) GROUP BY order_id")
+    # piece is made once, and an order joins its pieces in key order.
+    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, key, array_to_string(list_sort("
+                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid, key")
+    pieces = ", ".join(f"any_value(piece) FILTER (WHERE key = '{key}')" for key in sorted(k for k, _ in PERSONAL))
+    con.execute(f"CREATE TEMP TABLE _digests AS SELECT order_id, sha256(concat_ws('|', {pieces})) AS digest "
+                "FROM _refs JOIN _pieces USING (vid) GROUP BY order_id")
+    # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
+    con.execute("SET force_compression = 'uncompressed'")
     con.execute(HASHES_DDL)
     con.execute("INSERT INTO out.order_hashes SELECT r.order_id, f.key, f.variant, f.hash FROM _refs r JOIN _forms f USING (vid)")
     for table in ("_refs", "_forms", "_pieces"):
