@@ -1,4 +1,4 @@
-"""Ingestion: parse the files of a command into one staging database, then move their rows into the store in one short transaction."""
+"""Ingestion: parse a command's files into one staging database, then move their rows into the store in one transaction."""
 from __future__ import annotations
 
 import importlib

@@ -189,7 +189,8 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     hashes.variants_table(con, "_distinct", "_variants")
     # Orders refer to their values by number: the joins below then compare integers, not strings.
     con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER () AS vid, key, value, region FROM _distinct")
-    con.execute("CREATE TEMP TABLE _refs AS SELECT p.order_id, i.vid FROM _personal p JOIN _ids i USING (key, value, region)")
+    con.execute("CREATE TEMP TABLE _refs AS SELECT p.order_id, i.vid FROM _personal p "
+                "JOIN _ids i USING (key, value, region)")
     con.execute("CREATE TEMP TABLE _forms AS SELECT i.vid, v.key, v.variant, v.hash FROM _variants v "
                 "JOIN _ids i USING (key, value, region)")
     for table in ("_personal", "_distinct", "_variants", "_ids"):
@@ -207,7 +208,8 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
     con.execute("SET force_compression = 'uncompressed'")
     con.execute(HASHES_DDL)
-    con.execute("INSERT INTO out.order_hashes SELECT r.order_id, f.key, f.variant, f.hash FROM _refs r JOIN _forms f USING (vid)")
+    con.execute("INSERT INTO out.order_hashes SELECT r.order_id, f.key, f.variant, f.hash "
+                "FROM _refs r JOIN _forms f USING (vid)")
     for table in ("_refs", "_forms", "_pieces"):
         con.execute(f"DROP TABLE {table}")
 
