@@ -151,15 +151,65 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime, main: str) -> Result:
-    """One file's ingestion row, new rows and rejects (inside the caller's transaction, staging attached as stg)."""
-    res = Result(path=staged.path, kind=staged.kind, rows_read=staged.rows_read, rejects=staged.rejects)
-    iid = store.scalar(con, "SELECT nextval('ingestion_seq')")
-    res.ingestion_id = int(iid)
+# The tables whose rows a file's loaded and duplicate counts are about.
+COUNTED = ("server_events", "browser_events", "orders", "deployments", "meta_quality_snapshots", "meta_stats")
+
+
+def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, results: list[Result],
+                        batch: list[tuple[Staged, datetime]], main: str) -> None:
+    """Several files' rows of one "new" table in one statement, with the outcome of merging them one by one.
+
+    A row loads when its identity is neither stored nor staged by an earlier file of the batch (copies
+    within one file load alike, as they would alone). Merged one by one, every file would look its rows
+    up in the whole growing table: a batch of daily files would cost the square of the days.
+    """
+    q = store.quote_ident
+    target_cols = _columns(con, main, table)
+    m = q(main)
+    staged_cols = set(_columns(con, "stg", batch[0][0].prefix + table))
+    cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]
+    good = "WHERE reason IS NULL" if "reason" in staged_cols else ""
+    col_list = ", ".join(q(c) for c in cols)
+    parts = " UNION ALL ".join(f"SELECT {i} AS _f, {col_list} FROM stg.{q(st.prefix + table)} {good}"
+                               for i, (st, _) in enumerate(batch))
+    keys = ", ".join(f"s.{q(k)}" for k in rule.key)
+    keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _all AS {parts}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _ins AS SELECT s.* FROM _all s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {m}.{q(table)} m WHERE {keys_eq}) "
+                f"QUALIFY s._f = min(s._f) OVER (PARTITION BY {keys})")
+    staged_n = dict(con.execute("SELECT _f, count(*) FROM _all GROUP BY _f").fetchall())
+    loaded_n = dict(con.execute("SELECT _f, count(*) FROM _ins GROUP BY _f").fetchall())
+    if "ingestion_id" in target_cols:
+        iids = " ".join(f"WHEN {i} THEN {int(r.ingestion_id or 0)}" for i, r in enumerate(results))
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}, ingestion_id) "
+                    f"SELECT {col_list}, CASE _f {iids} END FROM _ins")
+    else:
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}) SELECT {col_list} FROM _ins")
+    con.execute("DROP TABLE _all")
+    con.execute("DROP TABLE _ins")
+    if table in COUNTED:
+        for i, res in enumerate(results):
+            res.loaded += loaded_n.get(i, 0)
+            res.duplicates += staged_n.get(i, 0) - loaded_n.get(i, 0)
+
+
+def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime, main: str,
+                   res: Result | None = None) -> Result:
+    """One file's ingestion row, new rows and rejects (inside the caller's transaction, staging attached as stg).
+
+    `res`: the file's result with its ingestion id and its "new" tables already merged together.
+    """
+    merged = res is not None
+    if res is None:
+        res = Result(path=staged.path, kind=staged.kind, rows_read=staged.rows_read, rejects=staged.rejects)
+        res.ingestion_id = int(store.scalar(con, "SELECT nextval('ingestion_seq')"))
+    iid = res.ingestion_id
     for table, _how in staged.tables:
+        if merged and RULES[table].mode == "new":
+            continue
         loaded, dup = _merge(con, table, RULES[table], iid, main, staged.prefix)
-        if table in ("server_events", "browser_events", "orders", "deployments",
-                     "meta_quality_snapshots", "meta_stats"):
+        if table in COUNTED:
             res.loaded += loaded
             res.duplicates += dup
     if staged.rejects:
@@ -182,7 +232,16 @@ def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tupl
     con.execute(f"ATTACH {sql_str(staging)} AS stg (READ_ONLY)")
     try:
         with store.transaction(con):
-            return [_commit_staged(con, staged, started, main) for staged, started in batch]
+            tables = {tuple(st.tables) for st, _ in batch}
+            if len(batch) < 2 or len(tables) != 1:
+                return [_commit_staged(con, staged, started, main) for staged, started in batch]
+            results = [Result(path=st.path, kind=st.kind, rows_read=st.rows_read, rejects=st.rejects,
+                              ingestion_id=int(store.scalar(con, "SELECT nextval('ingestion_seq')")))
+                       for st, _ in batch]
+            for table, _how in batch[0][0].tables:
+                if RULES[table].mode == "new":
+                    _merge_new_together(con, table, RULES[table], results, batch, main)
+            return [_commit_staged(con, st, started, main, res) for (st, started), res in zip(batch, results)]
     finally:
         con.execute("DETACH stg")
 
