@@ -95,3 +95,18 @@ def test_nothing_to_commit_still_removes_the_staging(tmp_path: Path, staging_dir
     res = ingest_files(tmp_path / "db.duckdb", "server-events", [tmp_path / "none.jsonl"], Options())
     assert res[0].error == f"{tmp_path / 'none.jsonl'} does not exist or is not a file."
     assert list(staging_dir.iterdir()) == []
+
+
+def test_a_batch_counts_stored_and_earlier_files_rows_as_already_there(tmp_path: Path, staging_dir: Path) -> None:
+    db = tmp_path / "db.duckdb"
+    ingest_files(db, "server-events", [_write(tmp_path, "old.jsonl", [_line("e1")])], Options())
+    a = _write(tmp_path, "a.jsonl", [_line("e1"), _line("e2")])
+    b = _write(tmp_path, "b.jsonl", [_line("e2"), _line("e3")])
+    c = _write(tmp_path, "c.jsonl", [_line("e1"), _line("e3"), _line("e4")])
+    res = ingest_files(db, "server-events", [a, b, c], Options())
+    assert [(r.loaded, r.duplicates) for r in res] == [(1, 1), (1, 1), (1, 2)]
+    assert _query(db, "SELECT i.path, s.event_id FROM server_events s JOIN ingestions i USING (ingestion_id) "
+                      "ORDER BY s.event_id") == [
+        (str(tmp_path / "old.jsonl"), "e1"), (str(a), "e2"), (str(b), "e3"), (str(c), "e4")]
+    assert _query(db, "SELECT rows_loaded, rows_duplicate FROM ingestions ORDER BY ingestion_id") == [
+        (1, 0), (1, 1), (1, 1), (1, 2)]

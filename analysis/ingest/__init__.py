@@ -172,22 +172,28 @@ def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableR
     col_list = ", ".join(q(c) for c in cols)
     parts = " UNION ALL ".join(f"SELECT {i} AS _f, {col_list} FROM stg.{q(st.prefix + table)} {good}"
                                for i, (st, _) in enumerate(batch))
-    keys = ", ".join(f"s.{q(k)}" for k in rule.key)
+    key_list = ", ".join(q(k) for k in rule.key)
     keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _all AS {parts}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _ins AS SELECT s.* FROM _all s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {m}.{q(table)} m WHERE {keys_eq}) "
-                f"QUALIFY s._f = min(s._f) OVER (PARTITION BY {keys})")
-    staged_n = dict(con.execute("SELECT _f, count(*) FROM _all GROUP BY _f").fetchall())
-    loaded_n = dict(con.execute("SELECT _f, count(*) FROM _ins GROUP BY _f").fetchall())
+    first_eq = " AND ".join(f"f.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
+    staged_n = dict(con.execute(f"SELECT _f, count(*) FROM ({parts}) GROUP BY _f").fetchall())
+    # Which file stages each identity first: grouped on the identity alone, so memory stays small.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _first AS SELECT {key_list}, min(_f) AS _f FROM ({parts}) "
+                f"GROUP BY {key_list}")
+    new_rows = (f"FROM ({parts}) s JOIN _first f ON {first_eq} AND f._f = s._f "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {m}.{q(table)} m WHERE {keys_eq})")
     if "ingestion_id" in target_cols:
         iids = " ".join(f"WHEN {i} THEN {int(r.ingestion_id or 0)}" for i, r in enumerate(results))
         con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}, ingestion_id) "
-                    f"SELECT {col_list}, CASE _f {iids} END FROM _ins")
+                    f"SELECT {', '.join(f's.{q(c)}' for c in cols)}, CASE s._f {iids} END {new_rows}")
+        by_iid = dict(con.execute(f"SELECT ingestion_id, count(*) FROM {m}.{q(table)} WHERE ingestion_id "
+                                  f"BETWEEN {results[0].ingestion_id} AND {results[-1].ingestion_id} "
+                                  f"GROUP BY ingestion_id").fetchall())
+        loaded_n = {i: by_iid.get(r.ingestion_id, 0) for i, r in enumerate(results)}
     else:
-        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}) SELECT {col_list} FROM _ins")
-    con.execute("DROP TABLE _all")
-    con.execute("DROP TABLE _ins")
+        loaded_n = dict(con.execute(f"SELECT s._f, count(*) {new_rows} GROUP BY s._f").fetchall())
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}) SELECT {', '.join(f's.{q(c)}' for c in cols)} "
+                    f"{new_rows}")
+    con.execute("DROP TABLE _first")
     if table in COUNTED:
         for i, res in enumerate(results):
             res.loaded += loaded_n.get(i, 0)
