@@ -15,6 +15,7 @@ _ASCII = "regexp_full_match(value, '[ -~]*')"
 # Keys whose rules depend on the record's country (a phone's calling code, US states and ZIPs).
 REGION_KEYS = ("ph", "st", "zp")
 VARIANTS_DDL = "(key VARCHAR, value VARCHAR, region VARCHAR, variant VARCHAR, hash VARCHAR)"
+_CHUNK = 20_000     # distinct values hashed in Python per batch of rows handed to DuckDB
 
 
 def _sql_variants(source: str) -> str:
@@ -50,10 +51,12 @@ def variants_table(con: duckdb.DuckDBPyConnection, source: str, target: str) -> 
     # Everything else (phones, states, ZIPs, countries, non-ASCII text): Python, once per distinct value.
     rest = con.execute(f"SELECT key, value, region FROM {source} WHERE NOT (key IN ({keys}) AND {_ASCII})"
                        ).fetchall()
-    rows = [(k, v, r, variant, digest) for k, v, r in rest
-            for variant, digest in normalize.hash_variants(k, v, r or None)]
-    del rest
-    if rows:
+    # In chunks: a list of Python tuples costs many times the bytes of the same rows in DuckDB.
+    for at in range(0, len(rest), _CHUNK):
+        rows = [(k, v, r, variant, digest) for k, v, r in rest[at:at + _CHUNK]
+                for variant, digest in normalize.hash_variants(k, v, r or None)]
+        if not rows:
+            continue
         frame = pd.DataFrame(rows, columns=["key", "value", "region", "variant", "hash"], dtype="string")
         del rows
         con.register("_py_variants", frame)

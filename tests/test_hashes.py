@@ -83,3 +83,11 @@ def test_order_digest_is_the_stored_formula(tmp_path: Path):
     assert len(rows) > 20
     assert all(stored == expected for _, stored, expected in rows)
     assert sum(stored is not None for _, stored, _ in rows) > 20
+
+
+def test_python_values_in_several_chunks(monkeypatch):
+    monkeypatch.setattr(hashes, "_CHUNK", 2)
+    rows = [("ph", "07700 900123", "GB"), ("ph", "(650)555-1212", "US"), ("st", "California", "US"),
+            ("zp", "'94103", "US"), ("fn", "Jürgen", ""), ("country", "USA", ""), ("ge", "x", "")]
+    assert _sql_result(rows) == _python_result(rows)
+    assert len({(k, v) for k, v, *_ in _sql_result(rows)}) == 6     # "x" is no gender: no hash
