@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html as html_mod
+import math
 import re
 from collections import defaultdict
 from typing import Any
@@ -20,11 +21,12 @@ MAX_CHART_EVENTS = 6
 # ---------------------------------------------------------------- formatting shared by both outputs
 
 def _share(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}".replace(".0%", "%")
+    return "—" if x is None or not math.isfinite(x) else f"{x:.1%}".replace(".0%", "%")
 
 
 def _num(x: float | int | None, digits: int = 2) -> str:
-    if x is None:
+    # NaN or infinity (a value the inputs made unusable) reads as missing, never as "nan" or "inf".
+    if x is None or not math.isfinite(x):
         return "—"
     return f"{x:,}" if isinstance(x, int) else f"{x:.{digits}f}"
 
@@ -55,7 +57,8 @@ def _lint_rows(report: dict[str, Any]) -> list[list[str]]:
 
 def _regression(r: dict[str, Any]) -> str:
     before, after = r.get("before"), r.get("after")
-    nums = "" if before is None or after is None else f" {before:g} → {after:g}"
+    shown = before is not None and after is not None and math.isfinite(before) and math.isfinite(after)
+    nums = f" {before:g} → {after:g}" if shown else ""
     return f"{r.get('event_name') or 'all events'} {r['metric']}{nums}"
 
 
@@ -78,6 +81,46 @@ def _volume_line(report: dict[str, Any]) -> str:
             f"browser {disc.get('event_name', '')} conversions; {len(flagged)} flagged days "
             f"(|gap| > {_share(disc.get('threshold'))} with ≥ {disc.get('min_orders', 0)} orders)"
             + (f": {', '.join(flagged)}" if flagged else ""))
+
+
+FIX_HEAD = ["fix", "EMQ now", "expected", "events affected", "orders carry it", "malformed: the right format",
+            "Shopify", "WooCommerce", "server-side GTM", "custom backend"]
+
+
+def _fix_rows(report: dict[str, Any]) -> list[list[str]]:
+    many = len({r["pixel_id"] for r in report.get("recommendations") or []}) > 1
+    return [[r["title"] + (f" ({r['pixel_id']})" if many else ""), _num(r["current_emq"]), _num(r["expected_emq"]),
+             _share(r["affected_share"]),
+             "—" if r["orders_with_key"] is None else f"{_share(r['orders_with_key'])} of {r['orders_matched']:,}",
+             f"{_share(r['malformed_share'])}: {r['malformed_how_to']}" if r["malformed_share"] else "—",
+             *(r["how_to"][p] for p in ("shopify", "woocommerce", "server_gtm", "custom"))]
+            for r in report.get("recommendations") or []]
+
+
+MONEY_HEAD = ["period", "orders", "orders Meta did not receive", "their value", "duplicated Purchases",
+              "their value"]
+
+
+def _money_rows(report: dict[str, Any]) -> list[list[str]]:
+    m = report.get("money_at_stake")
+    if not m:
+        return []
+    rows = [[f"week {w['since']} … {w['until']}", _num(w["backend_orders"]), _num(w["missed_orders"]),
+             _num(w["missed_value"]), _num(w["duplicate_purchases"]), _num(w["duplicate_value"])] for w in m["weeks"]]
+    t = m["total"]
+    return rows + [["whole window", _num(t["backend_orders"]), _num(t["missed_orders"]), _num(t["missed_value"]),
+                    _num(t["duplicate_purchases"]), _num(t["duplicate_value"])]]
+
+
+def _money_line(report: dict[str, Any]) -> str:
+    m = report.get("money_at_stake")
+    if not m:
+        return "No eligible orders in this window, so no order value to estimate with."
+    f = m["formula"]
+    return (f"An estimate, in {m['currency'] or 'the orders’ currencies'} at the window's average order value "
+            f"{_num(m['average_order_value'])}. Missed orders: {f['missed_orders']}. Duplicated Purchases: "
+            f"{f['duplicate_purchases']}. — means the data to judge is missing (no /stats and no server logs, "
+            "or no logs for duplicates).")
 
 
 def _title(report: dict[str, Any]) -> str:
@@ -123,6 +166,10 @@ def markdown(report: dict[str, Any]) -> str:
                             for c in report["checklist"]])
     else:
         lines += ["Not computed for this report.", ""]
+    if report.get("recommendations"):
+        lines += ["## Fixes that would raise EMQ most", ""] + _md_table(FIX_HEAD, _fix_rows(report))
+    lines += ["## Money at stake (estimate)", "", _md(_money_line(report)), ""]
+    lines += _md_table(MONEY_HEAD, _money_rows(report)) if report.get("money_at_stake") else []
     lines += ["## Events", ""] + _md_table(EVENT_HEAD, _event_rows(report))
     lines += ["## Volumes vs backend orders", "", _md(_volume_line(report)), ""]
     lines += ["## Deployments", ""] + (_md_table(DEPLOY_HEAD, _deploy_rows(report)) if report.get("deployments")
@@ -295,6 +342,13 @@ def html(report: dict[str, Any], daily: dict[str, Any] | None = None) -> str:
                      f"</thead><tbody>{rows}</tbody></table>")
     else:
         parts.append('<p class="note">Not computed for this report.</p>')
+    if report.get("recommendations"):
+        parts += ["<h2>Fixes that would raise EMQ most</h2>", _html_table(FIX_HEAD, _fix_rows(report), "fixes"),
+                  '<p class="note">Expected EMQ: the mean per-event score of the model as if the identifier were '
+                  "present and well-formed on every event.</p>"]
+    parts += ["<h2>Money at stake (estimate)</h2>", f'<p class="note">{_e(_money_line(report))}</p>']
+    if report.get("money_at_stake"):
+        parts.append(_html_table(MONEY_HEAD, _money_rows(report), "money"))
     parts += ["<h2>Events</h2>", _html_table(EVENT_HEAD, _event_rows(report), "events")]
     parts.append("<h2>Trends</h2>")
     if daily and keys:

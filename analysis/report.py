@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -10,7 +11,8 @@ from typing import Any
 import duckdb
 
 from analysis import config as config_mod
-from analysis.metrics import coverage, dedup, discrepancy, emq, hash_match, lint, reconciliation
+from analysis.metrics import (coverage, dedup, discrepancy, emq, hash_match, lint, meta_feedback, money, reconciliation,
+                              recommendations)
 from analysis.metrics import scope as scope_mod
 from analysis.metrics import checklist
 from analysis.normalize import USER_DATA_KEYS
@@ -31,6 +33,22 @@ def report_schema() -> dict[str, Any]:
     return json.loads(resources.files("analysis").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 
+def finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float, at any depth, replaced by None (JSON has no words for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def to_json(data: Any, indent: int = 2) -> str:
+    """The one way a report (or any result) is written as JSON: always valid JSON, never NaN or Infinity."""
+    return json.dumps(finite(data), indent=indent, ensure_ascii=False, default=str, allow_nan=False) + "\n"
+
+
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
@@ -39,7 +57,7 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod
     """Build every temp table the metrics read, once per connection and window."""
     scope_mod.prepare(con, sc)
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
-    discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"])
+    discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
     lint.prepare_base(con, cfg)
     hash_match.prepare(con)
     lint.prepare(con, cfg)
@@ -58,6 +76,7 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
     meta = emq.meta_scores(con, start, end, sc.pixel_id)
     dd = dedup.by_event(con)
     hm = hash_match.by_event(con)
+    feedback = meta_feedback.by_event(con, start, end, sc.pixel_id)
     out = []
     for c in cov:
         key = (c.pixel_id, c.event_name)
@@ -72,7 +91,22 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
             "emq_meta": _round(meta.get(key), 2),
             "dedup": {k: (_round(v) if isinstance(v, float) else v) for k, v in dd.get(key, dict(dedup.EMPTY)).items()},
             "opt_out_share": _round(c.opt_out_share), "ldu_share": _round(c.ldu_share),
+            "from_logs": True, "meta_feedback": feedback.get(key),
         })
+    # Events Meta reports (quality snapshot or /stats) without logs here still get a row: Meta's numbers,
+    # zero counted events and nulls wherever a metric needs the logs.
+    seen = {(e["pixel_id"], e["event_name"]) for e in out}
+    extra = [key for key in feedback if key not in seen]
+    for pixel, name in extra:
+        out.append({
+            "pixel_id": pixel, "event_name": name, "server_events": 0, "browser_events": 0,
+            "coverage": {k: None for k in USER_DATA_KEYS}, "presence": {k: None for k in USER_DATA_KEYS},
+            "hash_match": {}, "emq_estimate": None, "emq_calibrated": None,
+            "emq_meta": _round(meta.get((pixel, name)), 2), "dedup": dict(dedup.EMPTY),
+            "opt_out_share": None, "ldu_share": None, "from_logs": False, "meta_feedback": feedback[(pixel, name)],
+        })
+    if extra:
+        out.sort(key=lambda e: (e["pixel_id"], e["event_name"]))
     return out
 
 
@@ -90,7 +124,12 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
     disc = discrepancy.compute(con, sc, cfg["discrepancy.event_name"], float(cfg["discrepancy.threshold"]),
                                int(cfg["discrepancy.min_orders"]))
     cals = emq.latest_calibrations(con)
-    from analysis.metrics import breaks, deployments
+    from analysis.metrics import breaks, cpa, deployments
+
+    suspected = breaks.section(con, sc, cfg)
+    spend = cpa.section(con, sc, cfg)
+    suspected = sorted(suspected + cpa.breaks(spend, cfg["discrepancy.event_name"]),
+                       key=lambda b: (b["date"], b["pixel_id"] or "", b["event_name"], b["metric"]))
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -99,6 +138,10 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "pixel_id": sc.pixel_id,
         "events": events_section(con, sc),
         "discrepancy": disc.as_dict(),
+        "money_at_stake": money.section(con, sc, disc.as_dict()),
+        "recommendations": recommendations.section(
+            con, dict(cfg["priority_events"] or {}),
+            {p: c for p, c in cals.items() if not sc.pixel_id or p == sc.pixel_id}),
         "emq_calibration": [
             {"pixel_id": c.pixel_id, "snapshots": c.snapshots, "rmse_before": _round(c.rmse_before, 3),
              "rmse_after": _round(c.rmse_after, 3), "weights": c.weights}
@@ -108,7 +151,8 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "reconciliation": reconciliation.section(con, sc, int(cfg["reconciliation.rows"]),
                                                  float(cfg["lint.value_tolerance"])),
         "deployments": deployments.section(con, sc, cfg),
-        "suspected_breaks": breaks.section(con, sc, cfg),
+        "suspected_breaks": suspected,
+        "cpa": spend,
         # Sections whose analyses this version does not compute yet are listed, never faked.
         "checklist": [],
         "not_computed": ["checklist"],
@@ -171,15 +215,21 @@ def sources(con: duckdb.DuckDBPyConnection, rejects_limit: int = 500) -> dict[st
     """Ingestion history, recent rejects, Meta snapshot freshness and table sizes (Data sources page)."""
     from analysis import store
 
+    # A file read again replaces its earlier reading: only the latest ingestion of a path counts its
+    # rejects (re-ingesting a bad file must not double them). Each sync fetches new records under the
+    # same label ("sync:shopify/orders"), so every sync's rejects count.
+    current = """SELECT * FROM rejects WHERE ingestion_id IN (
+                     SELECT max(ingestion_id) FROM ingestions WHERE path NOT LIKE 'sync:%' GROUP BY kind, path
+                     UNION ALL SELECT ingestion_id FROM ingestions WHERE path LIKE 'sync:%')"""
     return {
         "ingestions": store.query(con, """SELECT ingestion_id, kind, path, rows_read, rows_loaded, rows_duplicate,
                                           rows_rejected, status, started_at, finished_at FROM ingestions
                                           ORDER BY ingestion_id DESC LIMIT 500"""),
-        "rejects": store.query(con, """SELECT r.file, r.line, r.reason, i.kind, i.started_at FROM rejects r
+        "rejects": store.query(con, f"""SELECT r.file, r.line, r.reason, i.kind, i.started_at FROM ({current}) r
                                       JOIN ingestions i USING (ingestion_id) ORDER BY i.ingestion_id DESC, r.line
                                       LIMIT ?""", [rejects_limit]),
-        "reject_reasons": store.query(con, """SELECT regexp_replace(reason, '^event [0-9]+: ', '') AS reason,
-                                             count(*) AS n FROM rejects GROUP BY 1 ORDER BY n DESC LIMIT 20"""),
+        "reject_reasons": store.query(con, f"""SELECT regexp_replace(reason, '^event [0-9]+: ', '') AS reason,
+                                             count(*) AS n FROM ({current}) GROUP BY 1 ORDER BY n DESC LIMIT 20"""),
         "snapshots": store.query(con, """SELECT pixel_id, max(fetched_at) AS latest, count(*) AS snapshots
                                         FROM meta_quality_snapshots GROUP BY 1 ORDER BY 1"""),
         "stats": store.query(con, """SELECT pixel_id, event_source, max(hour) AS latest_hour, sum(count) AS events

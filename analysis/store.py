@@ -11,14 +11,76 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
-SCHEMA_VERSION = 1
+from analysis import interrupts
+
+SCHEMA_VERSION = 3
 # Numbered migrations: version -> SQL taking a database from version-1 to version.
 # Version 1 is schema.sql itself; later versions append here and never edit earlier ones.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # Orders belong to a client: identity (owner, order_id), owner = the order's pixel_id, else its shop,
+    # else '' (every pixel). Stored orders keep their pixel_id as owner, so those without one keep meaning
+    # every pixel. DuckDB cannot drop a primary key in place: the table is rebuilt.
+    2: """
+CREATE TABLE orders_v2 (
+    owner         VARCHAR NOT NULL,          -- pixel_id, else shop, else '' (every pixel)
+    order_id      VARCHAR NOT NULL,
+    alt_id        VARCHAR,
+    pixel_id      VARCHAR,
+    shop          VARCHAR,                   -- a key of the `pixels` setting (shop -> pixel ids)
+    created_at    TIMESTAMP NOT NULL,
+    updated_at    TIMESTAMP,
+    total         DOUBLE NOT NULL,
+    currency      VARCHAR,
+    status        VARCHAR NOT NULL,
+    channel       VARCHAR NOT NULL,
+    test          BOOLEAN NOT NULL,
+    customer_id   VARCHAR,
+    country_code  VARCHAR,
+    pii_digest    VARCHAR,
+    ingestion_id  BIGINT NOT NULL,
+    PRIMARY KEY (owner, order_id)
+);
+INSERT INTO orders_v2 (owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, currency, status,
+                       channel, test, customer_id, country_code, pii_digest, ingestion_id)
+    SELECT coalesce(pixel_id, ''), order_id, alt_id, pixel_id, NULL, created_at, updated_at, total, currency, status,
+           channel, test, customer_id, country_code, pii_digest, ingestion_id FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_v2 RENAME TO orders;
+CREATE TABLE order_hashes_v2 (
+    owner     VARCHAR NOT NULL,
+    order_id  VARCHAR NOT NULL,
+    key       VARCHAR NOT NULL,
+    variant   VARCHAR NOT NULL,
+    hash      VARCHAR NOT NULL
+);
+INSERT INTO order_hashes_v2 SELECT coalesce(o.owner, ''), h.order_id, h.key, h.variant, h.hash
+    FROM order_hashes h LEFT JOIN orders o ON o.order_id = h.order_id;
+DROP TABLE order_hashes;
+ALTER TABLE order_hashes_v2 RENAME TO order_hashes;
+""",
+    # Daily spend and purchases of each ad account (Marketing API insights, capi-audit sync meta-insights).
+    3: """
+CREATE TABLE IF NOT EXISTS ad_insights (
+    ad_account_id   VARCHAR NOT NULL,          -- act_<digits>
+    day             DATE NOT NULL,             -- the ad account's own calendar day (its time zone)
+    spend           DOUBLE NOT NULL,
+    currency        VARCHAR,                   -- account_currency
+    purchases       DOUBLE NOT NULL,           -- the first of meta.purchase_action_types present (0: none)
+    purchase_action VARCHAR,                   -- which action_type gave `purchases` (NULL: none reported)
+    fetched_at      TIMESTAMP,
+    ingestion_id    BIGINT,
+    PRIMARY KEY (ad_account_id, day)
+);
+""",
+}
 
 
 class StoreError(Exception):
     """A database problem explained as a sentence with the fix."""
+
+
+class LockedError(StoreError):
+    """Another process still held the database when the wait ran out (a reader may show older numbers)."""
 
 
 def schema_sql() -> str:
@@ -46,7 +108,7 @@ def _open(path: str, read_only: bool, wait: float, announce: Callable[[str], Non
             if not _is_lock_error(exc):
                 raise StoreError(f"Cannot open the database {path}: {exc}") from None
             if time.monotonic() >= deadline:
-                raise StoreError(
+                raise LockedError(
                     f"The database {path} is still locked by another process after {wait:.0f} s "
                     "(DuckDB allows one writer, or many readers, at a time). Stop the other capi-audit "
                     "command or dashboard action, or raise lock_timeout."
@@ -73,7 +135,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
             for statement in _statements(schema_sql()):
                 con.execute(statement)
             current = 1
-        for version in range(current + 1, SCHEMA_VERSION + 1):
+        # Only the numbers present: numbers are reserved per change, so one may be absent in a build.
+        for version in sorted(v for v in MIGRATIONS if current < v <= SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[version]):
                 con.execute(statement)
         con.execute("DELETE FROM schema_version")
@@ -113,6 +176,18 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
         if not version:
             con.close()
             raise StoreError(f"{path} is not a capi-audit database (no schema). Ingest into it first.")
+        current = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0
+        if current < SCHEMA_VERSION and path != ":memory:":
+            # A store written by an older capi-audit: upgrade it once (a writer's short visit), then read.
+            con.close()
+            try:
+                connect(path, wait=wait, announce=announce, sleep=sleep).close()
+            except duckdb.Error:
+                # This process already reads the file through another connection (DuckDB forbids mixing).
+                raise StoreError(f"The database {path} was written by an older capi-audit and is upgraded on its "
+                                 "first opening for writing: close the other views of it (or the dashboard) "
+                                 "and run the command again.") from None
+            return connect(path, read_only=True, wait=wait, announce=announce, sleep=sleep)
     return con
 
 
@@ -140,10 +215,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
+        interrupts.check()       # Ctrl+C or SIGTERM came: the transaction does not commit
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    # A signal during the COMMIT lets it finish (all of it is stored), then stops.
+    with interrupts.deferred():
+        con.execute("COMMIT")
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:

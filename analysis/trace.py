@@ -31,11 +31,13 @@ def trace(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, ident: str) ->
     ids = _ids(con, ident, cfg["order_key_regex"])
     params = {"ids": ids, "re": cfg["order_key_regex"]}
     cond = _MATCH
-    orders = store.query(con, """SELECT order_id, alt_id, pixel_id, created_at, updated_at, total, currency, status,
-                                        channel, test,
+    # Several clients may each have an order with this id: each is listed with its owner (pixel or shop).
+    orders = store.query(con, """SELECT order_id, alt_id, owner, pixel_id, shop, created_at, updated_at, total,
+                                        currency, status, channel, test,
                                         (SELECT list(DISTINCT key ORDER BY key) FROM order_hashes h
-                                         WHERE h.order_id = o.order_id AND variant = 'correct') AS hashed_keys
-                                 FROM orders o WHERE list_contains($ids, order_id)""", {"ids": ids})
+                                         WHERE h.owner = o.owner AND h.order_id = o.order_id
+                                           AND variant = 'correct') AS hashed_keys
+                                 FROM orders o WHERE list_contains($ids, order_id) ORDER BY owner""", {"ids": ids})
     flags = ", ".join(f"{k}_p AS {k}_present, {k}_v AS {k}_valid" for k in USER_DATA_KEYS)
     server = store.query(con, f"""SELECT event_uid, pixel_id, event_name, event_id, event_time, sent_at, order_id,
                                          value, currency, action_source, rejected, error_code, test_event_code,
@@ -56,6 +58,13 @@ def trace(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, ident: str) ->
     sc = scope_mod.Scope((first - timedelta(days=1)).date(), (last + timedelta(days=1)).date(), tz)
     report.prepare(con, sc, cfg)
     uids = [e["event_uid"] for e in server + browser]
+    # The order each server copy joined: among its own pixel's orders only (owner '' = an order of every pixel).
+    joined = {r["event_uid"]: r for r in store.query(
+        con, """SELECT event_uid, matched_owner, matched_order FROM m_lint_server
+                WHERE list_contains($uids, event_uid)""", {"uids": uids})} if uids else {}
+    for e in server:
+        j = joined.get(e["event_uid"]) or {}
+        e["joined_order"], e["joined_owner"] = j.get("matched_order"), j.get("matched_owner")
     if uids:
         out["lint"] = store.query(con, """SELECT DISTINCT rule, severity, side, event_id, event_name, field, diagnosis
                                          FROM m_lint WHERE list_contains($uids, event_uid) ORDER BY rule""",

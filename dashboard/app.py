@@ -5,7 +5,9 @@ import streamlit as st
 
 from dashboard import data
 
-st.set_page_config(layout="wide", page_title="capi-audit")
+# An emoji icon is drawn in the browser; without one, each page's Material icon becomes the tab's icon,
+# fetched from fonts.gstatic.com (a third-party request that the Content-Security-Policy blocks).
+st.set_page_config(layout="wide", page_title="capi-audit", page_icon="📊")
 
 pg = st.navigation([
     st.Page("app_pages/weekly_emq.py", title="Weekly EMQ", icon=":material/speed:", default=True),
@@ -44,6 +46,7 @@ def sidebar() -> data.Filters:
 
 
 st.session_state.setdefault("db", None)
+st.session_state["busy_noticed"] = False        # data.busy_notice: at most one notice per run
 try:
     st.session_state["filters"] = sidebar()
     st.session_state["problem"] = None

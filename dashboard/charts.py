@@ -62,6 +62,35 @@ def _deployment_markers(fig: go.Figure, deployments: pd.DataFrame) -> None:
                       annotation=dict(textangle=-90, font=dict(size=10, color=GREY)))
 
 
+def cpa_daily(days: pd.DataFrame, deployments: pd.DataFrame, jumps: pd.DataFrame, currency: str | None = None,
+              span: tuple | None = None) -> go.Figure:
+    """Cost per purchase per day (line) over Meta's purchases (bars, right axis), deployments, flagged CPA jumps.
+
+    days: date, spend, purchases, cpa. deployments: deployed_at, name. jumps: date, rise.
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    d = days.sort_values("date") if not days.empty else days
+    fig.add_trace(go.Bar(x=d.get("date", []), y=d.get("purchases", []), name="purchases (Meta)",
+                         marker_color="#c6dbef", hovertemplate="%{y:,.0f}"), secondary_y=True)
+    fig.add_trace(go.Scatter(x=d.get("date", []), y=d.get("cpa", []), name="cost per purchase", mode="lines+markers",
+                             line=dict(color=PALETTE[0]), hovertemplate="%{y:,.2f}"), secondary_y=False)
+    for row in deployments.itertuples(index=False) if not deployments.empty else []:
+        fig.add_vline(x=_utc(row.deployed_at), line=dict(color=GREY, dash="dot", width=1), annotation_text=row.name,
+                      annotation_position="bottom left", annotation=dict(textangle=-90, font=dict(size=10, color=GREY)))
+    for j in jumps.itertuples(index=False) if not jumps.empty else []:
+        fig.add_vline(x=pd.Timestamp(j.date), line=dict(color=RED, dash="dot", width=2),
+                      annotation_text=f"CPA +{j.rise:.0%}", annotation_position="top left",
+                      annotation=dict(font=dict(size=10, color=RED)))
+    unit = f" ({currency})" if currency else ""
+    fig.update_layout(title="Cost per purchase per day (red: a jump next to a pairing or volume change)", **_LAYOUT)
+    fig.update_yaxes(title_text=f"cost per purchase{unit}", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="purchases", rangemode="tozero", secondary_y=True, showgrid=False)
+    if span is not None:
+        lo, hi = (pd.Timestamp(x) for x in span)
+        fig.update_xaxes(range=[lo, hi + pd.Timedelta(days=1)])
+    return fig
+
+
 def coverage_heatmap(events: pd.DataFrame, keys: Sequence[str]) -> go.Figure:
     """Event × identifier coverage (share of server events with a well-formed value), red 0 → green 1.
 

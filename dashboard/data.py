@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import copy
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -15,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import config as config_mod
-from analysis import report, store
+from analysis import export, report, store
 from analysis.connectors import state as sync_state
 from analysis.metrics import deployments as deployments_mod
 from analysis.metrics import facts
@@ -24,12 +27,27 @@ from analysis.metrics import scope as scope_mod
 from analysis.metrics.facts import SHARE, Agg
 
 ALL_PIXELS = "All pixels"
-# A reader waits this long for an ingest (ours or another terminal's) to release the file.
-READ_WAIT_S = 15.0
+# Said on the pages that a store fed by connectors alone (Meta's numbers and orders) cannot fill yet.
+NEEDS_LOGS_PAGE = ("Audited from Meta's numbers and your orders alone: no Conversions API logs yet. Needs server "
+                   "logs: capi-audit's estimated EMQ and the ranked fixes, identifier coverage and hash checks, "
+                   "deduplication and duplicated Purchases, lint, the privacy check and before/after deployment "
+                   "comparisons. Get them with `capi-audit capture` (a "
+                   "logging proxy in front of your Conversions API calls) or file exports: `capi-audit ingest "
+                   "server-events FILE` (and `capi-audit ingest browser-events FILE`). They fill in on the next "
+                   "reload, no rebuild needed.")
+# A reader waits this long for an ingest or sync (another process) to release the file, then shows the
+# last numbers it read instead: a page must not hang for the length of a load.
+READ_WAIT_S = 3.0
+# The last result of each query, for while a writer holds the file (bounded: least recently used go first).
+LAST_KEPT = 32
 
 
 class DataError(Exception):
     """Something the user fixes (no database, a bad window or time zone), said as a sentence."""
+
+
+class BusyError(DataError):
+    """A writer held the database for longer than READ_WAIT_S, and no earlier numbers were read."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,9 @@ def _reading(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         with store.reader(db, wait=READ_WAIT_S, announce=lambda _m: None) as con:
             yield con
+    except store.LockedError:
+        raise BusyError("The database is busy being written (an ingest or sync is running) and nothing was read "
+                        "from it yet; reload the page in a moment.") from None
     except (store.StoreError, scope_mod.ScopeError) as exc:
         raise DataError(str(exc)) from None
     except duckdb.Error as exc:
@@ -73,8 +94,52 @@ def _reading(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
                         "or rebuild it with `capi-audit demo --rebuild`.") from None
 
 
+_last: OrderedDict[tuple[Any, ...], tuple[tuple[float, ...], Any, datetime]] = OrderedDict()
+_last_lock = threading.Lock()
+
+
+def _latest(fn: Callable[..., Any], db: str, *args: Any) -> Any:
+    """fn(db, stamp, *args); while a writer holds the database, the last result read for the same arguments,
+    with a notice on the page saying how old it is (raises BusyError when there is none)."""
+    key, stamp = (fn.__name__, db, *args), _stamp(db)
+    try:
+        value = fn(db, stamp, *args)
+    except BusyError:
+        with _last_lock:
+            kept = _last.get(key)
+        if kept is None:
+            raise
+        busy_notice(kept[2])
+        return copy.deepcopy(kept[1])
+    now = datetime.now(ZoneInfo("UTC"))
+    with _last_lock:
+        # Copied: pages may change what they get; the copy is only made when the file changed. The time is
+        # when the numbers were last known to be current.
+        kept = _last.get(key)
+        _last[key] = (stamp, kept[1] if kept and kept[0] == stamp else copy.deepcopy(value), now)
+        _last.move_to_end(key)
+        while len(_last) > LAST_KEPT:
+            _last.popitem(last=False)
+    return value
+
+
+def busy_notice(read_at: datetime) -> None:
+    """Once per script run (the frame resets the flag): older numbers are on the page, and why."""
+    if st.session_state.get("busy_noticed"):
+        return
+    st.session_state["busy_noticed"] = True
+    st.warning(f"The database is busy being written (an ingest or sync is running); showing numbers from "
+               f"{read_at:%H:%M} UTC. They refresh on the next click once it is done.", icon=":material/hourglass_top:")
+
+
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows) if rows else pd.DataFrame()
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as a CSV download, through the same formula-safe writer as `capi-audit lint`."""
+    cells = frame.astype(object).where(frame.notna(), None)
+    return export.csv_text(cells.to_dict("records"), list(frame.columns))
 
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
@@ -119,7 +184,7 @@ def _trace(db: str, stamp: tuple[float, ...], ident: str) -> dict[str, Any]:
 
 def trace(db: str, ident: str) -> dict[str, Any]:
     """Everything known about an order or event id (flags only, never personal data; raises DataError)."""
-    return _trace(db, _stamp(db), ident.strip())
+    return _latest(_trace, db, ident.strip())
 
 
 def _check_tz(tz: str) -> None:
@@ -131,19 +196,19 @@ def _check_tz(tz: str) -> None:
 
 def sources(db: str) -> dict[str, Any]:
     """Counts, ingestion history, rejects, Meta snapshot freshness, pixels (raises DataError)."""
-    return _sources(db, _stamp(db))
+    return _latest(_sources, db)
 
 
 def default_window(db: str, tz: str, pixel: str | None) -> tuple[date, date]:
     """The report's default window: `report.days` days ending on the latest day with data."""
     _check_tz(tz)
-    return _default_window(db, _stamp(db), tz, pixel)
+    return _latest(_default_window, db, tz, pixel)
 
 
 def audit(f: Filters) -> dict[str, Any]:
     """report.series for the filters: the JSON report plus daily frames (raises DataError)."""
     _check_tz(f.tz)
-    return _series(f.db, _stamp(f.db), f.since, f.until, f.tz, f.pixel)
+    return _latest(_series, f.db, f.since, f.until, f.tz, f.pixel)
 
 
 def _metric_daily(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, window: dict[str, str],
@@ -170,15 +235,22 @@ def _months(db: str, stamp: tuple[float, ...], tz: str, pixel: str | None) -> pd
             SELECT date_trunc('month', d) AS month, min(d) AS first_day, max(d) AS last_day, count(*) AS events
             FROM (SELECT {local} AS d FROM server_events WHERE event_time IS NOT NULL {pixel_sql}
                   UNION ALL
-                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql})
+                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql}
+                  -- Connectors alone (orders, Meta's /stats) make a month to check too.
+                  UNION ALL
+                  SELECT {local.replace('event_time', 'created_at')} FROM orders
+                  WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')}
+                  UNION ALL
+                  SELECT {local.replace('event_time', 'hour')} FROM meta_stats WHERE true {pixel_sql})
             WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
     return pd.DataFrame(rows, columns=["month", "first_day", "last_day", "events"])
 
 
 def months(db: str, tz: str, pixel: str | None) -> pd.DataFrame:
-    """Calendar months with server or browser events (month, first_day, last_day, events; raises DataError)."""
+    """Calendar months with server or browser events, orders or Meta /stats (month, first_day, last_day, events;
+    raises DataError)."""
     _check_tz(tz)
-    frame = _months(db, _stamp(db), tz, pixel)
+    frame = _latest(_months, db, tz, pixel)
     if not frame.empty:
         for col in ("month", "first_day", "last_day"):
             frame[col] = pd.to_datetime(frame[col]).dt.date
@@ -227,14 +299,14 @@ def month_report(f: Filters, month: date) -> dict[str, Any]:
     """report.full for a calendar month (checklist vs the previous calendar month) plus daily frames."""
     _check_tz(f.tz)
     since, until = month_bounds(month)
-    return _month(f.db, _stamp(f.db), since, until, f.tz, f.pixel, True)
+    return _latest(_month, f.db, since, until, f.tz, f.pixel, True)
 
 
 def month_numbers(f: Filters, month: date) -> dict[str, Any]:
     """report.build for a calendar month: the numbers behind the month-over-month table (no checklist)."""
     _check_tz(f.tz)
     since, until = month_bounds(month)
-    return _month(f.db, _stamp(f.db), since, until, f.tz, f.pixel, False)
+    return _latest(_month, f.db, since, until, f.tz, f.pixel, False)
 
 
 @st.cache_data(ttl=300, max_entries=4, show_spinner=False)
@@ -251,7 +323,7 @@ def _month_html(db: str, stamp: tuple[float, ...], since: date, until: date, tz:
 def month_html(f: Filters, month: date) -> str:
     """The self-contained HTML report of a month (~5 MB: plotly.js is inlined; built when asked)."""
     since, until = month_bounds(month)
-    return _month_html(f.db, _stamp(f.db), since, until, f.tz, f.pixel)
+    return _latest(_month_html, f.db, since, until, f.tz, f.pixel)
 
 
 def month_markdown(rep: dict[str, Any]) -> str:
@@ -411,7 +483,7 @@ def deployments(f: Filters, lint_rules: tuple[tuple[str, str, str], ...]) -> dic
     deployment's name and time) and, per (name, deployed_at, rule), the ids of the server events the rule
     hit after it (`affected`: ids only, never personal data). Raises DataError."""
     _check_tz(f.tz)
-    return _deployments(f.db, _stamp(f.db), f.since, f.until, f.tz, f.pixel, tuple(lint_rules))
+    return _latest(_deployments, f.db, f.since, f.until, f.tz, f.pixel, tuple(lint_rules))
 
 
 def unconfirmed(row: dict[str, Any], th: deployments_mod.Thresholds | None = None) -> bool:
@@ -540,6 +612,29 @@ def mirror_line(mirror: pd.DataFrame, event_name: str | None = None, pixel_id: s
             f"{lost:,} of {paired:,} mirrored events with an event_id have no pixel copy).")
 
 
+def cpa_frames(rep: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The report's CPA days (date, spend, purchases, cpa) and flagged jumps (date, rise, evidence); None without
+    insights (capi-audit sync meta-insights)."""
+    cpa = rep.get("cpa")
+    if not cpa or not cpa["days"]:
+        return None
+    days = pd.DataFrame(cpa["days"], columns=["date", "spend", "purchases", "cpa"])
+    return days, pd.DataFrame(cpa["jumps"], columns=["date", "rise", "evidence"])
+
+
+def cpa_line(rep: dict[str, Any]) -> str:
+    """The window's cost per purchase against the previous window's, as one sentence."""
+    cpa = rep["cpa"]
+    unit = f"{cpa['currency']} " if cpa["currency"] else ""
+    w, p = cpa["window"], cpa["previous"]
+
+    def one(t: dict[str, Any]) -> str:
+        return "no purchases" if t["cpa"] is None else f"{unit}{t['cpa']:,.2f}"
+    left = f"; {', '.join(cpa['currencies_left_out'])} accounts left out" if cpa["currencies_left_out"] else ""
+    return (f"Cost per purchase {one(w)} ({unit}{w['spend']:,.2f} spend, {w['purchases']:,.0f} purchases) vs "
+            f"{one(p)} the window before · {', '.join(cpa['ad_accounts'])}{left}.")
+
+
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def _sync_status(db: str, stamp: tuple[float, ...]) -> pd.DataFrame:
     with _reading(db) as con:
@@ -548,7 +643,7 @@ def _sync_status(db: str, stamp: tuple[float, ...]) -> pd.DataFrame:
 
 def sync_status(db: str) -> pd.DataFrame:
     """The last `capi-audit sync` of every live source (empty: never synced; raises DataError)."""
-    return _sync_status(db, _stamp(db))
+    return _latest(_sync_status, db)
 
 
 def clear() -> None:
@@ -592,6 +687,44 @@ def weekly_emq(emq: pd.DataFrame, until: date) -> dict[tuple[str, str], tuple[fl
 
     a, b = mean(last), mean(prev)
     return {k: (a.get(k), b.get(k)) for k in set(a) | set(b)}
+
+
+PLATFORM_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce", "server_gtm": "Server-side GTM",
+                  "custom": "Custom backend"}
+
+
+def fix_line(r: dict[str, Any], many_pixels: bool = False) -> str:
+    """One ranked fix as a sentence (plain text: callers escape it for Markdown)."""
+    where = f" ({r['pixel_id']})" if many_pixels else ""
+    text = (f"{r['title']}{where}: EMQ {r['current_emq']:.2f} → {r['expected_emq']:.2f} (+{r['uplift']:.2f}); "
+            f"{r['affected_share']:.0%} of events lack it or send it malformed")
+    if r["orders_with_key"] is not None:
+        text += (f"; {r['orders_with_key']:.0%} of {r['orders_matched']:,} matched orders carry it"
+                 + ("" if r["fix_possible"] else " — collect it at checkout first"))
+    return text
+
+
+def money_metrics(m: dict[str, Any], period: dict[str, Any], when: str) -> list[tuple[str, str, str]]:
+    """(label, value, help) of the money-at-stake KPIs for one period of the report's `money_at_stake`."""
+    cur = f" {m['currency']}" if m["currency"] else ""
+
+    def count(v: int | None) -> str:
+        return "—" if v is None else f"{v:,}"
+
+    def value(v: float | None) -> str:
+        return "—" if v is None else f"{v:,.0f}{cur}"
+
+    avg = m["average_order_value"]
+    aov = (f"× the average order value {avg:,.2f}{cur} (an estimate)." if avg is not None else
+           "× the average order value, which is unknown: an order total is not a number.")
+    return [
+        (f"Orders Meta did not receive, {when}", count(period["missed_orders"]),
+         f"{m['formula']['missed_orders']}. —: no Meta /stats and no server logs to compare with."),
+        ("Their value", value(period["missed_value"]), f"The missed orders {aov}"),
+        (f"Duplicated Purchases, {when}", count(period["duplicate_purchases"]),
+         f"{m['formula']['duplicate_purchases']}. They inflate the ROAS Meta reports. —: needs logs."),
+        ("Their value", value(period["duplicate_value"]), f"The duplicated Purchases {aov}"),
+    ]
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~:])")

@@ -359,14 +359,14 @@ def test_the_url_from_the_environment_posts_and_is_never_printed(troubled, capsy
     assert rows["notify_url"] == ("https://hooks.slack.com/…", "env CAPI_AUDIT_NOTIFY_URL")
 
 
-def test_notify_url_from_the_settings_file(tmp_path, capsys, monkeypatch):
+def test_notify_url_with_its_token_is_refused_in_the_settings_file(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CAPI_AUDIT_NOTIFY_URL", raising=False)
     toml = tmp_path / "capi-audit.toml"
     toml.write_text(f'notify_url = "https://hooks.slack.com/services/T/B/{TOKEN}"\n')
     monkeypatch.chdir(tmp_path)
-    assert main(["config"]) == 0
-    out = capsys.readouterr().out
-    assert "notify_url" in out and "https://hooks.slack.com/…" in out and TOKEN not in out
+    assert main(["config"]) == 2
+    captured = capsys.readouterr()
+    assert "CAPI_AUDIT_NOTIFY_URL" in captured.err and TOKEN not in captured.out + captured.err
 
 
 def test_a_bad_url_fails_before_the_report(troubled, capsys):

@@ -81,6 +81,30 @@ def test_a_meta_error_and_a_timeout():
                               "error": "Meta did not answer within 20 s", "status_to_sender": 504}
 
 
+def test_a_call_meta_never_answered_is_not_counted_as_received(tmp_path):
+    body = json.dumps({"data": [EV]}).encode()
+    log = tmp_path / "server-events" / "2026-10-01.jsonl"
+    log.parent.mkdir()
+    calls = [call(body, status=200, response_body=b'{"events_received": 1}'),
+             call(body, error="could not reach https://graph.facebook.com: ConnectError: refused", status_to_sender=502),
+             call(body, error="Meta did not answer within 20 s", status_to_sender=504)]
+    for n, c in enumerate(calls, 1):
+        c.sent_at = f"2026-10-01T12:00:0{n}Z"
+    own = {"pixel_id": "111", "sent_at": "2026-10-01T12:00:04Z", "request": {"data": [EV]}}   # no response: unknown
+    log.write_bytes(b"".join(envelope.line(c) for c in calls) + json.dumps(own).encode() + b"\n")
+    db = tmp_path / "db.duckdb"
+    assert main(["--db", str(db), "ingest", "server-events", str(tmp_path)]) == 0
+    con = store.connect(db)
+    assert con.execute("SELECT CAST(sent_at AS VARCHAR), rejected, response_status FROM server_events "
+                       "ORDER BY sent_at").fetchall() == [
+        ("2026-10-01 12:00:01", False, 200), ("2026-10-01 12:00:02", True, None),
+        ("2026-10-01 12:00:03", True, None), ("2026-10-01 12:00:04", False, None)]
+    scope.prepare(con, scope.Scope(datetime(2026, 10, 1).date(), datetime(2026, 10, 1).date(), "UTC"))
+    # What the discrepancy, coverage and EMQ count as received by Meta: the answered call and the unknown one.
+    assert con.execute("SELECT count(*) FROM m_server").fetchall() == [(2,)]
+    con.close()
+
+
 def test_mirror_records_keep_only_known_fields():
     body = json.dumps([{"pixel_id": 111, "event_name": "Lead", "event_id": 42, "event_time": 1790856000123,
                         "event_source_url": "https://s.example/", "fbp": "fb.1.1.2", "fbc": None, "em": "x@y.z"}])

@@ -174,7 +174,8 @@ def test_proxy_forwards_logs_and_the_audit_sees_exactly_those_events(proxy, tmp_
         (OK, "form-1", "Purchase", False, 200, None, None, None, True),
         (OK, "multi-1", "Lead", False, 200, None, "TEST123", None, False),
         (BAD_TOKEN, "expired-1", "Purchase", True, 400, 190, None, None, False),
-        (SLOW, "slow-1", "Purchase", False, None, None, None, None, False),   # delivery unknown
+        # Meta did not answer and the sender got a 504: not counted as received.
+        (SLOW, "slow-1", "Purchase", True, None, None, None, None, False),
     ]
     assert rows(db, """SELECT source, pixel_id, event_name, event_id, CAST(event_time AS VARCHAR), fbp, fbc,
                               client_user_agent, client_ip_address FROM browser_events ORDER BY event_time""") == [
@@ -252,6 +253,10 @@ def test_an_unreachable_upstream_is_a_502_and_still_logged(tmp_path):
     (line,) = [json.loads(x) for f in tmp_path.rglob("*.jsonl") for x in f.read_text().splitlines()]
     assert line["capture"]["error"].startswith(f"could not reach {dead}: ConnectError")
     assert line["request"] == {"data": [event("d-1")]} and "response" not in line
+    db = tmp_path / "audit.duckdb"
+    assert [(x.loaded, x.error) for x in ingest_dir(db, tmp_path, "server-events")] == [(1, None)]
+    # Never reached Meta: stored, but as rejected, so no metric counts it as received.
+    assert rows(db, "SELECT event_id, rejected, response_status FROM server_events") == [("d-1", True, None)]
 
 
 def test_concurrent_senders_each_get_one_whole_line(proxy, tmp_path):

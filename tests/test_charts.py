@@ -253,3 +253,25 @@ def test_deployment_timeline_groups_breaks_of_one_day():
     notes = {a.text: a.yref for a in fig.layout.annotations if a.text.startswith("suspected")}
     assert notes == {"suspected break: lint.rejected_request, discrepancy.gap": "y domain",
                      "suspected break: dedup.overlap": "y4 domain"}
+
+
+def test_cpa_daily_draws_cost_over_purchases_with_deployments_and_jumps():
+    days = pd.DataFrame({"date": ["2026-10-08", "2026-10-09", "2026-10-10"], "spend": [100.0, 100.0, 100.0],
+                         "purchases": [10.0, 5.0, 0.0], "cpa": [10.0, 20.0, None]})
+    deps = pd.DataFrame({"deployed_at": ["2026-10-08T12:00:00Z"], "name": ["checkout-v2"]})
+    jumps = pd.DataFrame({"date": ["2026-10-09"], "rise": [1.0], "evidence": ["CPA up 100%"]})
+    fig = charts.cpa_daily(days, deps, jumps, "EUR", ("2026-10-08", "2026-10-10"))
+    assert [(t.type, t.name) for t in fig.data] == [("bar", "purchases (Meta)"), ("scatter", "cost per purchase")]
+    assert list(fig.data[1].y[:2]) == [10.0, 20.0] and pd.isna(fig.data[1].y[2]) and fig.data[0].yaxis == "y2"
+    assert [(pd.Timestamp(s.x0), s.line.color) for s in fig.layout.shapes] == [
+        (pd.Timestamp("2026-10-08 12:00"), charts.GREY), (pd.Timestamp("2026-10-09"), charts.RED)]
+    assert [a.text for a in fig.layout.annotations] == ["checkout-v2", "CPA +100%"]
+    assert fig.layout.yaxis.title.text == "cost per purchase (EUR)"
+    assert list(fig.layout.xaxis.range) == [pd.Timestamp("2026-10-08"), pd.Timestamp("2026-10-11")]
+
+
+def test_cpa_daily_without_jumps_or_deployments():
+    days = pd.DataFrame({"date": ["2026-10-08"], "spend": [50.0], "purchases": [5.0], "cpa": [10.0]})
+    empty = pd.DataFrame(columns=["date", "rise", "evidence"])
+    fig = charts.cpa_daily(days, pd.DataFrame(columns=["deployed_at", "name"]), empty)
+    assert not fig.layout.shapes and fig.layout.yaxis.title.text == "cost per purchase"

@@ -321,3 +321,16 @@ def test_full_compares_with_an_explicit_previous_window(tmp_path):
         plain = report.full(con, cfg, report.Options(date(2026, 11, 1), date(2026, 11, 30), "UTC"))
     assert month["previous_window"] == {"since": "2026-10-01", "until": "2026-10-31", "timezone": "UTC"}
     assert plain["previous_window"] == {"since": "2026-10-02", "until": "2026-10-31", "timezone": "UTC"}
+
+
+@pytest.mark.parametrize("meta", [float("inf"), float("nan"), 11.0, -0.5])
+def test_emq_a_score_outside_0_to_10_never_passes(meta):
+    got = item(rep(ev("Purchase", meta=meta)), which="emq")
+    assert got["status"] == "unknown" and got["details"]["invalid"] == ["Purchase"]
+    assert got["evidence"] == "No valid score (not a number from 0 to 10) for Purchase."
+    # With another event that fails, the item still fails; the unreadable one is named too.
+    got = item(rep(ev("Purchase", meta=meta), ev("Lead", emq=4.0)), which="emq")
+    assert got["status"] == "fail" and got["evidence"].endswith("; no valid score (not a number from 0 to 10) for Purchase.")
+    # A previous score that is not a number is no baseline for a drop.
+    got = item(rep(ev("Purchase", meta=8.5)), rep(ev("Purchase", meta=meta)), which="emq")
+    assert got["status"] == "pass" and got["details"]["events"][0]["drop"] is None

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from analysis.cli import main
 from analysis.report import report_schema
@@ -59,3 +61,37 @@ def test_report_to_a_file_and_bad_window(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "none.duckdb"), "report"]) == 2
     err = capsys.readouterr().err
     assert "is after" in err and "Unknown time zone" in err and "No database at" in err
+
+
+def test_non_finite_values_give_valid_json_and_never_pass(tmp_path, capsys):
+    # A store written by an older or buggy version: infinite and NaN doubles straight in the tables.
+    from analysis import store
+    from tests.scenario import Scenario, sev
+
+    sc = Scenario(tmp_path)
+    sc.order("1", "2026-10-01T09:00:00")
+    sc.server(sev("Purchase", "2026-10-01T09:01:00", "order-1", custom_data={"value": 10.0, "currency": "USD"}))
+    sc.snapshot("2026-10-01T12:00:00Z", {"Purchase": 9.0})
+    sc.ingest()
+    with store.writer(sc.db) as con:
+        con.execute("UPDATE meta_quality_events SET composite_score = CAST('1e309' AS DOUBLE)")
+        con.execute("UPDATE server_events SET value = CAST('nan' AS DOUBLE)")
+        con.execute("UPDATE orders SET total = CAST('-inf' AS DOUBLE)")
+    window = ["--since", "2026-10-01", "--until", "2026-10-01"]
+    assert main(["--db", str(sc.db), "report", *window]) == 0
+    rep = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    jsonschema.validate(rep, report_schema())
+    assert rep["events"][0]["emq_meta"] is None
+    assert rep["discrepancy"]["days"][0]["server_value"] is None
+    emq = [i for i in rep["checklist"] if i["id"] == "emq"][0]
+    assert emq["status"] == "unknown" and "no valid score" in emq["evidence"].lower()
+    assert main(["--db", str(sc.db), "check", *window, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    items = {i["id"]: i for i in json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))["checklist"]}
+    assert items["emq"]["status"] == "unknown"
+    assert main(["--db", str(sc.db), "check", *window]) == 0
+    assert main(["--db", str(sc.db), "report", *window, "--format", "markdown"]) == 0
+    assert main(["--db", str(sc.db), "lint", "--reconciliation", *window]) == 0
+    text = capsys.readouterr().out
+    assert "inf ≥" not in text and "emq" in text and "unknown" in text
+    assert not re.search(r"\b(?:inf|nan|Infinity|NaN)\b", text)

@@ -5,7 +5,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,8 +29,9 @@ SECRETS = {
 PERSONAL = ("Mary", "mary@example.com", "555-0132", "Dupont", "Jean.Dupont@example.fr", "06 12 34 56 78")
 
 
-def temp_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("capi-sync-*")}
+def temp_dirs(db: Path) -> set[str]:
+    """What is in the database's staging area (where a sync writes the fetched orders)."""
+    return {p.name for p in db.with_name(db.name + ".staging").iterdir()}
 
 
 @pytest.fixture
@@ -54,7 +54,6 @@ def shops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def test_sync_every_source_then_again_adds_nothing(shops: dict, capsys: pytest.CaptureFixture[str]):
     db = shops["db"]
-    before = temp_dirs()
     assert main(["--db", str(db), "sync", "--since", "2026-01-01"]) == 0
     out = capsys.readouterr().err
     for line in ("│ meta        │ ok     │       5 │      6 │             0 │        0 │",
@@ -70,7 +69,7 @@ def test_sync_every_source_then_again_adds_nothing(shops: dict, capsys: pytest.C
     assert rows(db, "SELECT path, rows_loaded, rows_duplicate FROM ingestions WHERE kind = 'orders' "
                     "ORDER BY ingestion_id") == [("sync:shopify/orders", 5, 0), ("sync:woocommerce/orders", 3, 0),
                                                  ("sync:shopify/orders", 0, 1), ("sync:woocommerce/orders", 0, 1)]
-    assert temp_dirs() == before                           # the plaintext orders files are gone
+    assert temp_dirs(db) == set()                          # the plaintext orders files are gone
 
 
 def test_one_failing_source_costs_the_others_nothing(shops: dict, monkeypatch: pytest.MonkeyPatch,

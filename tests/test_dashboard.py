@@ -101,6 +101,9 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
         assert labels[:6] == ["Purchase · EMQ, 7 days", "Meta's EMQ", "em coverage", "ph coverage",
                               "fbc coverage", "fbp coverage"]
         assert "Lead · EMQ, 7 days" in labels
+        assert [h.value for h in at.subheader] == ["Fixes that would raise EMQ most", "Money at stake (estimate)"]
+        assert at.expander[0].label.replace("\\", "").startswith("send em on AddToCart: EMQ ")
+        assert labels[-4].startswith("Orders Meta did not receive, 2026-11-16 … 2026-11-22")
         assert titles(figs) == ["EMQ per day (solid: estimated · dashed: Meta)",
                                 "Identifier coverage (well-formed as received)"]
         trend = figs[0]
@@ -126,6 +129,8 @@ def test_page_renders(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch)
             "Server vs browser events per day"]
         assert all(f["data"] for f in figs)                       # every card's chart has data in November
         assert downloads(at) == ["Markdown report", "HTML report"]
+        assert labels[:4] == ["Orders Meta did not receive, November", "Their value",
+                              "Duplicated Purchases, November", "Their value"]
         (mom,) = [d.value for d in at.dataframe]
         assert list(dict.fromkeys(mom["item"])) == CHECKLIST_IDS
         assert "2026-11-01 … 2026-11-30" in at.main.caption[0].value
@@ -479,3 +484,122 @@ def test_deployments_page_offers_to_widen_the_window_to_every_deployment(demo_db
     wide = at.date_input(key="window").value
     assert wide[0] < narrow[0] and wide[1] == until
     assert not any("more deployment" in i.value for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def connectors_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Meta's snapshot and /stats plus orders, no logs: what `capi-audit sync` alone leaves."""
+    from tests.scenario import Scenario
+
+    sc = Scenario(tmp_path_factory.mktemp("connectors"))
+    for day in ("01", "02"):
+        for i in range(10):
+            sc.order(f"{day}-{i}", f"2026-10-{day}T12:00:00", total=20.0)
+        sc.stats("SERVER_ONLY", f"2026-10-{day}T12:00:00", {"Purchase": 6})
+    sc.quality.append({"pixel_id": "111", "fetched_at": "2026-10-02T06:00:00Z", "response": {"web": [
+        {"event_name": "Purchase", "event_match_quality": {
+            "composite_score": 7.9, "match_key_feedback": [{"identifier": "email", "coverage": {"percentage": 100}}],
+            "diagnostics": [{"name": "Send phone", "description": "Few events carry a phone.", "solution": "Add ph."}]},
+         "event_coverage": {"percentage": 34.1}}]}})
+    sc.ingest()
+    return sc.db
+
+
+@pytest.mark.parametrize("page", ["weekly_emq", "health_check"])
+def test_connectors_alone_pages_show_metas_numbers_and_say_what_needs_logs(page: str, connectors_db: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    from dashboard.data import NEEDS_LOGS_PAGE
+
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(connectors_db))
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, texts(at.error)
+    assert NEEDS_LOGS_PAGE in texts(at.info)
+    if page == "weekly_emq":
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Purchase · Meta's EMQ"] == "7.9" and metrics["Estimated EMQ"] == "needs logs"
+        assert metrics["Received from the server"] == "12" and metrics["Meta's event coverage"] == "34%"
+        assert at.dataframe[0].value["identifier"].tolist() == ["email"]
+        assert "Send phone" in plain(at.warning)[0]
+        assert [(m.label, m.value) for m in at.metric][4:] == [
+            ("Orders Meta did not receive, 2026-09-28 … 2026-10-02", "8"), ("Their value", "160 USD"),
+            ("Duplicated Purchases, 2026-09-28 … 2026-10-02", "—"), ("Their value", "—")]
+    else:
+        assert [(m.label, m.value) for m in at.metric][:2] == [("Orders Meta did not receive, October", "8"),
+                                                               ("Their value", "160 USD")]
+        assert at.selectbox(key="health_month").value == date(2026, 10, 1)
+        cards = [m for m in plain(at.markdown) if "-badge[" in m and "**" in m]
+        status = {c.rsplit("`", 2)[-2]: c.split("]", 1)[0].split()[-1] for c in cards}
+        assert status == {"emq": "warn", "volume": "warn", "dedup": "unknown", "coverage": "unknown",
+                          "deployments": "unknown", "privacy": "unknown"}
+        assert any("needs server logs: see capture / file exports" in m for m in plain(at.markdown))
+
+
+def test_weekly_page_leads_with_the_ranked_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.scenario import Scenario, sev, ud
+
+    sc = Scenario(tmp_path)
+    base = ("em", "fbp", "client_ip_address", "client_user_agent")
+    for i in (1, 2, 3, 4):
+        sc.order(f"o{i}", "2026-10-01T10:00:00", total=40.0, email=f"c{i}@example.com", country="US",
+                 **({"phone": "(650) 555-1212"} if i < 4 else {}))
+    sc.server(*(sev("Purchase", "2026-10-01T10:00:05", f"order-o{i}", ud(*base)) for i in (1, 2, 3)),
+              sev("Purchase", "2026-10-01T10:00:08", "order-o4", ud(*base, "ph")))
+    sc.ingest()
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(sc.db))
+    at = open_page("weekly_emq")
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.subheader] == ["Fixes that would raise EMQ most", "Money at stake (estimate)"]
+    assert at.expander[0].label.replace("\\", "") == (
+        "send ph on Purchase: EMQ 7.69 → 8.65 (+0.96); 75% of events lack it or send it malformed; "
+        "75% of 4 matched orders carry it")
+    assert "**Shopify**" in at.expander[0].markdown[0].value
+    labels = [(m.label, m.value) for m in at.metric]
+    assert labels[-4:-2] == [("Orders Meta did not receive, 2026-09-28 … 2026-10-01", "0"), ("Their value", "0 USD")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_from_connectors_alone(page: str, connectors_db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(connectors_db))
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, texts(at.error)
+
+
+@pytest.fixture(scope="module")
+def cpa_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo plus one ad account's insights: EUR 200 and 10 purchases on each of the demo's 25 days."""
+    import shutil
+    from datetime import date, timedelta
+
+    from analysis.ingest import Options, ingest_file
+
+    folder = tmp_path_factory.mktemp("cpa")
+    db = folder / "cpa.duckdb"
+    shutil.copy(demo_db, db)
+    days = [str(date(2026, 10, 29) + timedelta(days=n)) for n in range(25)]
+    rows = [{"account_currency": "EUR", "spend": "200", "date_start": d, "date_stop": d,
+             "actions": [{"action_type": "purchase", "value": "10"}]} for d in days]
+    path = folder / "insights.json"
+    path.write_text(json.dumps({"ad_account_id": "act_42", "fetched_at": "2026-11-23T00:00:00Z",
+                                "response": {"data": rows}}))
+    assert ingest_file(db, "meta-insights", path, Options()).loaded == 25
+    return db
+
+
+def test_cpa_shows_on_the_weekly_and_deployments_pages_only_with_insights(demo_db: Path, cpa_db: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(cpa_db))
+    at = open_page("weekly_emq")
+    assert not at.exception
+    assert ("Cost per purchase EUR 20.00 (EUR 5,000.00 spend, 250 purchases) vs no purchases the window before · "
+            "act\\_42.") in [c.value for c in at.caption]        # Markdown source: the id's _ escaped
+    for page in ("weekly_emq", "deployments"):
+        at = open_page(page)
+        titles = [f["layout"]["title"]["text"] for f in plotly_figures(at)]
+        assert "Cost per purchase per day (red: a jump next to a pairing or volume change)" in titles, page
+    monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
+    st.cache_data.clear()
+    for page in ("weekly_emq", "deployments"):
+        at = open_page(page)
+        assert not any(f["layout"]["title"]["text"].startswith("Cost per purchase") for f in plotly_figures(at))

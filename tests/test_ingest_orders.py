@@ -56,7 +56,7 @@ def test_canonical_sample_loads_and_rejects_the_bad_rows(tmp_path: Path) -> None
         (21, "line 21: total is not a number"),
     ]
     assert _query(db, "SELECT count(*), min(order_id), max(order_id) FROM orders") == [(18, "1001", "1018")]
-    assert _query(db, "SELECT * EXCLUDE (ingestion_id, pii_digest) FROM orders WHERE order_id = '1007'") == [
+    assert _query(db, "SELECT * EXCLUDE (ingestion_id, pii_digest, owner, shop) FROM orders WHERE order_id = '1007'") == [
         ("1007", None, None, datetime(2026, 10, 1, 18, 5, 9), datetime(2026, 10, 5, 9, 0), 32.0, "USD",
          "partially_refunded", "web", False, "7340000000107", "us")]
     assert _query(db, "SELECT country_code, count(*) FROM orders GROUP BY ALL ORDER BY ALL") == [
@@ -163,7 +163,7 @@ def test_map_without_currency_leaves_it_null_and_unknown_map_is_an_error(tmp_pat
     res = ingest_file(db, "orders", path, Options(column_map={"order_id": "No", "amount": "Sum"}))
     assert res.error == ("--map amount=Sum: amount is not an orders field; map one of order_id, created_at, total, "
                          "currency, status, email, phone, first_name, last_name, city, state, zip, country, "
-                         "customer_id, channel, test, updated_at, alt_id, pixel_id.")
+                         "customer_id, channel, test, updated_at, alt_id, pixel_id, shop.")
     res = ingest_file(db, "orders", path, Options(column_map={"order_id": "Number"}))
     assert res.error == "--map order_id=Number: c.csv has no column 'Number' (its columns are No, When, Sum)."
 
@@ -211,7 +211,7 @@ def test_field_checks_and_malformed_rows(tmp_path: Path) -> None:
         (11, "line 11: order_id is empty"),
     ]
     assert (res.rows_read, res.loaded) == (11, 2)
-    assert _query(db, "SELECT * EXCLUDE (ingestion_id, pii_digest) FROM orders ORDER BY order_id") == [
+    assert _query(db, "SELECT * EXCLUDE (ingestion_id, pii_digest, owner, shop) FROM orders ORDER BY order_id") == [
         ("1", None, None, datetime(2026, 10, 1, 9, 0), None, 10.0, "USD", "paid", "web", True, None, None),
         ("11", None, None, datetime(2026, 10, 3, 20, 0), datetime(2026, 10, 2, 14, 0), -5.5, "EUR",
          "partially_refunded", "pos", False, None, None),

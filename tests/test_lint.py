@@ -66,6 +66,17 @@ def test_fbc_case_modified_paired_and_heuristic(sc):
     assert found(rep, "fbc_case_modified", diagnosis="heuristic") == 1     # p2; p4 is too short, p3 mixed case
 
 
+
+def test_fbc_case_modified_pairs_within_the_configured_window(sc):
+    # The browser copy is 20 h away: paired with the default 48 h, not with a 12 h pairing window.
+    click = "IwAR2xK9vQpLm7ZrT4bNcY8sHd3FgJ6wEa1Ue5Oi"
+    sc.browser("Purchase", "2026-10-01T00:00:00", "p1", fbc=f"fb.1.1759310000000.{click}")
+    sc.server(sev("Purchase", "2026-10-01T20:00:00", "p1", ud("em", fbc=f"fb.1.1759310000000.{click.lower()}")))
+    assert found(report(sc), "fbc_case_modified", diagnosis=None) == 1
+    narrow = sc.report(DAY, DAY, dedup__window_hours=12)
+    assert found(narrow, "fbc_case_modified", diagnosis=None) == 0
+    assert found(narrow, "fbc_case_modified", diagnosis="heuristic") == 1
+
 def test_event_times(sc):
     ms = sev("Lead", "2026-10-01T10:00:00", "ms")
     ms["event_time"] *= 1000
@@ -221,3 +232,21 @@ def test_only_window_events_are_counted(sc):
     assert found(rep, "unhashed_pii", field="em") == 1
     row = [r for r in rep["lint"] if r["rule"] == "unhashed_pii"][0]
     assert row["examples"] == ["event_id=inside"] and row["share"] == 1.0
+
+
+def test_lint_csv_cells_cannot_start_a_formula(sc, capsys):
+    # Ids and names come from the tracked site and the shop: a spreadsheet must not run them as formulas.
+    sc.order("=1+1", "2026-10-01T09:00:00", channel="@SUM(A1)")
+    sc.server(sev("Purchase", "2026-10-01T09:01:00", '=HYPERLINK("http://x")', ud("fbp", em="a@b.com"),
+                  custom_data={"value": -3.0, "currency": "USD"}),
+              sev("+Lead\x00", "2026-10-01T09:02:00", "\tev", ud("fbp", em="a@b.com")))
+    sc.ingest()
+    assert main(["--db", str(sc.db), "lint", "--since", DAY, "--until", DAY]) == 0
+    assert main(["--db", str(sc.db), "lint", "--reconciliation", "--since", DAY, "--until", DAY]) == 0
+    out = capsys.readouterr().out
+    assert "\x00" not in out
+    cells = [c for row in csv.reader(io.StringIO(out)) for c in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or
+                (c.startswith("-") and c not in ("-3.0",))]
+    assert {"'=HYPERLINK(\"http://x\")", "'+Lead", "'\tev", "'=1+1"} <= set(cells)
+    assert "-3.0" in cells                        # a negative server value stays a number

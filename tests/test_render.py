@@ -191,3 +191,47 @@ def test_html_opens_without_a_network_in_a_real_browser(tmp_path, chromium):
     finally:
         page.close()
     assert requests == [] and errors == [] and dialogs == []
+
+
+def test_non_finite_numbers_read_as_missing():
+    from analysis import render
+
+    assert render._num(float("inf")) == "—" and render._num(float("nan")) == "—"
+    assert render._share(float("-inf")) == "—"
+    assert render._regression({"metric": "emq_estimate", "before": float("nan"), "after": 5.0}) == \
+        "all events emq_estimate"
+
+
+def test_money_at_stake_is_a_labelled_estimate_in_both_reports():
+    rep = sample_report()
+    period = {"backend_orders": 10, "missed_orders": 4, "missed_value": 120.0, "duplicate_purchases": None,
+              "duplicate_value": None}
+    rep["money_at_stake"] = {"estimate": True, "event_name": "Purchase", "currency": "USD",
+                             "average_order_value": 30.0, "formula": {"missed_orders": "M", "duplicate_purchases": "D",
+                                                                      "average_order_value": "A"},
+                             "total": period, "weeks": [{"since": "2026-10-01", "until": "2026-10-03", **period}],
+                             "months": [], "days": []}
+    md = render.markdown(rep)
+    assert ("## Money at stake (estimate)\n\nAn estimate, in USD at the window's average order value 30.00. "
+            "Missed orders: M. Duplicated Purchases: D.") in md
+    assert "| week 2026-10-01 … 2026-10-03 | 10 | 4 | 120.00 | — | — |" in md
+    assert "| whole window | 10 | 4 | 120.00 | — | — |" in md
+    page = render.html(rep)
+    assert "<h2>Money at stake (estimate)</h2>" in page and "<td>120.00</td>" in page
+    assert "No eligible orders in this window" in render.markdown(sample_report())
+
+
+def test_ranked_fixes_lead_both_reports():
+    rep = sample_report()
+    how = {"shopify": "S", "woocommerce": "W", "server_gtm": "G", "custom": XSS}
+    rep["recommendations"] = [{"rank": 1, "pixel_id": "111", "event_name": "Purchase", "key": "ph", "action": "send",
+                               "title": "send ph on Purchase", "affected_share": 0.75, "missing_share": 0.5,
+                               "malformed_share": 0.25, "events": 4, "current_emq": 7.69, "expected_emq": 8.65,
+                               "uplift": 0.96, "weights": "default", "source": "orders", "orders_matched": 4,
+                               "orders_with_key": 0.75, "fix_possible": True, "how_to": how, "malformed_how_to": "M"}]
+    md = render.markdown(rep)
+    assert md.index("## Fixes that would raise EMQ most") < md.index("## Money at stake (estimate)")
+    assert ("| send ph on Purchase | 7.69 | 8.65 | 75% | 75% of 4 | 25%: M | S | W | G | "
+            "&lt;script>alert(1)&lt;/script> |") in md
+    page = render.html(rep)
+    assert "<td>send ph on Purchase</td><td>7.69</td><td>8.65</td>" in page and XSS not in page.split("</script>", 1)[1]

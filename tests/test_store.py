@@ -23,6 +23,18 @@ def test_schema_is_created_once_and_versioned(tmp_path):
         assert store.scalar(con, "SELECT count(*) FROM schema_version") == 1
 
 
+def test_an_older_store_gains_the_ad_insights_table(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with store.writer(db) as con:
+        con.execute("DROP TABLE ad_insights")
+        con.execute("UPDATE schema_version SET version = 2")      # the store before migration 3
+    with store.writer(db) as con:
+        assert store.scalar(con, "SELECT version FROM schema_version") == store.SCHEMA_VERSION == 3
+        assert [r["column_name"] for r in store.query(con, "SELECT column_name FROM information_schema.columns "
+                                                           "WHERE table_name = 'ad_insights' ORDER BY ordinal_position")] == [
+            "ad_account_id", "day", "spend", "currency", "purchases", "purchase_action", "fetched_at", "ingestion_id"]
+
+
 def test_reader_needs_an_existing_database(tmp_path):
     with pytest.raises(store.StoreError, match="No database at"):
         store.connect(tmp_path / "missing.duckdb", read_only=True)

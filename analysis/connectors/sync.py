@@ -4,8 +4,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -14,20 +12,24 @@ from typing import Any, Callable, Iterable, Mapping
 
 import duckdb
 
-from analysis import store
+from analysis import interrupts, store
 from analysis.config import Config
-from analysis.connectors import meta, shopify, state, woocommerce
+from analysis.connectors import insights, meta, shopify, state, woocommerce
 from analysis.connectors.http import ConnectorError
 from analysis.ingest import Options, Result, commit, stage
+from analysis.ingest import staging
 from analysis.ingest.base import IngestError, Staged
 from analysis.ingest.orders import CANONICAL
 
-SOURCES = ("meta", "shopify", "woocommerce")
+SOURCES = ("meta", "meta-insights", "shopify", "woocommerce")
 ORDER_COLUMNS = CANONICAL + ("alt_id",)
 # The cursor's own second is read again: an order updated twice within it is not lost, and the
 # orders upsert makes the repeats no-ops.
 OVERLAP = timedelta(seconds=1)
 STATS_DAYS = 7                       # Meta keeps /stats for 7 days (reference §5)
+# Meta keeps attributing purchases to past days for a while (the default attribution window is 7 days after a
+# click), so each insights sync reads the week before its cursor again; the newer reading of a day wins.
+INSIGHTS_REREAD = timedelta(days=7)
 
 Report = Callable[[str, str, int], None]          # (source, what it is doing, records fetched so far)
 File = tuple[str, Path, str]                       # (ingest kind, temp file, label stored as its path)
@@ -92,6 +94,10 @@ def missing(source: str, cfg: Config, env: Mapping[str, str]) -> str | None:
         if not cfg["meta.pixels"]:
             need.append("pixels = [\"…\"] under [meta] in capi-audit.toml")
         need += [v for v in ("META_ACCESS_TOKEN",) if not env.get(v)]
+    elif source == "meta-insights":
+        if not cfg["meta.ad_accounts"]:
+            need.append("ad_accounts = [\"act_…\"] under [meta] in capi-audit.toml")
+        need += [v for v in ("META_ACCESS_TOKEN",) if not env.get(v)]
     elif source == "shopify":
         if not (cfg["shopify.shop"] or env.get("SHOPIFY_API_URL")):
             need.append("shop = \"your-store.myshopify.com\" under [shopify] in capi-audit.toml")
@@ -109,6 +115,9 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
     """Sync one source or every configured one; each lands in its own transactions, so one failing loses nothing else."""
     env = os.environ if env is None else env
     wanted = SOURCES if source == "all" else (source,)
+    if source == "all" and not cfg["meta.ad_accounts"]:
+        # Spend is optional to an audit: without ad accounts, `all` does not even list meta-insights as skipped.
+        wanted = tuple(s for s in wanted if s != "meta-insights")
     if source not in SOURCES and source != "all":
         raise SyncError(f"Unknown source {source!r}; choose one of {', '.join(SOURCES)} or all.")
     why = {s: missing(s, cfg, env) for s in wanted}
@@ -131,8 +140,9 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
 def _sync(ctx: _Run, source: str) -> Outcome:
     out = Outcome(source)
     t0 = time.perf_counter()
-    # Plaintext personal data (a store's orders) exists only here, in a private directory removed below.
-    tmp = Path(tempfile.mkdtemp(prefix=f"capi-sync-{source}-"))
+    # Plaintext personal data (a store's orders) exists only here, in a private directory removed below
+    # (beside the database: a sync killed meanwhile leaves it to the next load's sweep, not to /tmp).
+    tmp = staging.claim(staging.area(ctx.db), f"capi-sync-{source}")
     try:
         ctx.report(source, "connecting", 0)
         files = FETCH[source](ctx, tmp, out)
@@ -142,6 +152,7 @@ def _sync(ctx: _Run, source: str) -> Outcome:
             out.status = "partial"
         _load(ctx, source, files, out)
     except (ConnectorError, IngestError, store.StoreError, duckdb.Error, OSError) as exc:
+        interrupts.check()              # failed because of Ctrl+C or SIGTERM: stop, record nothing
         out.status = "failed"
         out.messages.append(str(exc).splitlines()[0])
         try:
@@ -150,7 +161,7 @@ def _sync(ctx: _Run, source: str) -> Outcome:
         except store.StoreError as exc2:
             out.messages.append(str(exc2))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.release(tmp)
     out.seconds = time.perf_counter() - t0
     return out
 
@@ -163,13 +174,14 @@ def _status_text(out: Outcome) -> str:
 def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
     """Stage every file (no lock held), then commit them and the cursor with one writer connection."""
     staged: list[Staged] = []
-    opts = Options(default_country=ctx.cfg.get("default_country") or None, pixels=ctx.cfg.get("pixels") or {})
+    opts = Options(default_country=ctx.cfg.get("default_country") or None, pixels=ctx.cfg.get("pixels") or {},
+                   purchase_actions=tuple(ctx.cfg["meta.purchase_action_types"]))
     try:
         for kind, path, label in files:
-            st = stage(kind, path, opts)
+            st = stage(kind, path, opts, workdir=staging.area(ctx.db))
             st.path = Path(label)               # the ingestions row names the source, not a deleted temp file
             staged.append(st)
-        with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
+        with store.writer(ctx.db, wait=ctx.lock_timeout) as con, interrupts.watching(con, writer=True):
             results: list[Result] = []
             for st in staged:
                 results.append(commit(con, st, ctx.now.replace(tzinfo=None)))
@@ -180,7 +192,7 @@ def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
             state.save(con, source, _status_text(out), ctx.now.replace(tzinfo=None), out.cursor)
     finally:
         for st in staged:
-            shutil.rmtree(st.staging.parent, ignore_errors=True)
+            staging.release(st.staging.parent)
 
 
 def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
@@ -224,6 +236,41 @@ def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
     return files
 
 
+def _fetch_insights(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
+    """Per ad account: daily spend and purchases from the cursor's week before (or --since) up to yesterday (UTC)."""
+    accounts = insights.accounts(ctx.cfg["meta.ad_accounts"])
+    stored = ctx.cursors.get("meta-insights")
+    try:
+        start = ctx.since or (date.fromisoformat(stored) - INSIGHTS_REREAD if stored else None)
+    except ValueError:
+        start = None
+    # Complete days only: today's spend and purchases are still growing, and a partial day would read as a CPA move.
+    until = ctx.now.date() - timedelta(days=1)
+    start = min(start or until - timedelta(days=int(ctx.cfg["sync.initial_days"])), until)
+    fetched_at = _iso(ctx.now)
+    client = meta.Meta(ctx.env["META_ACCESS_TOKEN"], app_secret=ctx.env.get("META_APP_SECRET") or None,
+                       graph_version=str(ctx.cfg["meta.graph_version"]), base_url=ctx.env.get("META_GRAPH_URL") or None,
+                       **ctx.client_options("meta-insights", out))
+    path = tmp / "meta-insights.jsonl"
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            for account in accounts:
+                try:
+                    lines = []                   # an account's days land whole or not at all
+                    for page in insights.pages(client, account, start, until):
+                        lines.append(json.dumps(insights.envelope(account, fetched_at, page)))
+                        out.fetched += len(page["data"])
+                        ctx.report("meta-insights", f"{account}: daily insights", out.fetched)
+                    fh.writelines(line + "\n" for line in lines)
+                except ConnectorError as exc:
+                    out.messages.append(f"{account}: {exc}")
+    finally:
+        client.close()
+    if not out.messages:                 # an account that failed is read again from the old cursor
+        out.cursor = until.isoformat()
+    return [("meta-insights", path, "sync:meta-insights")] if path.stat().st_size else []
+
+
 def _since(ctx: _Run, source: str) -> datetime:
     """--since, else the stored cursor (less the overlap), else sync.initial_days back."""
     if ctx.since:
@@ -239,12 +286,16 @@ def _write_orders(ctx: _Run, source: str, pages: Iterable[list[dict[str, Any]]],
     """Pages of orders into one canonical orders CSV; the cursor becomes the newest updated_at seen."""
     path = tmp / f"{source}-orders.csv"
     newest = _parse(ctx.cursors.get(source) or "")
+    # A shop the `pixels` setting names owns its orders (they join only its pixels' events); otherwise
+    # they stay orders of every pixel, as before (a changed owner would be another order).
+    shop = str((ctx.cfg["shopify.shop"] if source == "shopify" else ctx.cfg["woocommerce.url"]) or "").strip()
+    shop = shop if shop in (ctx.cfg.get("pixels") or {}) else ""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=ORDER_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(fh, fieldnames=ORDER_COLUMNS + ("shop",), extrasaction="ignore")
         writer.writeheader()
         for page in pages:
             for order in page:
-                r = to_row(order)
+                r = to_row(order) | {"shop": shop}
                 writer.writerow(r)
                 seen = _parse(r["updated_at"])
                 if seen and (newest is None or seen > newest):
@@ -277,4 +328,4 @@ def _fetch_woocommerce(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
 
 
 FETCH: dict[str, Callable[[_Run, Path, Outcome], list[File]]] = {
-    "meta": _fetch_meta, "shopify": _fetch_shopify, "woocommerce": _fetch_woocommerce}
+    "meta": _fetch_meta, "meta-insights": _fetch_insights, "shopify": _fetch_shopify, "woocommerce": _fetch_woocommerce}

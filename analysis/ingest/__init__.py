@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,7 +12,8 @@ from typing import Callable
 
 import duckdb
 
-from analysis import store
+from analysis import interrupts, store
+from analysis.ingest import staging
 from analysis.ingest.base import (IngestError, Options, Reject, Staged, file_digest, open_staging, sql_str,
                                   staging_file)
 
@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "deployments": "analysis.ingest.deployments",
     "meta-quality": "analysis.ingest.meta_quality",
     "meta-stats": "analysis.ingest.meta_stats",
+    "meta-insights": "analysis.ingest.meta_insights",
 }
 
 
@@ -34,18 +35,21 @@ class TableRule:
     key: tuple[str, ...]
     mode: str = "new"                  # new: unseen identities only; upsert: changed rows replace
     newest: str | None = None          # upsert: a row replaces only if this column is not older
-    children: tuple[tuple[str, str], ...] = ()   # (table, key column) replaced together with the parent
+    children: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (table, key columns) replaced together with the parent
 
 
 RULES: dict[str, TableRule] = {
     "server_events": TableRule(("event_uid",)),
     "browser_events": TableRule(("event_uid",)),
-    "orders": TableRule(("order_id",), "upsert", "updated_at", (("order_hashes", "order_id"),)),
+    # Two clients' #1001 are two orders: an order is its owner's (pixel_id, else shop, else '' = every pixel).
+    "orders": TableRule(("owner", "order_id"), "upsert", "updated_at", (("order_hashes", ("owner", "order_id")),)),
     "deployments": TableRule(("deployed_at", "name")),
     "meta_quality_snapshots": TableRule(("pixel_id", "fetched_at"), children=()),
     "meta_quality_events": TableRule(("pixel_id", "fetched_at", "event_name")),
     "meta_quality_match_keys": TableRule(("pixel_id", "fetched_at", "event_name", "identifier")),
     "meta_stats": TableRule(("pixel_id", "aggregation", "event_source", "hour", "value"), "upsert", "fetched_at"),
+    # Meta revises recent days as late conversions are attributed: the newer reading of a day wins.
+    "ad_insights": TableRule(("ad_account_id", "day"), "upsert", "fetched_at"),
 }
 
 
@@ -78,6 +82,7 @@ def expand(paths: list[Path], kind: str) -> list[Path]:
         "deployments": (".csv", ".json"),
         "meta-quality": (".json",),
         "meta-stats": (".json", ".jsonl"),
+        "meta-insights": (".json", ".jsonl"),
     }[kind]
     out: list[Path] = []
     for p in paths:
@@ -86,7 +91,8 @@ def expand(paths: list[Path], kind: str) -> list[Path]:
             # gives this kind's subdirectory, and never another kind's: both hold .jsonl files.
             others = [p / k for k in KINDS if k != kind and (p / k).is_dir()]
             root = p / kind if (p / kind).is_dir() else p
-            out.extend(sorted(f for f in root.rglob("*") if f.is_file() and f.name.endswith(suffixes)
+            # Not only regular files: a dangling link or a pipe named like an input is reported, not skipped.
+            out.extend(sorted(f for f in root.rglob("*") if not f.is_dir() and f.name.endswith(suffixes)
                               and not any(o in f.parents for o in others)))
         else:
             out.append(p)
@@ -133,7 +139,8 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
         con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq} "
                     f"AND m.{n} IS NOT NULL AND s.{n} IS NOT NULL AND m.{n} > s.{n})")
     for child, key in rule.children:
-        con.execute(f"DELETE FROM {main}.{q(child)} WHERE {q(key)} IN (SELECT {q(key)} FROM _cand)")
+        kc = ", ".join(q(k) for k in key)
+        con.execute(f"DELETE FROM {main}.{q(child)} WHERE ({kc}) IN (SELECT {kc} FROM _cand)")
     con.execute(f"DELETE FROM {main}.{q(table)} m WHERE EXISTS (SELECT 1 FROM _cand s WHERE {keys_eq})")
     loaded = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
     ing = ", ingestion_id" if with_ing else ""
@@ -141,8 +148,9 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     con.execute(f"INSERT INTO {main}.{q(table)} ({col_list}{ing}) SELECT {col_list}{ing_v} FROM _cand")
     for child, key in rule.children:
         ccols = ", ".join(q(c) for c in _columns(con, "stg", prefix + child))
+        kc = ", ".join(q(k) for k in key)
         con.execute(f"INSERT INTO {main}.{q(child)} ({ccols}) SELECT {ccols} FROM stg.{q(prefix + child)} "
-                    f"WHERE {q(key)} IN (SELECT {q(key)} FROM _cand)")
+                    f"WHERE ({kc}) IN (SELECT {kc} FROM _cand)")
     con.execute("DROP TABLE _cand")
     return loaded, staged_n - loaded
 
@@ -152,7 +160,8 @@ def _now() -> datetime:
 
 
 # The tables whose rows a file's loaded and duplicate counts are about.
-COUNTED = ("server_events", "browser_events", "orders", "deployments", "meta_quality_snapshots", "meta_stats")
+COUNTED = ("server_events", "browser_events", "orders", "deployments", "meta_quality_snapshots", "meta_stats",
+           "ad_insights")
 
 
 def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, results: list[Result],
@@ -282,6 +291,12 @@ class _Poller:
         self.thread.join()
 
 
+def unreadable(path: Path, exc: OSError) -> IngestError:
+    """A file the system would not let us read (permission, vanished), as a sentence with the fix."""
+    why = exc.strerror or type(exc).__name__
+    return IngestError(f"{path}: cannot be read ({why}); check that it exists and that this user may read it.")
+
+
 class Batch:
     """One staging database and one parsing connection for the files of one command.
 
@@ -294,8 +309,13 @@ class Batch:
         if kind not in KINDS:
             raise IngestError(f"Unknown input kind {kind!r}; choose one of {', '.join(KINDS)}.")
         self.kind, self.module = kind, importlib.import_module(KINDS[kind])
+        # workdir: the database's staging area (ingest/staging.py), swept of what killed loads leave.
         self.staging = staging_file(workdir)
-        self.con: duckdb.DuckDBPyConnection | None = open_staging(self.staging)
+        try:
+            self.con: duckdb.DuckDBPyConnection | None = open_staging(self.staging)
+        except BaseException:
+            staging.release(self.staging.parent)
+            raise
         self.files = 0
 
     def _out_tables(self) -> set[str]:
@@ -329,22 +349,27 @@ class Batch:
             raise IngestError(f"{path} does not exist or is not a file.")
         con = self.con
         assert con is not None
-        content_hash, size = digest or file_digest(path)
+        try:
+            content_hash, size = digest or file_digest(path)
+        except OSError as exc:
+            raise unreadable(path, exc) from None
         staged = Staged(kind=self.kind, path=path, staging=self.staging, content_hash=content_hash,
                         size_bytes=size, prefix=f"f{self.files}_")
         self.files += 1
         try:
             failed = True
             try:
-                if report is not None:
-                    with _Poller(con, report):
+                with interrupts.watching(con):
+                    if report is not None:
+                        with _Poller(con, report):
+                            self.module.parse(path, staged, con, opts)
+                    else:
                         self.module.parse(path, staged, con, opts)
-                else:
-                    self.module.parse(path, staged, con, opts)
                 failed = False
             finally:
                 self._forget_memory(failed)
-            for table in [t for t, _ in staged.tables] + [c for t, _ in staged.tables for c, _ in RULES[t].children]:
+            for table in ([t for t, _ in staged.tables]
+                          + [c for t, _ in staged.tables for c, _ in RULES[t].children]):
                 con.execute(f"ALTER TABLE out.{store.quote_ident(table)} RENAME TO "
                             f"{store.quote_ident(staged.prefix + table)}")
         except BaseException as exc:
@@ -354,6 +379,8 @@ class Batch:
                     con.execute(f"DROP TABLE out.{store.quote_ident(table)}")
             if isinstance(exc, duckdb.Error):
                 raise IngestError(f"{path}: could not be read as {self.kind} ({str(exc).splitlines()[0]}).") from None
+            if isinstance(exc, OSError):
+                raise unreadable(path, exc) from None
             raise
         return staged
 
@@ -365,13 +392,16 @@ class Batch:
 
     def remove(self) -> None:
         self.close()
-        shutil.rmtree(self.staging.parent, ignore_errors=True)
+        staging.release(self.staging.parent)
 
 
 def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] | None = None,
-          digest: tuple[str, int] | None = None) -> Staged:
+          digest: tuple[str, int] | None = None, workdir: Path | None = None) -> Staged:
     """Parse one file into its own staging database (no lock on the store is held meanwhile)."""
-    batch = Batch(kind)
+    try:
+        batch = Batch(kind, workdir)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
     try:
         staged = batch.stage(path, opts, report, digest)
     except BaseException:
@@ -430,44 +460,61 @@ def ingest_files(db: str | Path, kind: str, paths: list[Path], opts: Options, *,
     Each file keeps its own ingestion row, rejects and outcome: a file that cannot be read leaves
     nothing and the others still load. `report` gets DuckDB's progress within the file being parsed;
     `on_file` is called once per file as it is skipped, fails (with its Result) or is parsed (None).
+    A signal while parsing still commits the files parsed whole before it, then stops.
     """
     results: list[Result | None] = [None] * len(paths)
     try:
-        batch = Batch(kind)
+        batch = Batch(kind, staging.area(db))
     except IngestError as exc:
         return [Result(path=p, kind=kind, error=str(exc)) for p in paths]
+    except OSError as exc:
+        return [Result(path=p, kind=kind, error=str(unreadable(p, exc))) for p in paths]
     # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
     # --at, …) can change a re-read's result, so those reads always happen.
     skip = kind in SKIP_UNCHANGED and not opts.pixel_id
     pending: list[tuple[int, Staged, datetime, float]] = []
+
+    def commit_pending() -> list[Result]:
+        with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con, writer=True):
+            return commit_batch(con, batch.staging, [(st, started) for _, st, started, _ in pending])
+
     try:
-        earlier = _earlier(db, kind, paths, lock_timeout) if skip else {}
-        for i, path in enumerate(paths):
-            started, t0 = _now(), time.perf_counter()
-            digest = None
-            if skip and path.is_file():
-                digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
-                if (done := _unchanged(earlier, kind, path, digest)) is not None:
-                    done.seconds = time.perf_counter() - t0
-                    results[i] = done
+        try:
+            earlier = _earlier(db, kind, paths, lock_timeout) if skip else {}
+            for i, path in enumerate(paths):
+                started, t0 = _now(), time.perf_counter()
+                digest = None
+                try:
+                    if skip and path.is_file():
+                        digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
+                        if (done := _unchanged(earlier, kind, path, digest)) is not None:
+                            done.seconds = time.perf_counter() - t0
+                            results[i] = done
+                            if on_file is not None:
+                                on_file(done)
+                            continue
+                    staged = batch.stage(path, opts, report, digest)
+                except (OSError, IngestError) as exc:
+                    interrupts.check()      # a file that failed because of a signal is not "unreadable": stop here
+                    error = str(unreadable(path, exc) if isinstance(exc, OSError) else exc)
+                    results[i] = Result(path=path, kind=kind, error=error, seconds=time.perf_counter() - t0)
                     if on_file is not None:
-                        on_file(done)
+                        on_file(results[i])
                     continue
-            try:
-                staged = batch.stage(path, opts, report, digest)
-            except IngestError as exc:
-                results[i] = Result(path=path, kind=kind, error=str(exc), seconds=time.perf_counter() - t0)
+                pending.append((i, staged, started, time.perf_counter() - t0))
                 if on_file is not None:
-                    on_file(results[i])
-                continue
-            pending.append((i, staged, started, time.perf_counter() - t0))
-            if on_file is not None:
-                on_file(None)
-        batch.close()
+                    on_file(None)
+            batch.close()
+        except KeyboardInterrupt:
+            # Each file is stored whole or not at all: those parsed whole before the signal still are.
+            batch.close()
+            if pending:
+                with interrupts.finishing():
+                    commit_pending()
+            raise
         if pending:
             t1 = time.perf_counter()
-            with store.writer(db, wait=lock_timeout) as con:
-                committed = commit_batch(con, batch.staging, [(st, started) for _, st, started, _ in pending])
+            committed = commit_pending()
             share = (time.perf_counter() - t1) / len(pending)
             for (i, _, _, seconds), res in zip(pending, committed):
                 res.seconds = seconds + share

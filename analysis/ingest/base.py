@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import duckdb
 
 from analysis import normalize
+from analysis.ingest import staging
 
 
 class IngestError(Exception):
@@ -27,6 +27,7 @@ class Options:
     column_map: dict[str, str] = field(default_factory=dict)
     default_country: str | None = None
     pixels: dict[str, list[str]] = field(default_factory=dict)
+    purchase_actions: tuple[str, ...] = ("purchase", "offsite_conversion.fb_pixel_purchase")
 
 
 @dataclass
@@ -54,9 +55,10 @@ class Staged:
 
 # SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
 # "2026-10-01 12:00:03 -0400", and Unix seconds/ms/µs (> 1e11 ms, > 1e14 µs); returns UTC.
+# A number no unit can make a time of (1e20, NaN) is NULL, not an overflow that fails the file.
 MACROS = r"""
-CREATE OR REPLACE MACRO capi_epoch(n) AS
-    make_timestamp(CAST(round(CASE WHEN n > 1e14 THEN n WHEN n > 1e11 THEN n * 1e3 ELSE n * 1e6 END) AS BIGINT));
+CREATE OR REPLACE MACRO capi_epoch(n) AS CASE WHEN n >= 0 AND n < 1e17 THEN
+    make_timestamp(CAST(round(CASE WHEN n > 1e14 THEN n WHEN n > 1e11 THEN n * 1e3 ELSE n * 1e6 END) AS BIGINT)) END;
 CREATE OR REPLACE MACRO capi_unit(n) AS CASE WHEN n > 1e14 THEN 'us' WHEN n > 1e11 THEN 'ms' ELSE 's' END;
 CREATE OR REPLACE MACRO capi_ts(x) AS CASE
     WHEN x IS NULL OR trim(x) = '' THEN NULL
@@ -80,22 +82,29 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def staging_file(workdir: Path | None = None) -> Path:
-    """Where a new staging database goes (the one place that decides it); its directory is removed after."""
-    return Path(tempfile.mkdtemp(prefix="capi-stage-", dir=workdir)) / "stage.duckdb"
+    """Where a new staging database goes (the one place that decides it); release() its directory after."""
+    # workdir: the database's staging area (ingest/staging.py), swept of what killed loads leave.
+    return staging.claim(workdir, "capi-stage") / "stage.duckdb"
 
 
-def open_staging(staging: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory parsing connection that writes its canonical, hashed rows to `staging` (as `out`)."""
+def open_staging(path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory parsing connection that writes its canonical, hashed rows to `path` (as `out`)."""
     # Parsing happens in memory (raw lines may hold plaintext); only canonical, hashed rows
     # are written to the staging file `out`, which the commit step attaches.
     con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH {sql_str(staging)} AS out")
-    con.execute("SET TimeZone = 'UTC'")
-    # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
-    con.execute("SET enable_progress_bar = true")
-    con.execute("SET enable_progress_bar_print = false")
-    con.execute(MACROS)
-    register_udfs(con)
+    try:
+        con.execute(f"ATTACH {sql_str(path)} AS out")
+        con.execute("SET TimeZone = 'UTC'")
+        # What does not fit in memory spills beside the staging file (by default: .tmp in the working directory).
+        con.execute(f"SET temp_directory = {sql_str(path.parent / 'spill')}")
+        # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute(MACROS)
+        register_udfs(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -104,7 +113,12 @@ def new_staging(kind: str, path: Path, workdir: Path | None = None,
     """A fresh staging database file for one input file (parsing never holds the main lock)."""
     digest, size = digest or file_digest(path)
     tmp = staging_file(workdir)
-    return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), open_staging(tmp)
+    try:
+        con = open_staging(tmp)
+    except BaseException:
+        staging.release(tmp.parent)
+        raise
+    return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), con
 
 
 def _hash_plain(key: str, value: str) -> str | None:

@@ -11,6 +11,7 @@ import duckdb
 
 from analysis import normalize
 from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
+from analysis.ingest.lines import check_text, read_lines
 from analysis.ingest.server_events import READ_LINES
 
 KIND = "browser-events"
@@ -99,7 +100,7 @@ SELECT ln AS line,
   {_text("p_eid")} AS event_id, t AS event_time, received_at,
   {_text("p_dl")} AS event_source_url, {_text("p_rl")} AS referrer_url, {_text("p_fbp")} AS fbp,
   {_text("p_fbc")} AS fbc, {_text("ua")} AS client_user_agent, NULL AS client_ip_address,
-  TRY_CAST(trim(p_value) AS DOUBLE) AS value, {_text("upper(trim(p_currency))")} AS currency,
+  capi_finite(TRY_CAST(trim(p_value) AS DOUBLE)) AS value, {_text("upper(trim(p_currency))")} AS currency,
   {_text("p_order_id")} AS order_id, coalesce(ud_keys, []) AS user_data_keys,
   {_hash_only("[trim(p_em)]")} AS em, {_hash_only("[trim(p_ph)]")} AS ph
 FROM timed
@@ -154,7 +155,7 @@ SELECT ln AS line,
   {_text("t.event_source_url")} AS event_source_url, {_text("t.referrer_url")} AS referrer_url,
   {_text("t.fbp")} AS fbp, {_text("t.fbc")} AS fbc, {_text("t.client_user_agent")} AS client_user_agent,
   {_text("t.client_ip_address")} AS client_ip_address,
-  TRY_CAST(json_extract_string(t.custom_data.value, '$') AS DOUBLE) AS value,
+  capi_finite(TRY_CAST(json_extract_string(t.custom_data.value, '$') AS DOUBLE)) AS value,
   {_text("upper(trim(t.custom_data.currency))")} AS currency, {_text("t.custom_data.order_id")} AS order_id,
   list_sort(list_transform(list_filter(map_entries(coalesce(t.user_data, MAP {{}})),
       lambda e: e.value IS NOT NULL AND e.value NOT IN ('""', '[]', '{{}}')), lambda e: e.key)) AS user_data_keys,
@@ -200,7 +201,10 @@ def detect(path: Path) -> str:
 
 
 def _is_pixel(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:          # "http://[::1/tr": no host can be read, so no pixel request
+        return False
     host = (parts.hostname or "").lower()
     return (host == "facebook.com" or host.endswith(".facebook.com")) and (
         parts.path == "/tr" or parts.path.startswith("/tr/"))
@@ -212,7 +216,8 @@ def _form(pairs: list[tuple[str, str]]) -> str:
 
 def _body(post: dict) -> str:
     """The POST form as a query string: the form-encoded text, else the params list, else a multipart body."""
-    text, mime = post.get("text") or "", str(post.get("mimeType") or "").lower()
+    text, mime = post.get("text"), str(post.get("mimeType") or "").lower()
+    text = text if isinstance(text, str) else ""
     if text and not mime.startswith("multipart/"):
         return text
     params = [p for p in post.get("params") or [] if isinstance(p, dict)]
@@ -233,7 +238,12 @@ def har_rows(path: Path) -> list[dict]:
     try:
         with open(path, encoding="utf-8-sig") as fh:
             doc = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
+    except RecursionError:
+        raise IngestError(f"{path}: is not a readable HAR file (its JSON is nested thousands of levels deep). "
+                          "Export it again from the browser's developer tools (Network tab → Export HAR).") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise IngestError(f"{path}: is not a readable HAR file{where}. Export it again from the browser's "
                           "developer tools (Network tab → Export HAR).") from None
@@ -260,21 +270,31 @@ def har_rows(path: Path) -> list[dict]:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill the staging table `out.browser_events` (good rows only) and the rejects from one file."""
+    check_text(path)
     form = detect(path)
     lines = READ_LINES.format(path=sql_str(path))
     params = {"pixel": opts.pixel_id or None}
     # Raw parameters (possibly plaintext) stay in this in-memory connection; only `out` is written to disk.
-    if form == "jsonl":
-        con.execute("CREATE TABLE ev0 AS " + _JSONL_SQL.replace("@LINES@", lines), params)
-    else:
+    # A pixel's cd[value]=NaN (a page script's failed sum) is no amount: stored as no value, like cd[value]=abc.
+    con.execute("CREATE OR REPLACE TEMP MACRO capi_finite(x) AS CASE WHEN isfinite(x) THEN x END")
+    bad_lines: list[tuple[int, str]] = []
+    first = "CREATE TABLE ev0 AS " + _JSONL_SQL if form == "jsonl" else _LOG_RAW
+    if form != "har":
+        try:
+            con.execute(first.replace("@LINES@", lines), params if form == "jsonl" else None)
+        except duckdb.Error:
+            # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
+            bad_lines = read_lines(con, path, "_lines")
+            con.execute(first.replace("@LINES@", "SELECT ln, line FROM _lines"), params if form == "jsonl" else None)
+    if form != "jsonl":
         if form == "har":
             con.execute(f"CREATE TABLE raw AS SELECT *, NULL::VARCHAR AS pre_reason FROM "
                         f"(SELECT unnest(json_transform(CAST($rows AS JSON), '{_HAR_ROW}'), recursive := true))",
                         {"rows": json.dumps(har_rows(path))})
-        else:
-            con.execute(_LOG_RAW.replace("@LINES@", lines))
         params["source"] = "har" if form == "har" else "pixel_log"
         con.execute(f"CREATE TABLE ev0 AS {_PIXEL_SQL}", params)
+    if bad_lines:
+        con.executemany("INSERT INTO ev0 (line, reason) VALUES (?, ?)", bad_lines)
     con.execute(_FINISH)
     unit = "entry" if form == "har" else "line"
     staged.rejects.extend(collect_rejects(

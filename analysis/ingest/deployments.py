@@ -7,6 +7,7 @@ import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, sql_str
 from analysis.ingest.csvfile import describe_columns, read_csv_raw
+from analysis.ingest.lines import check_text, unreadable
 from analysis.store import quote_ident as q
 
 KIND = "deployments"
@@ -34,7 +35,11 @@ def _from_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[Reject]:
 
 
 def _from_json(con: duckdb.DuckDBPyConnection, path: Path) -> list[Reject]:
-    con.execute(f"CREATE TABLE doc AS SELECT content FROM read_text({sql_str(path)})")
+    try:
+        # A byte-order mark (Windows editors) is not JSON; drop it rather than refuse the file.
+        con.execute(f"CREATE TABLE doc AS SELECT ltrim(content, chr(65279)) AS content FROM read_text({sql_str(path)})")
+    except duckdb.Error:
+        raise IngestError(unreadable(path)) from None
     kind = con.execute("SELECT CASE WHEN json_valid(content) THEN json_type(content) END FROM doc").fetchall()[0][0]
     if kind != "ARRAY":
         what = "is not valid JSON" if kind is None else f"holds a JSON {kind.lower()}"
@@ -53,6 +58,7 @@ def _from_json(con: duckdb.DuckDBPyConnection, path: Path) -> list[Reject]:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.deployments` from one CSV or JSON file."""
+    check_text(path)
     with open(path, "rb") as fh:
         first = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     json = path.name.lower().endswith(".json") or first == b"["

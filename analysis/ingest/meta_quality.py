@@ -6,15 +6,29 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
+from analysis.ingest.lines import check_text, unreadable
 
 KIND = "meta-quality"
 
 # A figure as Meta sends it (57.1), as text ("57.1", "57.1%"), or wrapped as {"percentage": 57.1}.
 NUM_MACRO = r"""
-CREATE OR REPLACE TEMP MACRO mq_num(v) AS TRY_CAST(trim(rtrim(trim(
+CREATE OR REPLACE TEMP MACRO mq_text(v) AS nullif(trim(rtrim(trim(
     CASE WHEN json_type(v) = 'OBJECT' THEN json_extract_string(v, '$.percentage')
-         ELSE json_extract_string(v, '$') END), '%')) AS DOUBLE);
+         ELSE json_extract_string(v, '$') END), '%')), '');
+CREATE OR REPLACE TEMP MACRO mq_num(v) AS TRY_CAST(mq_text(v) AS DOUBLE);
+-- A figure within its range, else NULL: NaN, Infinity (1e309) or -3 are no scores.
+CREATE OR REPLACE TEMP MACRO mq_fig(v, hi) AS
+    CASE WHEN isfinite(mq_num(v)) AND mq_num(v) >= 0 AND (hi IS NULL OR mq_num(v) <= hi) THEN mq_num(v) END;
+-- Why a figure that is there cannot be stored (NULL when it is fine or absent).
+CREATE OR REPLACE TEMP MACRO mq_bad(v, hi, what) AS
+    CASE WHEN mq_text(v) IS NOT NULL AND mq_fig(v, hi) IS NULL
+         THEN what || ' is not ' || CASE WHEN hi IS NULL THEN 'a finite number of at least 0'
+                                         ELSE 'a number from 0 to ' || hi END || ' (left empty; the rest is kept)' END;
 """
+# (column, JSON path in an event, upper bound): EMQ is 0–10, coverage a percentage; ACR (additional
+# conversions reported, relative) has no upper bound.
+FIGURES = (("composite_score", "$.event_match_quality.composite_score", "10"),
+           ("event_coverage_pct", "$.event_coverage", "100"), ("acr_pct", "$.acr", "NULL"))
 
 SHAPE = ("a meta-quality file is one Dataset Quality API response: "
          '{"pixel_id": …, "fetched_at": …, "response": {"web": […]}}, or the bare {"web": […]} '
@@ -24,7 +38,10 @@ SHAPE = ("a meta-quality file is one Dataset Quality API response: "
 def _document(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Load the file as one JSON text into `_doc`; returns the JSON path of the response in it."""
     # A byte-order mark (Windows editors) is not JSON; drop it rather than refuse the file.
-    con.execute(f"CREATE TEMP TABLE _doc AS SELECT ltrim(content, chr(65279)) AS c FROM read_text({sql_str(path)})")
+    try:
+        con.execute(f"CREATE TEMP TABLE _doc AS SELECT ltrim(content, chr(65279)) AS c FROM read_text({sql_str(path)})")
+    except duckdb.Error:
+        raise IngestError(unreadable(path)) from None
     if not con.execute("SELECT json_valid(c) FROM _doc").fetchone()[0]:
         raise IngestError(f"{path} is not valid JSON; {SHAPE}.")
     top, resp, web, err = con.execute(
@@ -68,6 +85,7 @@ def _identity(con: duckdb.DuckDBPyConnection, path: Path, opts: Options) -> tupl
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.meta_quality_snapshots`, `out.meta_quality_events` and `out.meta_quality_match_keys`."""
+    check_text(path)      # DuckDB would read a directory or an unreadable file as no text at all
     root = _document(con, path)
     pixel, at, agent = _identity(con, path, opts)
     con.execute(NUM_MACRO)
@@ -103,13 +121,16 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
             WHEN occ > 1 THEN 'event ' || idx || ': a second entry for ' || event_name || ' (the first is kept)'
           END AS reason
         FROM numbered""")
+    figures = ", ".join(f"mq_fig(json_extract(item, {sql_str(where)}), {hi}) AS {col}" for col, where, hi in FIGURES)
     con.execute(f"""
         CREATE TABLE out.meta_quality_events AS
-        SELECT {ident}, event_name::VARCHAR AS event_name,
-               mq_num(json_extract(item, '$.event_match_quality.composite_score')) AS composite_score,
-               mq_num(json_extract(item, '$.event_coverage')) AS event_coverage_pct,
-               mq_num(json_extract(item, '$.acr')) AS acr_pct
+        SELECT {ident}, event_name::VARCHAR AS event_name, {figures}
         FROM _events WHERE reason IS NULL ORDER BY idx""")
+    # A figure out of range is a reject of that figure only: the contract needs none of them for the event.
+    bad = " UNION ALL ".join(
+        f"SELECT idx, 0 AS k, 'event ' || idx || ': ' || mq_bad(json_extract(item, {sql_str(where)}), {hi}, "
+        f"{sql_str(col.removesuffix('_pct'))}) AS reason FROM _events WHERE reason IS NULL" for col, where, hi in FIGURES)
+    con.execute(f"CREATE TEMP TABLE _figure_rejects AS {bad}")
 
     # An event without event_match_quality (or without match_key_feedback) simply has no key rows.
     con.execute("""
@@ -136,13 +157,18 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"""
         CREATE TABLE out.meta_quality_match_keys AS
         SELECT {ident}, event_name::VARCHAR AS event_name, identifier::VARCHAR AS identifier,
-               mq_num(json_extract(m, '$.coverage')) AS coverage_pct
+               mq_fig(json_extract(m, '$.coverage'), 100) AS coverage_pct
         FROM _keys WHERE reason IS NULL ORDER BY idx, k""")
+    con.execute("""
+        INSERT INTO _figure_rejects
+        SELECT idx, k, 'event ' || idx || ', match key ' || k || ': ' || mq_bad(json_extract(m, '$.coverage'), 100,
+               'coverage') FROM _keys WHERE reason IS NULL""")
 
     # One document is line 1 throughout.
     # (The temp tables live on this connection only, so no cursor: collect_rejects would not see them.)
     staged.rejects.extend(Reject(1, r[0]) for r in con.execute("""
-        SELECT reason FROM (SELECT idx, 0 AS k, reason FROM _events UNION ALL SELECT idx, k, reason FROM _keys)
+        SELECT reason FROM (SELECT idx, 0 AS k, reason FROM _events UNION ALL SELECT idx, k, reason FROM _keys
+                            UNION ALL SELECT idx, k, reason FROM _figure_rejects)
         WHERE reason IS NOT NULL ORDER BY idx, k""").fetchall())
     # One snapshot plus each rejected item, so read = loaded + already there + rejected as for other kinds.
     staged.rows_read = 1 + len(staged.rejects)

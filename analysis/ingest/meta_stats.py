@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
+from analysis.ingest.lines import check_text, read_lines, unreadable
 
 KIND = "meta-stats"
 NO_PIXEL = "no pixel_id in the record; pass --pixel-id"
@@ -144,12 +145,25 @@ def _opt(value: str | None) -> str:
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.meta_stats` (one row per pixel, aggregation, source, hour and value) from one file."""
-    con.execute(RECORDS.format(path=sql_str(path)))
+    check_text(path)      # DuckDB would read a directory or an unreadable file as no text at all
+    bad_lines: list[tuple[int, str]] = []
+    try:
+        con.execute(RECORDS.format(path=sql_str(path)))
+    except duckdb.Error:
+        # Not all UTF-8, so not one JSON document: JSON Lines, each line that is not UTF-8 a reject.
+        bad_lines = read_lines(con, path, "_lines")
+        con.execute("CREATE TEMP TABLE _recs AS SELECT ln, line AS rec FROM _lines "
+                    "WHERE trim(line, ' ' || chr(9) || chr(13)) <> ''")
     con.execute(PAGES.format(pixel=_opt(opts.pixel_id), at=_opt(opts.at), aggregation=_opt(opts.aggregation),
                              event_source=_opt(opts.event_source), no_pixel=NO_PIXEL))
+    if bad_lines:
+        con.executemany("INSERT INTO _pages (ln, reason) VALUES (?, ?)", bad_lines)
     pages, bad_json, no_pixel = con.execute(
         "SELECT count(*), count(*) FILTER (reason = 'line is not valid JSON'), "
         f"count(*) FILTER (reason = {sql_str(NO_PIXEL)}) FROM _pages").fetchone()
+    if bad_lines and bad_json + len(bad_lines) == pages:
+        # Nothing parsed and some bytes are not UTF-8: a JSON document saved in another encoding.
+        raise IngestError(unreadable(path))
     if pages and bad_json == pages:
         raise IngestError(f"{path} is neither a JSON document nor JSON Lines; a meta-stats file holds /stats "
                           'pages, each {"pixel_id", "fetched_at", "params", "response": {"data": […]}} or a bare '

@@ -13,7 +13,7 @@ from analysis.store import quote_ident as q
 KIND = "orders"
 CANONICAL = ("order_id", "created_at", "total", "currency", "status", "email", "phone", "first_name",
              "last_name", "city", "state", "zip", "country", "customer_id", "channel", "test", "updated_at")
-FIELDS = CANONICAL + ("alt_id", "pixel_id")          # what a column map may name
+FIELDS = CANONICAL + ("alt_id", "pixel_id", "shop")  # what a column map may name
 STATUSES = ("paid", "authorized", "partially_paid", "pending", "refunded", "partially_refunded",
             "voided", "cancelled")
 # Shopify's export; its Billing Name is split into first and last name, its phone falls back to Billing Phone.
@@ -28,10 +28,10 @@ PERSONAL = (("em", "email"), ("ph", "phone"), ("fn", "first_name"), ("ln", "last
             ("st", "state"), ("zp", "zip"), ("country", "country"), ("external_id", "customer_id"))
 RECORD_FIELDS = FIELDS + ("cancelled_at", "billing_phone", "billing_name")
 
-ORDERS_DDL = """CREATE TABLE out.orders (order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
-    created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
+ORDERS_DDL = """CREATE TABLE out.orders (owner VARCHAR, order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
+    shop VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
     channel VARCHAR, test BOOLEAN, customer_id VARCHAR, country_code VARCHAR, pii_digest VARCHAR)"""
-HASHES_DDL = "CREATE TABLE out.order_hashes (order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
+HASHES_DDL = "CREATE TABLE out.order_hashes (owner VARCHAR, order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     src = f"read_parquet({sql_str(path)}, file_row_number=true)"
@@ -121,7 +121,7 @@ def _checks_sql(sources: dict[str, str], shopify: bool, currency_required: bool)
     shown = "CASE WHEN regexp_full_match(status_raw, '[A-Za-z][A-Za-z _-]{0,29}') THEN '\"' || status_raw || '\" ' ELSE '' END"
     return f"""
 WITH typed AS (
-  SELECT line, order_id, alt_id, pixel_id, customer_id, email, coalesce(phone, billing_phone) AS phone,
+  SELECT line, order_id, alt_id, pixel_id, shop, customer_id, email, coalesce(phone, billing_phone) AS phone,
     first_name, last_name, billing_name, city, state, zip, country,
     created_at AS created_at_raw, try(capi_ts(created_at)) AS created_at,
     updated_at AS updated_at_raw, try(capi_ts(updated_at)) AS updated_at,
@@ -153,7 +153,7 @@ FROM typed
 
 
 def _personal_sql(default_country: str | None) -> str:
-    """(order_id, key, value, region): one row per personal field of a good order, as typed (untrimmed)."""
+    """(line, key, value, region): one row per personal field of a good order, as typed (untrimmed)."""
     # Shopify: "Mary Ann Smith" -> Mary / Ann Smith, where an order has neither first nor last name.
     first = "CASE WHEN g.split IS NOT NULL THEN g.split_first ELSE g.first_name END"
     last = "CASE WHEN g.split IS NOT NULL THEN g.split_last ELSE g.last_name END"
@@ -168,7 +168,7 @@ def _personal_sql(default_country: str | None) -> str:
     region = f"coalesce(g.country, {sql_str(default_country) if default_country else 'NULL'}, '')"
     rows = ("SELECT g.*, s.billing_name AS split, s.first AS split_first, s.last AS split_last FROM good g "
             "LEFT JOIN _names s ON g.first_name IS NULL AND g.last_name IS NULL AND s.billing_name = g.billing_name")
-    parts = [f"SELECT order_id, '{key}' AS key, value, region FROM (SELECT order_id, {values[field]} AS value, "
+    parts = [f"SELECT line, '{key}' AS key, value, region FROM (SELECT line, {values[field]} AS value, "
              f"{region if key in hashes.REGION_KEYS else sql_str('')} AS region FROM g) WHERE value IS NOT NULL"
              for key, field in PERSONAL]
     return f"WITH g AS MATERIALIZED ({rows}) " + " UNION ALL ".join(parts)
@@ -189,7 +189,8 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     hashes.variants_table(con, "_distinct", "_variants")
     # Orders refer to their values by number: the joins below then compare integers, not strings.
     con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER () AS vid, key, value, region FROM _distinct")
-    con.execute("CREATE TEMP TABLE _refs AS SELECT p.order_id, i.vid FROM _personal p "
+    # Orders are keyed by their line here (one order id may belong to several owners in a file).
+    con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
                 "JOIN _ids i USING (key, value, region)")
     con.execute("CREATE TEMP TABLE _forms AS SELECT i.vid, v.key, v.variant, v.hash FROM _variants v "
                 "JOIN _ids i USING (key, value, region)")
@@ -203,23 +204,30 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, key, array_to_string(list_sort("
                 "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid, key")
     pieces = ", ".join(f"any_value(piece) FILTER (WHERE key = '{key}')" for key in sorted(k for k, _ in PERSONAL))
-    con.execute(f"CREATE TEMP TABLE _digests AS SELECT order_id, sha256(concat_ws('|', {pieces})) AS digest "
-                "FROM _refs JOIN _pieces USING (vid) GROUP BY order_id")
+    con.execute(f"CREATE TEMP TABLE _digests AS SELECT line, sha256(concat_ws('|', {pieces})) AS digest "
+                "FROM _refs JOIN _pieces USING (vid) GROUP BY line")
     # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
     con.execute("SET force_compression = 'uncompressed'")
     con.execute(HASHES_DDL)
-    con.execute("INSERT INTO out.order_hashes SELECT r.order_id, f.key, f.variant, f.hash "
-                "FROM _refs r JOIN _forms f USING (vid)")
+    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
+                "FROM _refs r JOIN _forms f USING (vid) JOIN good g USING (line)")
     for table in ("_refs", "_forms", "_pieces"):
         con.execute(f"DROP TABLE {table}")
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill `out.orders` and `out.order_hashes` from one orders file; personal data leaves memory hashed only."""
-    with open(path, "rb") as fh:
-        parquet = fh.read(4) == b"PAR1"
+    try:
+        with open(path, "rb") as fh:
+            parquet = fh.read(4) == b"PAR1"
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
     if parquet:
-        header, rejects = _read_parquet(con, path), []
+        try:
+            header, rejects = _read_parquet(con, path), []
+        except duckdb.Error:
+            raise IngestError(f"{path}: is not a readable Parquet file (damaged or cut short); export it "
+                              "again.") from None
     else:
         header, rejects = read_csv_raw(con, path)
     layout, sources = _resolve(path, header, opts.column_map)
@@ -227,14 +235,18 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"CREATE TABLE records AS {_records_sql(header, sources, group)}")
     con.execute(f"CREATE TABLE checked AS {_checks_sql(sources, layout == 'shopify', layout == 'canonical')}")
     rejects += collect_rejects(con, "SELECT line, reason FROM checked WHERE reason IS NOT NULL")
-    # An order twice in one file: the newest updated_at wins, else the later row.
-    con.execute("CREATE TABLE good AS SELECT * FROM checked WHERE reason IS NULL "
-                "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1")
+    # An order belongs to its pixel_id (else --pixel-id), else to its shop (the `pixels` setting maps shops
+    # to pixels when the report runs), else to every pixel (''). An order twice in one file for one owner:
+    # the newest updated_at wins, else the later row.
+    fill = sql_str(opts.pixel_id.strip()) if opts.pixel_id and opts.pixel_id.strip() else "NULL"
+    con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
+        SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
+        QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
     _hash_orders(con, opts.default_country)
     con.execute(ORDERS_DDL)
-    con.execute("INSERT INTO out.orders SELECT order_id, alt_id, pixel_id, created_at, updated_at, total, currency, "
-                "status, channel, test, customer_id, capi_country(country), d.digest "
-                "FROM good LEFT JOIN _digests d USING (order_id) ORDER BY line")
+    con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, "
+                "currency, status, channel, test, customer_id, capi_country(country), d.digest "
+                "FROM good LEFT JOIN _digests d USING (line) ORDER BY line")
     con.execute("DROP TABLE _digests")
     staged.rejects.extend(sorted(rejects, key=lambda r: r.line or 0))
     staged.rows_read = con.execute("SELECT count(*) FROM good").fetchall()[0][0] + len(rejects)

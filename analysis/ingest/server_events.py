@@ -7,6 +7,7 @@ import duckdb
 
 from analysis import normalize
 from analysis.ingest.base import Options, Staged, collect_rejects, sql_str
+from analysis.ingest.lines import check_text, read_lines
 
 KIND = "server-events"
 HASH_KEYS = normalize.HASH_KEYS
@@ -37,7 +38,7 @@ _REQ_FIELDS = '"data":["JSON"],"test_event_code":"VARCHAR","partner_agent":"VARC
 # string, a data array given as a string) take the slower generic branch for their rows only.
 _TOP = ('{"pixel_id":"VARCHAR","sent_at":"VARCHAR","request":{' + _REQ_FIELDS + '},'
         '"response":{"status":"INTEGER","body":{"error":{"code":"INTEGER","error_subcode":"INTEGER"}}},'
-        + _REQ_FIELDS + ',"event_name":"JSON"}')
+        '"capture":{"error":"VARCHAR"},' + _REQ_FIELDS + ',"event_name":"JSON"}')
 _REQ = "{" + _REQ_FIELDS + "}"
 # user_data inside the one typed parse of the event, every value as VARCHAR: a string as itself, a
 # number or boolean as its JSON text, a list or an object as its (minified) JSON text.
@@ -211,6 +212,9 @@ line_cols AS (
   SELECT ln, pixel_id, sent_at, r.test_event_code AS test_event_code,
          r.partner_agent AS partner_agent, t.response.status AS response_status,
          t.response.body.error AS err,
+         -- capi-audit capture could not deliver the call (refused, timed out): the sender was told it
+         -- failed, so its events are not counted as received. No response alone stays "delivery unknown".
+         t.response IS NULL AND t.capture.error IS NOT NULL AS undelivered,
          CAST(hash(line) AS VARCHAR) || CASE WHEN sent_at IS NULL THEN '-' || ln ELSE '' END AS request_uid,
          concat_ws('|', pixel_id, coalesce(strftime(sent_at, '%Y-%m-%dT%H:%M:%S.%f'), ''), '') AS uid_prefix,
          line_reason,
@@ -259,12 +263,15 @@ events5 AS (
          WHEN e.user_data IS NOT NULL AND {ud_null}
               AND json_type(ev, '$.user_data') NOT IN ('OBJECT', 'NULL')
               THEN 'event ' || idx || ': user_data is not an object'
+         -- NaN and Infinity are no JSON numbers (1e309 overflows to Infinity): the event is malformed.
+         WHEN NOT coalesce(isfinite(e.custom_data.value), true)
+              THEN 'event ' || idx || ': custom_data.value is not a finite number (NaN or Infinity)'
     END AS ev_reason
   FROM events4b
 ),
 flat AS (
   SELECT ln, idx, ev_reason AS reason, pixel_id, sent_at, test_event_code, partner_agent, response_status,
-    coalesce(response_status NOT BETWEEN 200 AND 299, false) OR err IS NOT NULL AS rejected,
+    coalesce(response_status NOT BETWEEN 200 AND 299, false) OR err IS NOT NULL OR undelivered AS rejected,
     err.code AS error_code, err.error_subcode AS error_subcode,
     -- Identity per the inputs contract: sha256(pixel, sent_at, canonical event JSON).
     CASE WHEN ev_reason IS NULL THEN sha256(uid_prefix || ev) END AS event_uid,
@@ -325,6 +332,7 @@ _MIN_SPLIT = 8192   # lines; below this one thread is quick enough
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
     """Fill the staging table `out.server_events` (good rows and reasons) from one JSONL file."""
+    check_text(path)
     # The raw lines, in file order: an order-preserving load, so rowid + 1 is the line number. (Numbering
     # with row_number() in the pipeline instead would run all of it on one thread.)
     con.execute("SET preserve_insertion_order = true")
@@ -332,6 +340,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     # the raw lines live only until the pipeline has read them once, and the staging file only until
     # the commit reads it once, so neither is worth the CPU that compressing it costs.
     con.execute("SET force_compression = 'uncompressed'")
+    bad_lines: list[tuple[int, str]] = []
     for max_line in (_LONG_LINE, _HUGE_LINE):
         try:
             con.execute(f"CREATE TEMP TABLE _lines_raw AS SELECT line FROM "
@@ -339,7 +348,8 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
             break
         except duckdb.Error:
             if max_line == _HUGE_LINE:
-                raise
+                # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
+                bad_lines = read_lines(con, path, "_lines_raw")
     con.execute("CREATE TEMP MACRO _lines(lo, hi) AS TABLE "
                 "SELECT rowid + 1 AS ln, line FROM _lines_raw WHERE rowid >= lo AND rowid < hi")
     n = con.execute("SELECT count(*) FROM _lines_raw").fetchall()[0][0]
@@ -357,6 +367,8 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"CREATE TABLE out.server_events AS {_pipeline(opts, lines)}")
     con.execute("DROP MACRO TABLE _lines")
     con.execute("DROP TABLE _lines_raw")
+    if bad_lines:
+        con.executemany("INSERT INTO out.server_events (line, idx, reason) VALUES (?, 1, ?)", bad_lines)
     _number(con)
     staged.rejects.extend(collect_rejects(
         con, "SELECT line, reason FROM out.server_events WHERE reason IS NOT NULL ORDER BY line, idx"))

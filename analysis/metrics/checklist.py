@@ -1,6 +1,7 @@
 """The monthly health check: six fixed items, each pass/warn/fail/unknown with its evidence (report contract)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,9 @@ TITLES = {
 }
 # A priority event without an explicit target gets its tier's (reference §8: 8 for tier 1, 6.5 for tier 2).
 TIER_TARGETS = {1: 8.0, 2: 6.5}
+# An item that only logs can answer, in a store fed by connectors alone (Meta's numbers and orders).
+NEEDS_LOGS = ("needs server logs: see capture / file exports (`capi-audit capture` logs your Conversions API "
+              "calls; or `capi-audit ingest server-events FILE` and `capi-audit ingest browser-events FILE`)")
 
 Row = dict[str, Any]
 Key = tuple[str, str]
@@ -47,7 +51,22 @@ def evaluate(current: dict[str, Any], previous: dict[str, Any], cfg: Any) -> lis
         status, evidence, details = check(ctx)
         out.append({"id": item_id, "title": TITLES[item_id], "status": status, "evidence": evidence,
                     "details": details})
+    _cpa_jumps(current, out)
     return out
+
+
+def _cpa_jumps(current: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    """A flagged CPA jump (report `cpa.jumps`) warns in `dedup` when the overlap moved with it, else in `volume`
+    (the gap or server volume moved): inflated, then corrected, purchases are a deduplication symptom."""
+    by_id = {i["id"]: i for i in items}
+    for jump in (current.get("cpa") or {}).get("jumps") or []:
+        item = by_id["dedup" if any(c["metric"] == "dedup.overlap" for c in jump["coincides"]) else "volume"]
+        if item["status"] == FAIL:
+            item["evidence"] = item["evidence"].removesuffix(".") + "; " + jump["evidence"] + "."
+        else:
+            item["status"] = WARN
+            item["evidence"] = jump["evidence"] + "; " + item["evidence"]
+        item["details"].setdefault("cpa_jumps", []).append(jump["date"])
 
 
 class _Context:
@@ -56,6 +75,11 @@ class _Context:
         self.priority: dict[str, dict[str, Any]] = dict(cfg["priority_events"] or {})
         self.t = {s.name.removeprefix("checklist."): cfg[s.name] for s in SETTINGS if s.name.startswith("checklist.")}
         self.many_pixels = len({e["pixel_id"] for e in current.get("events", [])}) > 1
+        # No event counted from logs: every row (if any) is Meta's own (connectors alone).
+        self.no_logs = not any(e["server_events"] or e["browser_events"] for e in current.get("events", []))
+
+    def unknown_without_logs(self, what: str, otherwise: str) -> str:
+        return f"{what} {NEEDS_LOGS}." if self.no_logs else otherwise
 
     def rows(self, report: dict[str, Any]) -> dict[Key, Row]:
         """Priority events of a report (exact names), by pixel × name."""
@@ -86,24 +110,35 @@ def _verdict(findings: list[tuple[str, str]], details: dict[str, Any]) -> tuple[
     return _worst([s for s, _ in findings]), "; ".join(f for _, f in findings) + ".", details
 
 
+def _emq_value(value: Any) -> float | None:
+    """An EMQ on its 0–10 scale, else None: a NaN, infinite or out-of-range score is no score at all."""
+    if value is None:
+        return None
+    score = float(value)
+    return score if math.isfinite(score) and 0.0 <= score <= 10.0 else None
+
+
 def _score(row: Row) -> tuple[float | None, str]:
     """Meta's score when a snapshot exists, else our estimate (the table: `emq_estimate` or `emq_meta`)."""
     if row.get("emq_meta") is not None:
-        return float(row["emq_meta"]), "meta"
-    return (None if row.get("emq_estimate") is None else float(row["emq_estimate"])), "estimate"
+        return _emq_value(row["emq_meta"]), "meta"
+    return _emq_value(row.get("emq_estimate")), "estimate"
 
 
 def _emq(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
     prev = ctx.rows(ctx.prev)
-    items, parts, unscored = [], [], []
+    items, parts, unscored, invalid = [], [], [], []
     for key, row in sorted(ctx.rows(ctx.cur).items()):
         score, source = _score(row)
+        if score is None and row.get(f"emq_{source}") is not None:
+            invalid.append(ctx.label(key))      # a stored score outside 0–10 (NaN, infinite): it cannot pass
+            continue
         if score is None:                        # browser-only event: no server events to score
             unscored.append(ctx.label(key))
             continue
         target = ctx.target(key[1])
         # A drop compares like with like: Meta's score with Meta's, our estimate with ours.
-        before = prev.get(key, {}).get("emq_meta" if source == "meta" else "emq_estimate")
+        before = _emq_value(prev.get(key, {}).get("emq_meta" if source == "meta" else "emq_estimate"))
         drop = None if before is None else round(float(before) - score, 2)
         if score < ctx.t["emq_fail"]:
             status = FAIL
@@ -124,14 +159,23 @@ def _emq(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
         if drop is not None and drop > ctx.t["emq_drop"]:
             text += f", down {drop:.1f} from {before:.1f}"
         parts.append((status, text))
-    details = {"events": items, "unscored": unscored}
+    details = {"events": items, "unscored": unscored, "invalid": invalid}
+    bad = f"no valid score (not a number from 0 to 10) for {', '.join(invalid)}" if invalid else ""
     if not items:
-        return UNKNOWN, "No priority event has server events to score in this window.", details
+        if bad:
+            return UNKNOWN, bad[0].upper() + bad[1:] + ".", details
+        return UNKNOWN, ctx.unknown_without_logs(
+            "No Meta quality snapshot for a priority event in this window; the estimated EMQ",
+            "No priority event has server events to score in this window."), details
     parts.sort(key=lambda p: _RANK[p[0]])
     evidence = "; ".join(t for _, t in parts)
     if unscored:
         evidence += f"; no server events to score for {', '.join(unscored)}"
-    return _worst([i["status"] for i in items]), evidence + ".", details
+    status = _worst([i["status"] for i in items])
+    if bad:
+        evidence += "; " + bad
+        status = UNKNOWN if status == PASS else status      # an unreadable score never lets the item pass
+    return status, evidence + ".", details
 
 
 def _volume(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
@@ -141,18 +185,32 @@ def _volume(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
     orders = sum(d["backend_orders"] for d in days)
     judged = [d for d in days if d["backend_orders"] >= min_orders]
     flagged = [d for d in days if d["flagged"]]
-    details = {"event_name": name, "days_judged": len(judged), "flagged_days": [d["date"] for d in flagged],
-               "backend_orders": orders, "server_events": sum(d["server_events"] for d in days),
-               "browser_events": sum(d["browser_events"] for d in days)}
+    basis = disc.get("basis", "server_events")
+    details = {"event_name": name, "basis": basis, "days_judged": len(judged),
+               "flagged_days": [d["date"] for d in flagged], "backend_orders": orders,
+               "server_events": sum(d["server_events"] for d in days),
+               "browser_events": sum(d["browser_events"] for d in days),
+               "meta_received": sum(d.get("meta_received") or 0 for d in days)}
+    if basis == "meta_received":
+        # Without server logs a day is judged only where Meta's /stats count exists.
+        judged = [d for d in judged if d.get("meta_received") is not None]
+        details["days_judged"] = len(judged)
     # Days under min_orders are never flagged, so a window without one cannot pass or fail: unknown.
     if not judged:
         why = "No eligible orders in this window" if orders == 0 else f"No day has {min_orders} or more eligible orders"
+        if orders and basis == "meta_received":
+            why = f"No day with {min_orders} or more eligible orders has Meta's /stats count"
         return UNKNOWN, f"{why}, so {name} volumes cannot be compared with the backend.", details
     n = len(flagged)
     status = FAIL if n >= ctx.t["volume_fail_days"] else WARN if n else PASS
-    evidence = (f"{n} of {len(judged)} days with ≥ {min_orders} orders flagged (|gap| > {_pct(threshold)}); "
-                f"{orders:,} orders vs {details['server_events']:,} server and {details['browser_events']:,} "
-                f"browser {name}")
+    if basis == "meta_received":
+        evidence = (f"{n} of {len(judged)} days with ≥ {min_orders} orders flagged (|gap| > {_pct(threshold)}); "
+                    f"{orders:,} orders vs {details['meta_received']:,} {name} Meta received from the server "
+                    f"(/stats; no server logs)")
+    else:
+        evidence = (f"{n} of {len(judged)} days with ≥ {min_orders} orders flagged (|gap| > {_pct(threshold)}); "
+                    f"{orders:,} orders vs {details['server_events']:,} server and {details['browser_events']:,} "
+                    f"browser {name}")
     if flagged:
         shown = ", ".join(f"{d['date']} gap {_pct(d['gap'])}" for d in flagged[:5])
         evidence += f": {shown}" + (f" and {n - 5} more" if n > 5 else "")
@@ -212,7 +270,8 @@ def _dedup(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
                                      f"mismatch{'es' if mismatches > 1 else ''} ({_pct(share)} of {browser:,} browser events)"))
     details = {"events": items}
     if not items:
-        return UNKNOWN, "No priority event has server events to deduplicate in this window.", details
+        return UNKNOWN, ctx.unknown_without_logs(
+            "Deduplication", "No priority event has server events to deduplicate in this window."), details
     if findings:
         return _verdict(findings, details)
     shown = ", ".join(f"{ctx.label((i['pixel_id'], i['event_name']))} overlap "
@@ -240,7 +299,8 @@ def _coverage(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
                           "drop": drop, "status": status})
     details = {"keys": list(t["coverage_keys"]), "items": items}
     if not items:
-        return UNKNOWN, "No priority event has server events in both this window and the previous one.", details
+        return UNKNOWN, ctx.unknown_without_logs(
+            "Coverage", "No priority event has server events in both this window and the previous one."), details
     worst = sorted(items, key=lambda i: -i["drop"])
     status = _worst([i["status"] for i in items])
 
@@ -264,6 +324,11 @@ def _deployments(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
                                                 "verdict": d["verdict"]} for d in deps], "regressions": []}
     if not deps:
         return UNKNOWN, "No deployments recorded in this window.", details
+    orders = any(d["backend_orders"] for d in (ctx.cur.get("discrepancy") or {}).get("days") or [])
+    if ctx.no_logs and (ctx.cur.get("events") or orders):
+        # Connectors alone: every before/after metric is empty or constant (all orders unmatched), so an
+        # "ok" would be no evidence at all.
+        return UNKNOWN, ctx.unknown_without_logs(f"{len(deps)} deployments; comparing before and after", ""), details
     findings = []
     for d in deps:
         if d["verdict"] != "regressed":
@@ -317,7 +382,8 @@ def _privacy(ctx: _Context) -> tuple[str, str, dict[str, Any]]:
             findings.append((WARN, f"{label}: fbc coverage {_pct(fbc)} < click share {_pct(click)}"))
     details = {"events": items}
     if not items:
-        return UNKNOWN, "No priority event was sent in this window.", details
+        return UNKNOWN, ctx.unknown_without_logs("Resilience to privacy changes",
+                                                 "No priority event was sent in this window."), details
     if findings:
         return _verdict(findings, details)
 

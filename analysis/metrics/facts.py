@@ -151,15 +151,24 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
         FROM (SELECT DISTINCT rule, event_uid FROM m_lint WHERE side = 'server') l
         JOIN m_lint_server s USING (event_uid) GROUP BY ALL""")
     # discrepancy.gap: eligible orders by their created_at hour and the server Purchase conversions
-    # (clusters) matched to them, whatever their event_time; pixel_id is the order's (NULL: every pixel).
+    # (clusters) matched to them, whatever their event_time. Per pixel (all_pixels false: the orders of
+    # that pixel and its Purchases) and for the whole scope (all_pixels true: every order once), as the
+    # report's discrepancy counts them.
     lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
     con.execute("""CREATE OR REPLACE TEMP TABLE m_facts_gap AS
-        SELECT o.pixel_id, date_trunc('hour', o.created_at) AS hour, o.day, count(*) AS orders,
-               coalesce(sum(p.n), 0) AS matched
-        FROM m_orders o LEFT JOIN (SELECT matched_order, count(*) AS n FROM m_purchases
-                                   WHERE side = 'server' AND matched_order IS NOT NULL GROUP BY 1) p
-          ON p.matched_order = o.order_id
-        WHERE o.eligible AND o.created_at >= $lo AND o.created_at < $hi GROUP BY ALL""", {"lo": lo, "hi": hi})
+        WITH per AS (
+            SELECT o.pixel_id, o.owner, o.order_id, o.created_at, o.day, coalesce(p.n, 0) AS n
+            FROM m_orders o LEFT JOIN (SELECT pixel_id, matched_owner, matched_order, count(*) AS n FROM m_purchases
+                                       WHERE side = 'server' AND matched_order IS NOT NULL GROUP BY ALL) p
+              ON p.pixel_id IS NOT DISTINCT FROM o.pixel_id AND p.matched_owner = o.owner
+             AND p.matched_order = o.order_id
+            WHERE o.eligible AND o.created_at >= $lo AND o.created_at < $hi)
+        SELECT false AS all_pixels, pixel_id, date_trunc('hour', created_at) AS hour, day, count(*) AS orders,
+               sum(n) AS matched FROM per GROUP BY ALL
+        UNION ALL
+        SELECT true, NULL, date_trunc('hour', created_at), day, count(*), sum(n)
+        FROM (SELECT owner, order_id, any_value(created_at) AS created_at, any_value(day) AS day, sum(n) AS n
+              FROM per GROUP BY owner, order_id) GROUP BY ALL""", {"lo": lo, "hi": hi})
     con.execute("CREATE OR REPLACE TEMP TABLE m_facts_scope AS SELECT ? AS marker", [marker])
 
 
@@ -206,11 +215,11 @@ def _per_day(con: duckdb.DuckDBPyConnection, sides: list[tuple[int, str | None, 
                  AND h.event_name = dw.event_name AND h.day = dw.day AND h.rule = r.rule
             WHERE dw.n_lint > 0
             UNION ALL
-            -- The gap is the scope's (or the deployment's pixel's): orders of that pixel or of none.
+            -- The gap is the scope's (or the deployment's pixel's): the orders of that pixel.
             SELECT s.side_id, s.pixel, $gap_event, g.day, 'discrepancy.gap', CAST(sum(g.orders - g.matched) AS DOUBLE),
                    CAST(sum(g.orders) AS DOUBLE), CAST(NULL AS DOUBLE)
             FROM m_facts_gap g JOIN m_sides s ON {inside.format(a='g')}
-             AND (s.pixel IS NULL OR g.pixel_id IS NULL OR g.pixel_id = s.pixel)
+             AND (CASE WHEN s.pixel IS NULL THEN g.all_pixels ELSE NOT g.all_pixels AND g.pixel_id = s.pixel END)
             GROUP BY ALL)
         {final}"""
     return store.query(con, sql, {"gap_event": gap_event})

@@ -15,7 +15,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """
     parts = []
     for k in ORDER_KEYS:
-        parts.append(f"""SELECT j.pixel_id, j.event_name, j.event_uid, j.event_id, j.event_time, j.in_window, j.matched_order,
+        parts.append(f"""SELECT j.pixel_id, j.event_name, j.event_uid, j.event_id, j.event_time, j.in_window, j.matched_owner, j.matched_order,
                    NOT j.rejected AND j.test_event_code IS NULL AS counted, '{k}' AS key,
                    list_transform(j.{k}, lambda x: left(x, 64)) AS hashes, j.{k} AS raw
             FROM m_lint_server j WHERE j.{k}_p AND j.matched_order IS NOT NULL""")
@@ -26,7 +26,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
                list_contains(p.hashes, h.hash) OR (p.key = 'external_id'
                    AND list_contains(list_transform(p.raw, lambda x: sha256(trim(x))), h.hash)) AS matches
         FROM per_key p JOIN order_hashes h
-          ON h.order_id = p.matched_order AND h.key = p.key AND h.variant = 'correct'""")
+          ON h.owner = p.matched_owner AND h.order_id = p.matched_order AND h.key = p.key AND h.variant = 'correct'""")
 
 
 def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, float]]:

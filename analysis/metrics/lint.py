@@ -56,7 +56,8 @@ def rules(cfg: config_mod.Config) -> list[Rule]:
     out += [
         Rule("invalid_fbc", "error", "server", "fbc_p AND NOT fbc_v", field="'fbc'"),
         Rule("invalid_fbp", "error", "server", "fbp_p AND NOT fbp_v", field="'fbp'"),
-        Rule("fbc_case_modified", "warning", "server", "", source=_fbc_case_sql(int(cfg["lint.fbclid_lowercase_min_length"]))),
+        Rule("fbc_case_modified", "warning", "server", "", source=_fbc_case_sql(int(cfg["lint.fbclid_lowercase_min_length"]),
+                                                                          int(cfg["dedup.window_hours"]))),
         Rule("event_time_ms", "warning", "server", "event_time_unit IN ('ms', 'us')", field="'event_time'",
              diagnosis="event_time_unit"),
         Rule("stale_event_time", "error", "server", "sent_at - event_time > INTERVAL 7 DAY", field="'event_time'"),
@@ -86,9 +87,12 @@ def rules(cfg: config_mod.Config) -> list[Rule]:
         Rule("purchase_for_unpaid_order", "error", "server",
              "event_name = 'Purchase' AND order_status IN ('pending', 'voided', 'cancelled')",
              field="'order_id'", diagnosis="order_status"),
+        # The date range of the event's own pixel's orders: a client onboarded later is not judged by
+        # another client's older orders.
         Rule("purchase_without_order", "warning", "server",
-             "event_name = 'Purchase' AND matched_order IS NULL AND day BETWEEN "
-             "(SELECT min(day) FROM m_orders) AND (SELECT max(day) FROM m_orders)", field="'order_id'"),
+             "event_name = 'Purchase' AND matched_order IS NULL AND EXISTS (SELECT 1 FROM m_order_range r "
+             "WHERE r.pixel_id IS NOT DISTINCT FROM m_lint_server.pixel_id AND m_lint_server.day BETWEEN r.lo AND r.hi)",
+             field="'order_id'"),
         Rule("value_mismatch", "warning", "server",
              f"event_name = 'Purchase' AND matched_order IS NOT NULL AND value IS NOT NULL AND "
              f"abs(value - order_total) > {float(cfg['lint.value_tolerance'])!r} * abs(order_total)", field="'value'"),
@@ -119,19 +123,20 @@ def _missing_id() -> str:
     return ("coalesce(trim(event_id), '') = '' AND (pixel_id, event_name) IN (SELECT pixel_id, event_name FROM m_both)")
 
 
-def _fbc_case_sql(min_len: int) -> str:
+def _fbc_case_sql(min_len: int, hours: int) -> str:
+    # The paired browser copy is found within the pairing window (dedup.window_hours), as dedup pairs it.
     cols = _COLS.format(field="'fbc'", diagnosis="NULL")
     heur = _COLS.format(field="'fbc'", diagnosis="'heuristic'")
     return f"""
         SELECT {cols} FROM m_lint_server s WHERE fbc IS NOT NULL AND EXISTS (
             SELECT 1 FROM m_lint_browser b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
               AND b.event_id = s.event_id AND b.fbc <> s.fbc AND lower(b.fbc) = lower(s.fbc)
-              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
+              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= {hours} * 3600)
         UNION ALL
         SELECT {heur} FROM m_lint_server s WHERE fbc_v AND NOT EXISTS (
             SELECT 1 FROM m_lint_browser b WHERE b.pixel_id = s.pixel_id AND b.event_name = s.event_name
               AND b.event_id = s.event_id AND b.fbc IS NOT NULL
-              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= 48 * 3600)
+              AND abs(epoch(b.event_time) - epoch(s.event_time)) <= {hours} * 3600)
           AND length(split_part(fbc, '.', 4)) >= {min_len}
           AND split_part(fbc, '.', 4) = lower(split_part(fbc, '.', 4))
           AND regexp_matches(split_part(fbc, '.', 4), '[a-z]')"""
@@ -160,19 +165,25 @@ def _hash_mismatch_sql() -> str:
     # The first mistake variant that reproduces one of the server's hashes names the cause.
     return f"""
         SELECT {cols} FROM m_hash_pairs p
-        LEFT JOIN (SELECT order_id, key, hash, min(variant) AS variant FROM order_hashes
+        LEFT JOIN (SELECT owner, order_id, key, hash, min(variant) AS variant FROM order_hashes
                    WHERE variant <> 'correct' GROUP BY ALL) v
-          ON v.order_id = p.matched_order AND v.key = p.key AND list_contains(p.hashes, v.hash)
+          ON v.owner = p.matched_owner AND v.order_id = p.matched_order AND v.key = p.key
+         AND list_contains(p.hashes, v.hash)
         WHERE NOT p.matches QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""
 
 
 def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
-    """The lint population with each event's order (needs m_server_all, m_browser, m_okeys)."""
+    """The lint population with each event's order among its own pixel's (needs m_server_all, m_browser,
+    m_orders, m_okeys)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_server AS
-        SELECT s.*, ok.order_id AS matched_order, o.status AS order_status, o.total AS order_total
+        SELECT s.*, ok.owner AS matched_owner, ok.order_id AS matched_order, o.status AS order_status,
+               o.total AS order_total
         FROM (SELECT *, {order_key_sql('x')} AS order_key FROM m_server_all x) s
-        LEFT JOIN m_okeys ok ON ok.k = s.order_key LEFT JOIN orders o ON o.order_id = ok.order_id""",
-                {"re": cfg["order_key_regex"]})
+        LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM s.pixel_id AND ok.k = s.order_key
+        LEFT JOIN m_orders o ON o.pixel_id IS NOT DISTINCT FROM s.pixel_id AND o.owner = ok.owner
+         AND o.order_id = ok.order_id""", {"re": cfg["order_key_regex"]})
+    con.execute("""CREATE OR REPLACE TEMP TABLE m_order_range AS
+        SELECT pixel_id, min(day) AS lo, max(day) AS hi FROM m_orders GROUP BY ALL""")
     con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser AS SELECT * FROM m_browser")
     con.execute("""CREATE OR REPLACE TEMP TABLE m_both AS
         SELECT pixel_id, event_name FROM m_lint_server WHERE in_window
@@ -199,7 +210,7 @@ def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str,
                    FILTER (l.event_id IS NOT NULL OR l.order_id IS NOT NULL) AS ids
         FROM m_lint l JOIN pop USING (side, pixel_id, event_name) WHERE l.in_window
         GROUP BY l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis
-        ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name""")
+        ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name, l.side, l.field, l.diagnosis""")
     out = []
     for r in rows:
         out.append({"rule": r["rule"], "side": r["side"], "severity": r["severity"], "pixel_id": r["pixel_id"],

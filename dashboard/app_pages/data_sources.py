@@ -125,11 +125,21 @@ if db:
 
 st.subheader("Add data")
 if db:
+    try:
+        limit_mb = int(data.settings()["serve.max_upload_mb"])
+    except data.DataError:
+        limit_mb = 200                  # the settings problem is already on the page
     with st.form("upload", clear_on_submit=True):
         kind = st.selectbox("Kind", KINDS, help="The same kinds as `capi-audit ingest KIND FILE` (see the README).")
-        upload = st.file_uploader("File", help="JSONL, JSON, CSV, HAR or pixel log; "
+        upload = st.file_uploader("File", max_upload_size=limit_mb, help="JSONL, JSON, CSV, HAR or pixel log; "
+                                  f"up to {limit_mb} MB (setting serve.max_upload_mb); "
                                   "large files are faster from a shell.")
-        if st.form_submit_button("Ingest", icon=":material/upload:") and upload is not None:
+        submitted = st.form_submit_button("Ingest", icon=":material/upload:")
+        if submitted and upload is not None and upload.size > limit_mb * 2**20:
+            # The uploader and the server refuse larger files too; this covers a file that got past them.
+            st.error(f"{upload.name} is larger than {limit_mb} MB; ingest it from a shell: "
+                     f"capi-audit ingest {kind} FILE (or raise serve.max_upload_mb).")
+        elif submitted and upload is not None:
             with st.spinner(f"Ingesting {upload.name}…"):
                 st.session_state["last_ingest"] = ingest(db, kind, upload.name, upload.getvalue())
             data.clear()

@@ -100,6 +100,10 @@ timeline_deps = pd.DataFrame(deps, columns=["name", "deployed_at", "verdict"]) i
 title = f"Key metrics per day · {event.lower() if event == ALL_EVENTS else event}"
 st.plotly_chart(charts.deployment_timeline(shown, timeline_deps, shown_breaks, (w["since"], w["until"]), title=title),
                 key="deployments_timeline")
+# Cost per purchase on the same days (ad account insights, when synced): a jump flagged next to a pairing change.
+if (cpa := data.cpa_frames(rep)) is not None:
+    st.plotly_chart(charts.cpa_daily(cpa[0], timeline_deps[["deployed_at", "name"]], cpa[1], rep["cpa"]["currency"],
+                                     (w["since"], w["until"])), key="deployments_cpa")
 if not shown_breaks.empty:
     lines = []
     for (day, metric), group in shown_breaks.groupby(["date", "metric"], sort=True):
@@ -187,7 +191,7 @@ else:
 if mine_ids.empty:
     st.caption("No affected ids to export: no lint rule regressed or appeared after this deployment.")
 else:
-    csv = mine_ids.drop(columns=["deployed_at"]).to_csv(index=False)
+    csv = data.csv_text(mine_ids.drop(columns=["deployed_at"]))
     st.download_button(f"Every affected id ({len(mine_ids):,} events, CSV)", csv, key="deployment_ids",
                        file_name=f"{dep['name']}-{dep['deployed_at'][:10]}-affected-ids.csv", mime="text/csv",
                        icon=":material/download:", on_click="ignore",

@@ -46,6 +46,9 @@ st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all
            f"compares the month with the previous month ({pw['since']} … {pw['until']}). The sidebar's window does "
            "not apply on this page; its pixel and time zone do.")
 
+if not any(e["server_events"] or e["browser_events"] for e in rep["events"]):
+    st.info(data.NEEDS_LOGS_PAGE, icon=":material/description:")
+
 name = f"capi-audit-{month:%Y-%m}"
 md_slot.download_button("Markdown report", data.month_markdown(rep), file_name=f"{name}.md", mime="text/markdown",
                         icon=":material/download:", key="health_md", on_click="ignore", width="stretch")
@@ -58,6 +61,9 @@ html_slot.download_button("HTML report", lambda: data.month_html(f, month), file
 checklist = rep["checklist"]
 counts = {s: sum(c["status"] == s for c in checklist) for s in STATUS}
 st.markdown("  ".join(f":{STATUS[s][0]}-badge[{STATUS[s][1]} {counts[s]} {s}]" for s in STATUS if counts[s]))
+if money := rep.get("money_at_stake"):
+    for col, (label, value, tip) in zip(st.columns(4), data.money_metrics(money, money["total"], f"{month:%B}")):
+        col.metric(label, value, border=True, help=tip)
 
 priority = rep["priority_events"]
 daily = rep["daily"]

@@ -35,7 +35,7 @@ if isinstance(orders, pd.DataFrame) and not orders.empty:
         cols[2].metric("Total", f"{o['total']:.2f} {o['currency'] or ''}", border=True)
         cols[3].metric("Created (UTC)", str(o["created_at"])[:16], border=True)
         keys = o["hashed_keys"]
-        st.caption(f"Channel {o['channel']} · test {o['test']} · hashed personal fields: "
+        st.caption(f"Of {o['owner'] or 'every pixel'} · channel {o['channel']} · test {o['test']} · hashed personal fields: "
                    f"{', '.join(list(keys)) if keys is not None and len(keys) else 'none'}")
 else:
     st.info("No order with this id (a Purchase for it counts as a Purchase without an order).")

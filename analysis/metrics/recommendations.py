@@ -1,0 +1,113 @@
+"""Ranked fixes: per priority event, the identifier that would raise the estimated EMQ most, and how to send it."""
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import duckdb
+
+from analysis import store
+from analysis.metrics import emq
+from analysis.metrics.hash_match import ORDER_KEYS
+from analysis.normalize import USER_DATA_KEYS
+
+PLATFORMS = ("shopify", "woocommerce", "server_gtm", "custom")
+PER_EVENT = 3            # fixes listed per event
+MIN_UPLIFT = 0.05        # smaller gains are noise next to the model's own error
+
+
+@cache
+def how_to() -> dict[str, dict[str, str]]:
+    """The per-key, per-platform instructions shipped with the package (analysis/fixes.toml)."""
+    return tomllib.loads(resources.files("analysis").joinpath("fixes.toml").read_text(encoding="utf-8"))
+
+
+def _patterns(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[dict[str, Any]]:
+    """Counted website server events in the window grouped by which keys are present and well-formed."""
+    cols = ", ".join(f"coalesce({k}_p, false) AS {k}_p, coalesce({k}_v, false) AS {k}_v" for k in USER_DATA_KEYS)
+    return store.query(con, f"""
+        SELECT pixel_id, event_name, {cols}, count(*) AS n FROM m_server
+        WHERE in_window AND action_source = 'website' AND list_contains(?, event_name)
+        GROUP BY ALL ORDER BY ALL""", [names])
+
+
+def _orders_with_keys(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per pixel × event: distinct orders its counted in-window server events joined, and the share of them
+    whose order carries each key (a correct hash in order_hashes)."""
+    rows = store.query(con, """
+        WITH m AS (SELECT DISTINCT pixel_id, event_name, matched_order FROM m_lint_server
+                   WHERE in_window AND NOT rejected AND test_event_code IS NULL AND matched_order IS NOT NULL
+                     AND list_contains(?, event_name))
+        SELECT m.pixel_id, m.event_name, count(DISTINCT m.matched_order) AS orders,
+               list(DISTINCT h.key || '|' || m.matched_order) FILTER (h.key IS NOT NULL) AS carried
+        FROM m LEFT JOIN order_hashes h ON h.order_id = m.matched_order AND h.variant = 'correct'
+        GROUP BY ALL""", [names])
+    out = {}
+    for r in rows:
+        per_key: dict[str, int] = {}
+        for item in r["carried"] or []:
+            key = item.split("|", 1)[0]
+            per_key[key] = per_key.get(key, 0) + 1
+        out[(r["pixel_id"], r["event_name"])] = {"orders": int(r["orders"]),
+                                                  "share": {k: per_key.get(k, 0) / r["orders"] for k in ORDER_KEYS}}
+    return out
+
+
+def _mean(patterns: list[dict[str, Any]], weights: dict[str, float], tau: float, add: str | None = None) -> float:
+    total = sum(p["n"] for p in patterns)
+    s = 0.0
+    for p in patterns:
+        valid = {k for k in USER_DATA_KEYS if p[f"{k}_v"]}
+        present = {k for k in USER_DATA_KEYS if p[f"{k}_p"]}
+        if add:
+            valid, present = valid | {add}, present | {add}
+        s += p["n"] * emq.score(valid, present, weights, tau)
+    return s / total
+
+
+def section(con: duckdb.DuckDBPyConnection, priority: dict[str, Any],
+            calibrations: dict[str, emq.Calibration]) -> list[dict[str, Any]]:
+    """The report's `recommendations`, best gain first (needs the report's temp tables)."""
+    names = list(priority)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for p in _patterns(con, names):
+        groups.setdefault((p["pixel_id"], p["event_name"]), []).append(p)
+    orders = _orders_with_keys(con, names)
+    texts = how_to()
+    out = []
+    for (pixel, name), patterns in groups.items():
+        cal = calibrations.get(pixel)
+        weights, tau = (cal.weights, cal.tau) if cal else (emq.DEFAULT_WEIGHTS, emq.TAU)
+        total = sum(p["n"] for p in patterns)
+        current = _mean(patterns, weights, tau)
+        found = []
+        for k in USER_DATA_KEYS:
+            missing = sum(p["n"] for p in patterns if not p[f"{k}_p"])
+            malformed = sum(p["n"] for p in patterns if p[f"{k}_p"] and not p[f"{k}_v"])
+            if not missing + malformed:
+                continue
+            expected = _mean(patterns, weights, tau, add=k)
+            if expected - current < MIN_UPLIFT:
+                continue
+            action = "send" if missing >= malformed else "fix"
+            joined = orders.get((pixel, name))
+            carried = joined["share"].get(k) if joined and k in ORDER_KEYS else None
+            found.append({
+                "pixel_id": pixel, "event_name": name, "key": k, "action": action, "title": f"{action} {k} on {name}",
+                "affected_share": round((missing + malformed) / total, 4), "missing_share": round(missing / total, 4),
+                "malformed_share": round(malformed / total, 4), "events": total,
+                "current_emq": round(current, 2), "expected_emq": round(expected, 2),
+                "uplift": round(expected - current, 2), "weights": "calibrated" if cal else "default",
+                "source": texts[k]["source"], "orders_matched": joined["orders"] if joined else 0,
+                "orders_with_key": None if carried is None else round(carried, 4),
+                # Only the orders can prove a fix possible; cookies and request data are the site's to capture.
+                "fix_possible": None if carried is None else carried > 0,
+                "how_to": {pl: texts[k][pl] for pl in PLATFORMS}, "malformed_how_to": texts[k]["malformed"],
+            })
+        found.sort(key=lambda r: (-r["uplift"], USER_DATA_KEYS.index(r["key"])))
+        for rank, r in enumerate(found[:PER_EVENT], 1):
+            out.append({"rank": rank, **r})
+    out.sort(key=lambda r: (-r["uplift"], r["pixel_id"], r["event_name"], r["rank"]))
+    return out
