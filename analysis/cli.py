@@ -205,7 +205,7 @@ def _progress() -> Progress:
 
 
 def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
-    from analysis.ingest import Options, expand, ingest_file
+    from analysis.ingest import Options, expand, ingest_files
 
     column_map = dict(cfg.get("orders.map") or {})
     for item in args.map:
@@ -222,20 +222,24 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     if not files:
         err.print(escape(f"No {args.kind} files found in {', '.join(map(str, args.paths))}."))
         return 1
-    results = []
     with _progress() as progress:
-        for path in files:
-            task = progress.add_task(f"{args.kind} {path.name}", total=100, visible=False)
+        # One bar for the command: files parsed so far, plus DuckDB's progress within a large one.
+        # A single quick file shows none.
+        task = progress.add_task(f"{args.kind}, {len(files)} file{'s' if len(files) > 1 else ''}",
+                                 total=len(files), visible=len(files) > 1)
+        done = 0
 
-            def report(pct: float, task: int = task) -> None:
-                # Only files that take more than a moment show a bar.
-                progress.update(task, completed=pct, visible=True)
+        def report(pct: float) -> None:
+            progress.update(task, completed=done + pct / 100, visible=True)
 
-            res = ingest_file(db_path(args, cfg), args.kind, path, opts,
-                              lock_timeout=float(cfg["lock_timeout"]), report=report)
-            interrupts.check()      # a file that failed because of a signal is not "unreadable": stop here
-            progress.remove_task(task)
-            results.append(res)
+        def on_file(_res: object) -> None:
+            nonlocal done
+            done += 1
+            progress.update(task, completed=done)
+
+        # All files are parsed first, then committed together in one short transaction.
+        results = ingest_files(db_path(args, cfg), args.kind, files, opts,
+                               lock_timeout=float(cfg["lock_timeout"]), report=report, on_file=on_file)
     table = Table(title=f"ingest {args.kind}", title_justify="left")
     for col in ("file", "read", "loaded", "already there", "rejected", "seconds"):
         table.add_column(col, justify="left" if col == "file" else "right")
@@ -573,7 +577,15 @@ def cmd_demo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         err.print(f"[red]error[/red] {escape(_serve_refusal(args) or '')}")       # before the build, not after it
         return 2
     if args.rebuild or not db.exists():
-        demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day, log=lambda m: err.print(escape(m)))
+        with _progress() as progress:
+            tasks = {"generate": progress.add_task("Generating the demo store", total=args.days),
+                     "load": progress.add_task("Loading it", total=None, visible=False)}
+
+            def step(name: str, done: int, total: int) -> None:
+                progress.update(tasks[name], completed=done, total=total, visible=True)
+
+            demo_build.build(db, days=args.days, orders_per_day=args.orders_per_day,
+                             log=lambda m: progress.console.print(escape(m)), progress=step)
     else:
         err.print(escape(f"Using the existing demo database {db} (--rebuild to build it again)."))
     if args.no_serve:

@@ -13,6 +13,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 PIXEL_ID = "1234567890"
 SHOP = "https://shop.example.com"
@@ -284,6 +285,7 @@ class _Store:
         self.stats: dict[tuple[str, int], dict[str, int]] = {}
         self.quality: list[dict[str, dict[str, int]]] = []  # per day, per event name: counters
         self.paths: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+        self.on_file: Callable[[str, Path], None] | None = None
 
     # -- people and visits --
 
@@ -601,6 +603,8 @@ class _Store:
         path = self.out / kind / f"{self.tl.start + timedelta(days=d)}.jsonl"
         path.write_text("\n".join(lines) + "\n" if lines else "")
         self.paths[kind].append(path)
+        if self.on_file is not None:
+            self.on_file(kind, path)
 
     # -- files written once at the end --
 
@@ -721,14 +725,22 @@ def _write_deployments(path: Path, rows: list[tuple[int, str, str, str, str]]) -
 
 
 def generate(out_dir: Path, *, seed: int = 7, days: int = 90, end: date = date(2026, 11, 22),
-             orders_per_day: int = 300) -> dict[str, list[Path]]:
-    """Write the demo store's input files under out_dir, one folder per input kind; same seed, same bytes."""
+             orders_per_day: int = 300, on_day: Callable[[int], None] | None = None,
+             on_file: Callable[[str, Path], None] | None = None) -> dict[str, list[Path]]:
+    """Write the demo store's input files under out_dir, one folder per input kind; same seed, same bytes.
+
+    on_day(n) is called after the n-th day is written (for a progress bar); on_file(kind, path) as
+    soon as each day's server-events and browser-events file is complete (so it can be read already).
+    """
     out_dir = Path(out_dir)
     for kind in KINDS:
         (out_dir / kind).mkdir(parents=True, exist_ok=True)
     store = _Store(out_dir, seed, days, end, orders_per_day)
+    store.on_file = on_file
     for d in range(days):
         store.day(d)
+        if on_day is not None:
+            on_day(d + 1)
     store.write_orders()
     store.write_deployments()
     store.write_quality()

@@ -35,6 +35,7 @@ _signalled: int | None = None         # the first signal seen (by the watcher th
 _raised = False                       # the handler raised already: a second Ctrl+C does not cut the clean-up short
 _deferring = 0                        # inside deferred(): a COMMIT runs to its end first
 _writing = 0                          # watched store connections: their transactions end in order
+_finishing = 0                        # inside finishing(): work completed before the signal is stored
 
 
 def _interrupt_all() -> None:
@@ -85,7 +86,7 @@ def _handler(signum: int, frame: object) -> None:
 def check() -> None:
     """Raise Interrupted if a signal came (DuckDB reports a stopped statement as its own error)."""
     global _raised
-    if _signalled is not None:
+    if _signalled is not None and not _finishing:
         # The handler, still pending when the watcher was quicker, must not raise a second time
         # in the middle of the clean-up this exception starts.
         _raised = True
@@ -142,6 +143,21 @@ def watching(con: Any, writer: bool = False) -> Iterator[Any]:
         with _lock:
             _active.remove(con)
             _writing -= writer
+
+
+@contextlib.contextmanager
+def finishing() -> Iterator[None]:
+    """After a signal: store what was complete before it (files parsed whole); no signal stops this step."""
+    global _finishing, _deferring
+    with _lock:
+        _finishing += 1
+        _deferring += 1               # the watcher leaves its statements alone, the handler does not raise
+    try:
+        yield
+    finally:
+        with _lock:
+            _finishing -= 1
+            _deferring -= 1
 
 
 @contextlib.contextmanager

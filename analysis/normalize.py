@@ -7,6 +7,7 @@ import ipaddress
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 import phonenumbers
 
@@ -202,6 +203,12 @@ def is_well_formed(key: str, value: str) -> bool:
 def normalize_country(value: str | None) -> str | None:
     if not isinstance(value, str):
         return None
+    return _country_code(value)
+
+
+@lru_cache(maxsize=4096)
+def _country_code(value: str) -> str | None:
+    # Cached: phone, state and ZIP rules ask for the same few countries on every record.
     key = _lookup_key(value)
     code = _COUNTRIES.get(key)
     if code is not None:
@@ -242,7 +249,10 @@ def _parse_phone(value: str, country: str | None) -> phonenumbers.PhoneNumber | 
 
 
 def _phone(value: str, country: str | None) -> str | None:
-    number = _parse_phone(value, country)
+    return _phone_digits(value, _parse_phone(value, country))
+
+
+def _phone_digits(value: str, number: phonenumbers.PhoneNumber | None) -> str | None:
     if number is not None:
         # E.164 keeps Italy's significant leading zero (+39 06…), which national_number would drop.
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
@@ -320,7 +330,20 @@ def hash_value(key: str, value: str | None, country: str | None = None) -> str |
 
 def mistake_variants(key: str, value: str | None, country: str | None = None) -> list[tuple[str, str]]:
     """(diagnosis, hash) pairs a sender produces by a common mistake, none equal to the correct hash."""
-    correct = hash_value(key, value, country)
+    return hash_variants(key, value, country)[1:]
+
+
+def hash_variants(key: str, value: str | None, country: str | None = None) -> list[tuple[str, str]]:
+    """("correct", hash) then mistake_variants' pairs in one pass (a phone is parsed once); [] if unusable."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # as normalize() reads it
+    number = None
+    if key == "ph" and isinstance(value, str) and value.strip():
+        number = _parse_phone(value, country)
+        normalized = _phone_digits(value, number)
+        correct = sha256_hex(normalized) if normalized is not None else None
+    else:
+        correct = hash_value(key, value, country)
     if correct is None or value is None:
         return []
     value = str(value)
@@ -333,7 +356,6 @@ def mistake_variants(key: str, value: str | None, country: str | None = None) ->
     if key != "ph" and value != trimmed:  # a phone's whitespace goes with all other non-digits
         pairs.append(("not_trimmed", sha256_hex(value if key == "external_id" else value.lower())))
     if key == "ph":
-        number = _parse_phone(value, country)
         if number is not None:
             national = phonenumbers.national_significant_number(number)
             pairs.append(("missing_country_code", sha256_hex(national)))
@@ -341,7 +363,7 @@ def mistake_variants(key: str, value: str | None, country: str | None = None) ->
                 pairs.append(("missing_country_code", sha256_hex("0" + national)))
     pairs.append(("double_hashed", sha256_hex(correct)))
     seen = {correct}
-    result = []
+    result = [("correct", correct)]
     for diagnosis, digest in pairs:
         if digest not in seen:
             seen.add(digest)

@@ -1,7 +1,8 @@
-"""Ingestion: parse a file into a staging database, then move its rows into the store in one short transaction."""
+"""Ingestion: parse a command's files into one staging database, then move their rows into the store in one transaction."""
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ import duckdb
 
 from analysis import interrupts, store
 from analysis.ingest import staging
-from analysis.ingest.base import IngestError, Options, Reject, Staged, file_digest, new_staging, sql_str
+from analysis.ingest.base import (IngestError, Options, Reject, Staged, file_digest, open_staging, sql_str,
+                                  staging_file)
 
 KINDS: dict[str, str] = {
     "server-events": "analysis.ingest.server_events",
@@ -104,12 +106,14 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[s
     return [r[0] for r in rows]
 
 
-def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestion_id: int, main: str) -> tuple[int, int]:
-    """Move good staged rows of one table into the store; returns (loaded, duplicates)."""
+def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestion_id: int, main: str,
+           prefix: str = "") -> tuple[int, int]:
+    """Move good staged rows of one table (stg.<prefix><table>) into the store; returns (loaded, duplicates)."""
     q = store.quote_ident
     target_cols = _columns(con, main, table)
     main = q(main)   # a file named my-audit.duckdb gives the catalog name "my-audit"
-    staged_cols = set(_columns(con, "stg", table))
+    src = f"stg.{q(prefix + table)}"
+    staged_cols = set(_columns(con, "stg", prefix + table))
     good = "WHERE s.reason IS NULL" if "reason" in staged_cols else ""
     cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]
     with_ing = "ingestion_id" in target_cols
@@ -118,14 +122,14 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
     if rule.mode == "new":
         # Straight from staging into the store: rows whose identity is already stored are skipped.
-        staged_n = con.execute(f"SELECT count(*) FROM stg.{q(table)} s {good}").fetchall()[0][0]
+        staged_n = con.execute(f"SELECT count(*) FROM {src} s {good}").fetchall()[0][0]
         ing = ", ingestion_id" if with_ing else ""
         ing_v = f", {int(ingestion_id)}" if with_ing else ""
         cond = ("AND" if good else "WHERE") + f" NOT EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq})"
         loaded = con.execute(f"INSERT INTO {main}.{q(table)} ({col_list}{ing}) SELECT {select}{ing_v} "
-                             f"FROM stg.{q(table)} s {good} {cond}").fetchall()[0][0]
+                             f"FROM {src} s {good} {cond}").fetchall()[0][0]
         return loaded, staged_n - loaded
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT {select} FROM stg.{q(table)} s {good}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT {select} FROM {src} s {good}")
     staged_n = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
     # Upsert: unchanged rows are duplicates; a changed row wins unless the stored one is newer.
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS "
@@ -143,9 +147,9 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     ing_v = f", {int(ingestion_id)}" if with_ing else ""
     con.execute(f"INSERT INTO {main}.{q(table)} ({col_list}{ing}) SELECT {col_list}{ing_v} FROM _cand")
     for child, key in rule.children:
-        ccols = ", ".join(q(c) for c in _columns(con, "stg", child))
+        ccols = ", ".join(q(c) for c in _columns(con, "stg", prefix + child))
         kc = ", ".join(q(k) for k in key)
-        con.execute(f"INSERT INTO {main}.{q(child)} ({ccols}) SELECT {ccols} FROM stg.{q(child)} "
+        con.execute(f"INSERT INTO {main}.{q(child)} ({ccols}) SELECT {ccols} FROM stg.{q(prefix + child)} "
                     f"WHERE ({kc}) IN (SELECT {kc} FROM _cand)")
     con.execute("DROP TABLE _cand")
     return loaded, staged_n - loaded
@@ -155,31 +159,111 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def commit(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime) -> Result:
-    """One transaction per file: the ingestion row, the new rows and the rejects, or nothing."""
-    res = Result(path=staged.path, kind=staged.kind, rows_read=staged.rows_read, rejects=staged.rejects)
+# The tables whose rows a file's loaded and duplicate counts are about.
+COUNTED = ("server_events", "browser_events", "orders", "deployments", "meta_quality_snapshots", "meta_stats",
+           "ad_insights")
+
+
+def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, results: list[Result],
+                        batch: list[tuple[Staged, datetime]], main: str) -> None:
+    """Several files' rows of one "new" table in one statement, with the outcome of merging them one by one.
+
+    A row loads when its identity is neither stored nor staged by an earlier file of the batch (copies
+    within one file load alike, as they would alone). Merged one by one, every file would look its rows
+    up in the whole growing table: a batch of daily files would cost the square of the days.
+    """
+    q = store.quote_ident
+    target_cols = _columns(con, main, table)
+    m = q(main)
+    staged_cols = set(_columns(con, "stg", batch[0][0].prefix + table))
+    cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]
+    good = "WHERE reason IS NULL" if "reason" in staged_cols else ""
+    col_list = ", ".join(q(c) for c in cols)
+    parts = " UNION ALL ".join(f"SELECT {i} AS _f, {col_list} FROM stg.{q(st.prefix + table)} {good}"
+                               for i, (st, _) in enumerate(batch))
+    key_list = ", ".join(q(k) for k in rule.key)
+    keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
+    first_eq = " AND ".join(f"f.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
+    staged_n = dict(con.execute(f"SELECT _f, count(*) FROM ({parts}) GROUP BY _f").fetchall())
+    # Which file stages each identity first: grouped on the identity alone, so memory stays small.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _first AS SELECT {key_list}, min(_f) AS _f FROM ({parts}) "
+                f"GROUP BY {key_list}")
+    new_rows = (f"FROM ({parts}) s JOIN _first f ON {first_eq} AND f._f = s._f "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {m}.{q(table)} m WHERE {keys_eq})")
+    if "ingestion_id" in target_cols:
+        iids = " ".join(f"WHEN {i} THEN {int(r.ingestion_id or 0)}" for i, r in enumerate(results))
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}, ingestion_id) "
+                    f"SELECT {', '.join(f's.{q(c)}' for c in cols)}, CASE s._f {iids} END {new_rows}")
+        by_iid = dict(con.execute(f"SELECT ingestion_id, count(*) FROM {m}.{q(table)} WHERE ingestion_id "
+                                  f"BETWEEN {results[0].ingestion_id} AND {results[-1].ingestion_id} "
+                                  f"GROUP BY ingestion_id").fetchall())
+        loaded_n = {i: by_iid.get(r.ingestion_id, 0) for i, r in enumerate(results)}
+    else:
+        loaded_n = dict(con.execute(f"SELECT s._f, count(*) {new_rows} GROUP BY s._f").fetchall())
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}) SELECT {', '.join(f's.{q(c)}' for c in cols)} "
+                    f"{new_rows}")
+    con.execute("DROP TABLE _first")
+    if table in COUNTED:
+        for i, res in enumerate(results):
+            res.loaded += loaded_n.get(i, 0)
+            res.duplicates += staged_n.get(i, 0) - loaded_n.get(i, 0)
+
+
+def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime, main: str,
+                   res: Result | None = None) -> Result:
+    """One file's ingestion row, new rows and rejects (inside the caller's transaction, staging attached as stg).
+
+    `res`: the file's result with its ingestion id and its "new" tables already merged together.
+    """
+    merged = res is not None
+    if res is None:
+        res = Result(path=staged.path, kind=staged.kind, rows_read=staged.rows_read, rejects=staged.rejects)
+        res.ingestion_id = int(store.scalar(con, "SELECT nextval('ingestion_seq')"))
+    iid = res.ingestion_id
+    for table, _how in staged.tables:
+        if merged and RULES[table].mode == "new":
+            continue
+        loaded, dup = _merge(con, table, RULES[table], iid, main, staged.prefix)
+        if table in COUNTED:
+            res.loaded += loaded
+            res.duplicates += dup
+    if staged.rejects:
+        con.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)",
+                        [[iid, str(staged.path), r.line, r.reason] for r in staged.rejects])
+    status = "empty" if res.rows_read == 0 else ("partial" if staged.rejects else "ok")
+    con.execute("INSERT INTO ingestions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [iid, staged.kind, str(staged.path), staged.content_hash, staged.size_bytes,
+                 res.rows_read, res.loaded, res.duplicates, len(staged.rejects), started, _now(), status])
+    return res
+
+
+def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tuple[Staged, datetime]]) -> list[Result]:
+    """The one place staged rows enter the store: every file of `staging`, in one transaction, or nothing.
+
+    Files are merged in order, each with its own ingestion row, so a later file's copy of an earlier
+    file's row counts as a duplicate exactly as it would in separate loads.
+    """
     main = store.scalar(con, "SELECT current_database()")
-    con.execute(f"ATTACH {sql_str(staged.staging)} AS stg (READ_ONLY)")
+    con.execute(f"ATTACH {sql_str(staging)} AS stg (READ_ONLY)")
     try:
         with store.transaction(con):
-            iid = store.scalar(con, "SELECT nextval('ingestion_seq')")
-            res.ingestion_id = int(iid)
-            for table, _how in staged.tables:
-                loaded, dup = _merge(con, table, RULES[table], iid, main)
-                if table in ("server_events", "browser_events", "orders", "deployments",
-                             "meta_quality_snapshots", "meta_stats", "ad_insights"):
-                    res.loaded += loaded
-                    res.duplicates += dup
-            if staged.rejects:
-                con.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)",
-                                [[iid, str(staged.path), r.line, r.reason] for r in staged.rejects])
-            status = "empty" if res.rows_read == 0 else ("partial" if staged.rejects else "ok")
-            con.execute("INSERT INTO ingestions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [iid, staged.kind, str(staged.path), staged.content_hash, staged.size_bytes,
-                         res.rows_read, res.loaded, res.duplicates, len(staged.rejects), started, _now(), status])
+            tables = {tuple(st.tables) for st, _ in batch}
+            if len(batch) < 2 or len(tables) != 1:
+                return [_commit_staged(con, staged, started, main) for staged, started in batch]
+            results = [Result(path=st.path, kind=st.kind, rows_read=st.rows_read, rejects=st.rejects,
+                              ingestion_id=int(store.scalar(con, "SELECT nextval('ingestion_seq')")))
+                       for st, _ in batch]
+            for table, _how in batch[0][0].tables:
+                if RULES[table].mode == "new":
+                    _merge_new_together(con, table, RULES[table], results, batch, main)
+            return [_commit_staged(con, st, started, main, res) for (st, started), res in zip(batch, results)]
     finally:
         con.execute("DETACH stg")
-    return res
+
+
+def commit(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime) -> Result:
+    """One transaction per file: the ingestion row, the new rows and the rejects, or nothing."""
+    return commit_batch(con, staged.staging, [(staged, started)])[0]
 
 
 class _Poller:
@@ -213,36 +297,117 @@ def unreadable(path: Path, exc: OSError) -> IngestError:
     return IngestError(f"{path}: cannot be read ({why}); check that it exists and that this user may read it.")
 
 
+class Batch:
+    """One staging database and one parsing connection for the files of one command.
+
+    A connection per file would cost a database open and a checkpoint each (a third of a second for
+    a small file); instead each file's tables are renamed to its own prefix once parsed, and whatever
+    the parser left in memory is dropped before the next file.
+    """
+
+    def __init__(self, kind: str, workdir: Path | None = None) -> None:
+        if kind not in KINDS:
+            raise IngestError(f"Unknown input kind {kind!r}; choose one of {', '.join(KINDS)}.")
+        self.kind, self.module = kind, importlib.import_module(KINDS[kind])
+        # workdir: the database's staging area (ingest/staging.py), swept of what killed loads leave.
+        self.staging = staging_file(workdir)
+        try:
+            self.con: duckdb.DuckDBPyConnection | None = open_staging(self.staging)
+        except BaseException:
+            staging.release(self.staging.parent)
+            raise
+        self.files = 0
+
+    def _out_tables(self) -> set[str]:
+        assert self.con is not None
+        return {r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'out'").fetchall()}
+
+    def _forget_memory(self, failed: bool) -> None:
+        """Drop the parser's in-memory tables and views (raw lines may hold plaintext).
+
+        A parser drops its own temporary macros; after a failure they are looked for too (the
+        function catalog is slow to list, so only then).
+        """
+        con = self.con
+        assert con is not None
+        q = store.quote_ident
+        macros = ("UNION ALL SELECT DISTINCT database_name, schema_name, function_name, CASE function_type "
+                  "WHEN 'table_macro' THEN 'MACRO TABLE' ELSE 'MACRO' END FROM duckdb_functions() "
+                  "WHERE database_name = 'temp' AND function_type IN ('macro', 'table_macro')") if failed else ""
+        for db, schema, name, kind in con.execute(
+                "SELECT database_name, schema_name, table_name, 'TABLE' FROM duckdb_tables() "
+                "WHERE database_name IN ('memory', 'temp') UNION ALL "
+                "SELECT database_name, schema_name, view_name, 'VIEW' FROM duckdb_views() "
+                f"WHERE NOT internal AND database_name IN ('memory', 'temp') {macros}").fetchall():
+            con.execute(f"DROP {kind} IF EXISTS {q(db)}.{q(schema)}.{q(name)}")
+
+    def stage(self, path: Path, opts: Options, report: Callable[[float], None] | None = None,
+              digest: tuple[str, int] | None = None) -> Staged:
+        """Parse one file into the staging database; a file that fails leaves nothing there."""
+        if not path.is_file():
+            raise IngestError(f"{path} does not exist or is not a file.")
+        con = self.con
+        assert con is not None
+        try:
+            content_hash, size = digest or file_digest(path)
+        except OSError as exc:
+            raise unreadable(path, exc) from None
+        staged = Staged(kind=self.kind, path=path, staging=self.staging, content_hash=content_hash,
+                        size_bytes=size, prefix=f"f{self.files}_")
+        self.files += 1
+        try:
+            failed = True
+            try:
+                with interrupts.watching(con):
+                    if report is not None:
+                        with _Poller(con, report):
+                            self.module.parse(path, staged, con, opts)
+                    else:
+                        self.module.parse(path, staged, con, opts)
+                failed = False
+            finally:
+                self._forget_memory(failed)
+            for table in ([t for t, _ in staged.tables]
+                          + [c for t, _ in staged.tables for c, _ in RULES[t].children]):
+                con.execute(f"ALTER TABLE out.{store.quote_ident(table)} RENAME TO "
+                            f"{store.quote_ident(staged.prefix + table)}")
+        except BaseException as exc:
+            # Earlier files' tables all carry a prefix; whatever else is there is this file's.
+            for table in self._out_tables():
+                if not re.fullmatch(r"f[0-9]+_.+", table):
+                    con.execute(f"DROP TABLE out.{store.quote_ident(table)}")
+            if isinstance(exc, duckdb.Error):
+                raise IngestError(f"{path}: could not be read as {self.kind} ({str(exc).splitlines()[0]}).") from None
+            if isinstance(exc, OSError):
+                raise unreadable(path, exc) from None
+            raise
+        return staged
+
+    def close(self) -> None:
+        """Finish the staging database (the commit attaches it)."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def remove(self) -> None:
+        self.close()
+        staging.release(self.staging.parent)
+
+
 def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] | None = None,
           digest: tuple[str, int] | None = None, workdir: Path | None = None) -> Staged:
-    """Parse one file into its staging database (no lock on the store is held meanwhile)."""
-    if kind not in KINDS:
-        raise IngestError(f"Unknown input kind {kind!r}; choose one of {', '.join(KINDS)}.")
-    if not path.is_file():
-        raise IngestError(f"{path} does not exist or is not a file.")
-    module = importlib.import_module(KINDS[kind])
+    """Parse one file into its own staging database (no lock on the store is held meanwhile)."""
     try:
-        staged, con = new_staging(kind, path, workdir, digest)
+        batch = Batch(kind, workdir)
     except OSError as exc:
         raise unreadable(path, exc) from None
     try:
-        with interrupts.watching(con):
-            if report is not None:
-                with _Poller(con, report):
-                    module.parse(path, staged, con, opts)
-            else:
-                module.parse(path, staged, con, opts)
-    except duckdb.Error as exc:
-        staging.release(staged.staging.parent)
-        raise IngestError(f"{path}: could not be read as {kind} ({str(exc).splitlines()[0]}).") from None
-    except OSError as exc:
-        staging.release(staged.staging.parent)
-        raise unreadable(path, exc) from None
+        staged = batch.stage(path, opts, report, digest)
     except BaseException:
-        staging.release(staged.staging.parent)
+        batch.remove()
         raise
-    finally:
-        con.close()
+    batch.close()
     return staged
 
 
@@ -250,8 +415,28 @@ def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] 
 SKIP_UNCHANGED = ("server-events", "browser-events")
 
 
-def unchanged(db: str | Path, kind: str, path: Path, lock_timeout: float = 60.0,
-              digest: tuple[str, int] | None = None) -> Result | None:
+def _earlier(db: str | Path, kind: str, paths: list[Path], lock_timeout: float) -> dict[tuple[str, int], list[tuple]]:
+    """Clean earlier ingestions of these paths by (path, size), newest first: one read for the whole command."""
+    if str(db) == ":memory:" or not Path(db).is_file():
+        return {}
+    wanted = {str(p) for p in paths}
+    out: dict[tuple[str, int], list[tuple]] = {}
+    try:
+        with store.reader(db, wait=lock_timeout) as con:
+            rows = con.execute(
+                "SELECT path, size_bytes, ingestion_id, content_hash, rows_read, rows_loaded + rows_duplicate "
+                "FROM ingestions WHERE kind = ? AND status IN ('ok', 'empty') ORDER BY ingestion_id DESC",
+                [kind]).fetchall()
+    except (store.StoreError, duckdb.Error):
+        return {}        # no usable database yet: the normal path creates it or explains
+    for path, size, *rest in rows:
+        if path in wanted:
+            out.setdefault((path, int(size)), []).append(tuple(rest))
+    return out
+
+
+def _unchanged(earlier: dict[tuple[str, int], list[tuple]], kind: str, path: Path,
+               digest: tuple[str, int]) -> Result | None:
     """The result of a clean earlier ingestion of exactly these bytes at this path, else None.
 
     Reading such a file again would add nothing (identities), so it is skipped: a log directory that
@@ -259,52 +444,87 @@ def unchanged(db: str | Path, kind: str, path: Path, lock_timeout: float = 60.0,
     are duplicates by identity. A file that had rejects is always read again (a newer capi-audit may
     accept them).
     """
-    if str(db) == ":memory:" or not Path(db).is_file() or not path.is_file():
-        return None
-    size = path.stat().st_size
-    try:
-        with store.reader(db, wait=lock_timeout) as con:
-            earlier = con.execute(
-                "SELECT ingestion_id, content_hash, rows_read, rows_loaded + rows_duplicate FROM ingestions "
-                "WHERE kind = ? AND path = ? AND size_bytes = ? AND status IN ('ok', 'empty') "
-                "ORDER BY ingestion_id DESC",
-                [kind, str(path), size]).fetchall()
-    except (store.StoreError, duckdb.Error):
-        return None      # no usable database yet: the normal path creates it or explains
-    if not earlier:
-        return None
-    content = (digest or file_digest(path))[0]
-    for iid, content_hash, rows_read, there in earlier:
-        if content_hash == content:
+    for iid, content_hash, rows_read, there in earlier.get((str(path), digest[1]), []):
+        if content_hash == digest[0]:
             # Reported as a re-read would be: everything already there.
             return Result(path=path, kind=kind, ingestion_id=int(iid), rows_read=int(rows_read),
                           duplicates=int(there), unchanged=True)
     return None
 
 
+def ingest_files(db: str | Path, kind: str, paths: list[Path], opts: Options, *, lock_timeout: float = 60.0,
+                 report: Callable[[float], None] | None = None,
+                 on_file: Callable[[Result | None], None] | None = None) -> list[Result]:
+    """Parse the files of one command into one staging database, then commit them in one short transaction.
+
+    Each file keeps its own ingestion row, rejects and outcome: a file that cannot be read leaves
+    nothing and the others still load. `report` gets DuckDB's progress within the file being parsed;
+    `on_file` is called once per file as it is skipped, fails (with its Result) or is parsed (None).
+    A signal while parsing still commits the files parsed whole before it, then stops.
+    """
+    results: list[Result | None] = [None] * len(paths)
+    try:
+        batch = Batch(kind, staging.area(db))
+    except IngestError as exc:
+        return [Result(path=p, kind=kind, error=str(exc)) for p in paths]
+    except OSError as exc:
+        return [Result(path=p, kind=kind, error=str(unreadable(p, exc))) for p in paths]
+    # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
+    # --at, …) can change a re-read's result, so those reads always happen.
+    skip = kind in SKIP_UNCHANGED and not opts.pixel_id
+    pending: list[tuple[int, Staged, datetime, float]] = []
+
+    def commit_pending() -> list[Result]:
+        with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con, writer=True):
+            return commit_batch(con, batch.staging, [(st, started) for _, st, started, _ in pending])
+
+    try:
+        try:
+            earlier = _earlier(db, kind, paths, lock_timeout) if skip else {}
+            for i, path in enumerate(paths):
+                started, t0 = _now(), time.perf_counter()
+                digest = None
+                try:
+                    if skip and path.is_file():
+                        digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
+                        if (done := _unchanged(earlier, kind, path, digest)) is not None:
+                            done.seconds = time.perf_counter() - t0
+                            results[i] = done
+                            if on_file is not None:
+                                on_file(done)
+                            continue
+                    staged = batch.stage(path, opts, report, digest)
+                except (OSError, IngestError) as exc:
+                    interrupts.check()      # a file that failed because of a signal is not "unreadable": stop here
+                    error = str(unreadable(path, exc) if isinstance(exc, OSError) else exc)
+                    results[i] = Result(path=path, kind=kind, error=error, seconds=time.perf_counter() - t0)
+                    if on_file is not None:
+                        on_file(results[i])
+                    continue
+                pending.append((i, staged, started, time.perf_counter() - t0))
+                if on_file is not None:
+                    on_file(None)
+            batch.close()
+        except KeyboardInterrupt:
+            # Each file is stored whole or not at all: those parsed whole before the signal still are.
+            batch.close()
+            if pending:
+                with interrupts.finishing():
+                    commit_pending()
+            raise
+        if pending:
+            t1 = time.perf_counter()
+            committed = commit_pending()
+            share = (time.perf_counter() - t1) / len(pending)
+            for (i, _, _, seconds), res in zip(pending, committed):
+                res.seconds = seconds + share
+                results[i] = res
+    finally:
+        batch.remove()
+    return [r for r in results if r is not None]
+
+
 def ingest_file(db: str | Path, kind: str, path: Path, opts: Options, *, lock_timeout: float = 60.0,
                 report: Callable[[float], None] | None = None) -> Result:
     """Parse, then commit one file; a failure leaves the store as it was and says why."""
-    started = _now()
-    t0 = time.perf_counter()
-    # Only where the file alone decides what is loaded: command-line choices (--pixel-id, --map,
-    # --at, …) can change a re-read's result, so those reads always happen.
-    digest = None
-    try:
-        if kind in SKIP_UNCHANGED and not opts.pixel_id and path.is_file():
-            digest = file_digest(path)     # hashed once: for the skip and for the ingestion record
-            if (done := unchanged(db, kind, path, lock_timeout, digest)) is not None:
-                done.seconds = time.perf_counter() - t0
-                return done
-        staged = stage(kind, path, opts, report, digest, staging.area(db))
-    except OSError as exc:
-        return Result(path=path, kind=kind, error=str(unreadable(path, exc)), seconds=time.perf_counter() - t0)
-    except IngestError as exc:
-        return Result(path=path, kind=kind, error=str(exc), seconds=time.perf_counter() - t0)
-    try:
-        with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con, writer=True):
-            res = commit(con, staged, started)
-    finally:
-        staging.release(staged.staging.parent)
-    res.seconds = time.perf_counter() - t0
-    return res
+    return ingest_files(db, kind, [path], opts, lock_timeout=lock_timeout, report=report)[0]

@@ -49,6 +49,8 @@ class Staged:
     rejects: list[Reject] = field(default_factory=list)
     # (table, how) in load order; how = "new" (insert unseen identities) or "upsert".
     tables: list[tuple[str, str]] = field(default_factory=list)
+    # Several files share one staging database: this file's tables there are named prefix + table.
+    prefix: str = ""
 
 
 # SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
@@ -79,20 +81,22 @@ def file_digest(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def new_staging(kind: str, path: Path, workdir: Path | None = None,
-                digest: tuple[str, int] | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
-    """A fresh staging database file for one input file (parsing never holds the main lock)."""
-    digest, size = digest or file_digest(path)
+def staging_file(workdir: Path | None = None) -> Path:
+    """Where a new staging database goes (the one place that decides it); release() its directory after."""
     # workdir: the database's staging area (ingest/staging.py), swept of what killed loads leave.
-    tmp = staging.claim(workdir, "capi-stage") / "stage.duckdb"
+    return staging.claim(workdir, "capi-stage") / "stage.duckdb"
+
+
+def open_staging(path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory parsing connection that writes its canonical, hashed rows to `path` (as `out`)."""
     # Parsing happens in memory (raw lines may hold plaintext); only canonical, hashed rows
     # are written to the staging file `out`, which the commit step attaches.
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {sql_str(tmp)} AS out")
+        con.execute(f"ATTACH {sql_str(path)} AS out")
         con.execute("SET TimeZone = 'UTC'")
         # What does not fit in memory spills beside the staging file (by default: .tmp in the working directory).
-        con.execute(f"SET temp_directory = {sql_str(tmp.parent / 'spill')}")
+        con.execute(f"SET temp_directory = {sql_str(path.parent / 'spill')}")
         # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
@@ -100,6 +104,18 @@ def new_staging(kind: str, path: Path, workdir: Path | None = None,
         register_udfs(con)
     except BaseException:
         con.close()
+        raise
+    return con
+
+
+def new_staging(kind: str, path: Path, workdir: Path | None = None,
+                digest: tuple[str, int] | None = None) -> tuple[Staged, duckdb.DuckDBPyConnection]:
+    """A fresh staging database file for one input file (parsing never holds the main lock)."""
+    digest, size = digest or file_digest(path)
+    tmp = staging_file(workdir)
+    try:
+        con = open_staging(tmp)
+    except BaseException:
         staging.release(tmp.parent)
         raise
     return Staged(kind=kind, path=path, staging=tmp, content_hash=digest, size_bytes=size), con
@@ -113,6 +129,8 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
     """Per-record Python only where SQL cannot: Meta's normalization of stray plaintext."""
     con.create_function("capi_hash", _hash_plain, [duckdb.sqltypes.VARCHAR, duckdb.sqltypes.VARCHAR],
                         duckdb.sqltypes.VARCHAR, null_handling="special", side_effects=False)
+    con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
+                        duckdb.sqltypes.VARCHAR, side_effects=False)
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator
-
 import duckdb
 import pandas as pd
 
-from analysis import normalize
+from analysis import hashes
 from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
 from analysis.ingest.csvfile import describe_columns, read_csv_raw
 from analysis.store import quote_ident as q
@@ -154,24 +152,67 @@ FROM typed
 """
 
 
-def _hash_rows(rows: Iterable[tuple], default_country: str | None) -> Iterator[tuple[str, str, str, str]]:
-    """(order_id, key, variant, hash): the correct hash of each personal field and its mistaken forms."""
-    for order_id, email, phone, first, last, billing_name, city, state, zip_, country, customer_id in rows:
-        if billing_name and not (first or last):      # Shopify: "Mary Ann Smith" -> Mary / Ann Smith
-            first, _, last = billing_name.strip().partition(" ")
-        where = country or default_country             # phones without +CC, US states and ZIPs need it
-        values = {"email": email, "phone": phone, "first_name": first, "last_name": last, "city": city,
-                  "state": state, "zip": zip_, "country": country, "customer_id": customer_id}
-        for key, field in PERSONAL:
-            value = values[field]
-            if value and field in ("phone", "zip"):
-                value = value.removeprefix("'")       # spreadsheets' "keep as text" mark, as in Shopify's exports
-            correct = normalize.hash_value(key, value, where)
-            if correct is None:
-                continue
-            yield order_id, key, "correct", correct
-            for diagnosis, digest in normalize.mistake_variants(key, value, where):
-                yield order_id, key, diagnosis, digest
+def _personal_sql(default_country: str | None) -> str:
+    """(line, key, value, region): one row per personal field of a good order, as typed (untrimmed)."""
+    # Shopify: "Mary Ann Smith" -> Mary / Ann Smith, where an order has neither first nor last name.
+    first = "CASE WHEN g.split IS NOT NULL THEN g.split_first ELSE g.first_name END"
+    last = "CASE WHEN g.split IS NOT NULL THEN g.split_last ELSE g.last_name END"
+
+    def unmarked(col: str) -> str:      # spreadsheets' "keep as text" mark, as in Shopify's exports
+        return f"CASE WHEN starts_with({col}, chr(39)) THEN substr({col}, 2) ELSE {col} END"
+
+    values = {"email": "g.email", "phone": unmarked("g.phone"), "first_name": first, "last_name": last,
+              "city": "g.city", "state": "g.state", "zip": unmarked("g.zip"), "country": "g.country",
+              "customer_id": "g.customer_id"}
+    # Phones without +CC, US states and ZIPs need the record's country (else the default).
+    region = f"coalesce(g.country, {sql_str(default_country) if default_country else 'NULL'}, '')"
+    rows = ("SELECT g.*, s.billing_name AS split, s.first AS split_first, s.last AS split_last FROM good g "
+            "LEFT JOIN _names s ON g.first_name IS NULL AND g.last_name IS NULL AND s.billing_name = g.billing_name")
+    parts = [f"SELECT line, '{key}' AS key, value, region FROM (SELECT line, {values[field]} AS value, "
+             f"{region if key in hashes.REGION_KEYS else sql_str('')} AS region FROM g) WHERE value IS NOT NULL"
+             for key, field in PERSONAL]
+    return f"WITH g AS MATERIALIZED ({rows}) " + " UNION ALL ".join(parts)
+
+
+def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) -> None:
+    """Fill out.order_hashes (each personal field's correct hash and its mistaken forms) and _digests."""
+    names = con.execute("SELECT DISTINCT billing_name FROM good WHERE billing_name IS NOT NULL "
+                        "AND first_name IS NULL AND last_name IS NULL").fetchall()
+    split = [(n, *n.strip().partition(" ")[::2]) for (n,) in names]
+    con.register("_names", pd.DataFrame(split, columns=["billing_name", "first", "last"], dtype="string"))
+    try:
+        con.execute(f"CREATE TEMP TABLE _personal AS {_personal_sql(default_country)}")
+    finally:
+        con.unregister("_names")
+    # Customers repeat: each distinct value is normalized (a phone parsed) once.
+    con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
+    hashes.variants_table(con, "_distinct", "_variants")
+    # Orders refer to their values by number: the joins below then compare integers, not strings.
+    con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER () AS vid, key, value, region FROM _distinct")
+    # Orders are keyed by their line here (one order id may belong to several owners in a file).
+    con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
+                "JOIN _ids i USING (key, value, region)")
+    con.execute("CREATE TEMP TABLE _forms AS SELECT i.vid, v.key, v.variant, v.hash FROM _variants v "
+                "JOIN _ids i USING (key, value, region)")
+    for table in ("_personal", "_distinct", "_variants", "_ids"):
+        con.execute(f"DROP TABLE {table}")
+    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees. Stored
+    # digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order joined by
+    # "|". Sorting the joined strings gives that order (no key or variant name is a prefix of another,
+    # hashes have one length), and an order has one value per key: so each distinct value's sorted
+    # piece is made once, and an order joins its pieces in key order.
+    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, key, array_to_string(list_sort("
+                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid, key")
+    pieces = ", ".join(f"any_value(piece) FILTER (WHERE key = '{key}')" for key in sorted(k for k, _ in PERSONAL))
+    con.execute(f"CREATE TEMP TABLE _digests AS SELECT line, sha256(concat_ws('|', {pieces})) AS digest "
+                "FROM _refs JOIN _pieces USING (vid) GROUP BY line")
+    # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
+    con.execute("SET force_compression = 'uncompressed'")
+    con.execute(HASHES_DDL)
+    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
+                "FROM _refs r JOIN _forms f USING (vid) JOIN good g USING (line)")
+    for table in ("_refs", "_forms", "_pieces"):
+        con.execute(f"DROP TABLE {table}")
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
@@ -201,26 +242,12 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
         SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
         QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
-    con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
-                        duckdb.sqltypes.VARCHAR, side_effects=False)
+    _hash_orders(con, opts.default_country)
     con.execute(ORDERS_DDL)
-    con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, currency, "
-                "status, channel, test, customer_id, capi_country(country), NULL FROM good ORDER BY line")
-    # Hashes are keyed by the order's line here (one order id may belong to several owners in a file).
-    rows = con.execute("SELECT line, email, phone, first_name, last_name, billing_name, city, state, zip, "
-                       "country, customer_id FROM good ORDER BY line").fetchall()
-    hashes = pd.DataFrame(list(_hash_rows(rows, opts.default_country)),
-                          columns=["line", "key", "variant", "hash"], dtype="string")
-    del rows
-    con.execute(HASHES_DDL)
-    con.register("_hashes", hashes)
-    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, h.key, h.variant, h.hash "
-                "FROM _hashes h JOIN good g ON CAST(g.line AS VARCHAR) = h.line")
-    con.unregister("_hashes")
-    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
-    con.execute("""UPDATE out.orders o SET pii_digest = d.digest FROM (
-        SELECT owner, order_id, sha256(string_agg(key || ':' || variant || ':' || hash, '|' ORDER BY key, variant, hash)) AS digest
-        FROM out.order_hashes GROUP BY owner, order_id) d WHERE d.owner = o.owner AND d.order_id = o.order_id""")
+    con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, "
+                "currency, status, channel, test, customer_id, capi_country(country), d.digest "
+                "FROM good LEFT JOIN _digests d USING (line) ORDER BY line")
+    con.execute("DROP TABLE _digests")
     staged.rejects.extend(sorted(rejects, key=lambda r: r.line or 0))
     staged.rows_read = con.execute("SELECT count(*) FROM good").fetchall()[0][0] + len(rejects)
     staged.tables.append(("orders", "upsert"))

@@ -1,9 +1,14 @@
-"""Benchmarks. Ingest: N synthetic CAPI envelopes, capi-audit ingest vs a bare json.loads loop.
+"""Benchmarks: ingest throughput, per-file fixed cost, demo build time and peak memory.
 
-Prints events per second and peak memory (max RSS of a fresh process per measurement).
---capture: the latency `capi-audit capture` adds per Conversions API request (median, p99), against
-a fake Graph API on loopback, each in its own process.
-Usage: python tests/perf/bench.py [--events 1000000] [--keep DIR]
+One run prints, each measured in a fresh process (peak memory is that process's max RSS; CPU is
+user + system time of all its threads, steadier than wall time on a shared machine):
+- orders: rows/s for a canonical CSV with emails, phones and names (customers come back);
+- per-file fixed cost: many tiny server-event files in one command, milliseconds per file;
+- server events: events/s of capi-audit ingest against a bare json.loads loop over the same file;
+- the demo build (`capi-audit demo --no-serve`): seconds.
+--quick: small sizes for a smoke run. --capture: the latency `capi-audit capture` adds per
+Conversions API request (median, p99), against a fake Graph API on loopback, each in its own process.
+Usage: python tests/perf/bench.py [--quick] [--events 1000000] [--orders 316000] [--keep DIR]
        python tests/perf/bench.py --capture [--requests 2000]
 """
 from __future__ import annotations
@@ -17,32 +22,42 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.perf.gen import write_envelopes  # noqa: E402
+from tests.perf.gen import write_envelopes, write_orders  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time
-mode, path, db = sys.argv[1], sys.argv[2], sys.argv[3]
-t0 = time.perf_counter()
-if mode == "ingest":
-    from pathlib import Path
-    from analysis.ingest import Options, ingest_file
-    res = ingest_file(db, "server-events", Path(path), Options())
-    n = res.loaded + res.duplicates
-    assert res.error is None and not res.rejects, (res.error, res.rejects[:3])
-else:
+from pathlib import Path
+mode, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
+if mode == "bare":
     n = 0
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             n += len(json.loads(line)["request"]["data"])
-seconds = time.perf_counter() - t0
-print(json.dumps({"events": n, "seconds": seconds,
+elif mode == "demo":
+    from analysis import demo_build
+    n = len(demo_build.build(Path(db), days=int(sys.argv[4]), log=lambda m: None))
+else:
+    from analysis.ingest import Options, expand, ingest_files
+    kind = "orders" if mode == "orders" else "server-events"
+    files = expand([path], kind)
+    res = ingest_files(db, kind, files, Options())
+    n = len(res) if mode == "files" else sum(r.loaded + r.duplicates for r in res)
+    assert all(r.error is None and not r.rejects for r in res), [(r.error, r.rejects[:3]) for r in res][:3]
+print(json.dumps({"n": n, "seconds": time.perf_counter() - t0, "cpu": cpu() - c0,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def run(mode: str, path: Path, db: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path), str(db)], check=True,
-                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+def run(mode: str, path: Path, db: Path, *extra: str) -> dict:
+    for p in (db, Path(str(db) + ".wal")):
+        if mode != "again":
+            p.unlink(missing_ok=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, "ingest" if mode == "again" else mode, str(path), str(db),
+                          *extra], check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -137,33 +152,64 @@ def capture_bench(requests: int, work: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--keep", type=Path, help="directory to keep the generated file in")
+    ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every measurement")
+    ap.add_argument("--events", type=int, help="server events in the events file (default 1,000,000)")
+    ap.add_argument("--orders", type=int, help="rows in the orders file (default 316,000)")
+    ap.add_argument("--files", type=int, help="tiny files for the per-file cost (default 100)")
+    ap.add_argument("--days", type=int, help="days of the demo build (default 90)")
+    ap.add_argument("--keep", type=Path, help="directory to keep the generated files in")
     ap.add_argument("--capture", action="store_true", help="measure the latency capi-audit capture adds instead")
     ap.add_argument("--requests", type=int, default=2000, help="--capture: requests per measurement")
     args = ap.parse_args()
     if args.capture:
         capture_bench(args.requests, args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-capture-")))
         return
+    q = args.quick
+    events = args.events or (20_000 if q else 1_000_000)
+    orders = args.orders or (5_000 if q else 316_000)
+    n_files = args.files or (20 if q else 100)
+    days = args.days or (3 if q else 90)
     work = args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    path = work / f"envelopes-{args.events}.jsonl"
-    if not path.exists():
-        t = time.perf_counter()
-        write_envelopes(path, args.events)
-        print(f"generated {args.events:,} events ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
     db = work / "bench.duckdb"
-    for p in (db, Path(str(db) + ".wal")):
-        p.unlink(missing_ok=True)
+    rows = []
+
+    orders_path = work / f"orders-{orders}.csv"
+    if not orders_path.exists():
+        write_orders(orders_path, orders)
+    r = run("orders", orders_path, db)
+    rows.append((f"orders, canonical CSV ({orders:,} rows)", r, "rows/s", r["n"] / r["seconds"]))
+
+    tiny = work / f"tiny-{n_files}"
+    if not tiny.exists():
+        tiny.mkdir()
+        for i in range(n_files):
+            write_envelopes(tiny / f"{i:04d}.jsonl", 4, seed=i)
+    r = run("files", tiny, db)
+    rows.append((f"{n_files} tiny server-event files, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
+
+    path = work / f"envelopes-{events}.jsonl"
+    if not path.exists():
+        write_envelopes(path, events)
     bare = run("bare", path, db)
     first = run("ingest", path, db)
-    again = run("ingest", path, db)
-    rows = [("bare json.loads loop (stores nothing)", bare), ("capi-audit ingest, first load", first),
-            ("capi-audit ingest, same file again", again)]
-    print(f"{'measurement':40s} {'events':>10s} {'seconds':>8s} {'events/s':>10s} {'peak MB':>8s}")
-    for name, r in rows:
-        print(f"{name:40s} {r['events']:>10,d} {r['seconds']:>8.2f} {r['events'] / r['seconds']:>10,.0f} {r['peak_mb']:>8.0f}")
-    print(f"database size: {db.stat().st_size / 1e6:.0f} MB ({db.stat().st_size / max(first['events'], 1):.0f} bytes/event)")
+    again = run("again", path, db)
+    rows.append(("bare json.loads loop (stores nothing)", bare, "events/s", bare["n"] / bare["seconds"]))
+    rows.append(("server events, first load", first, "events/s", first["n"] / first["seconds"]))
+    rows.append(("server events, same file again", again, "events/s", again["n"] / again["seconds"]))
+    size = db.stat().st_size
+
+    r = run("demo", work, work / "demo.duckdb", str(days))
+    rows.append((f"demo build, {days} days ({r['n']} files)", r, "s", r["seconds"]))
+
+    print(f"{'measurement':46s} {'seconds':>8s} {'CPU s':>7s} {'figure':>12s} {'':8s} {'peak MB':>8s}")
+    for name, res, unit, figure in rows:
+        shown = f"{figure:,.1f}" if unit in ("ms/file", "s") else f"{figure:,.0f}"
+        print(f"{name:46s} {res['seconds']:>8.2f} {res['cpu']:>7.2f} {shown:>12s} {unit:8s} {res['peak_mb']:>8.0f}")
+    by_wall = first["n"] / first["seconds"] / (bare["n"] / bare["seconds"])
+    by_cpu = first["n"] / first["cpu"] / (bare["n"] / bare["cpu"])
+    print(f"server events, ingest / bare json.loads: {by_wall:.2f}× by wall time, {by_cpu:.2f}× per CPU second; "
+          f"database {size / 1e6:.0f} MB ({size / max(first['n'], 1):.0f} bytes/event)")
 
 
 if __name__ == "__main__":

@@ -40,3 +40,31 @@ def write_envelopes(path: Path, events: int, *, per_request: int = 4, seed: int 
             written += n
             req += 1
     return written
+
+
+_FIRST = ("Mary", "James", "Léa", "Jürgen", "Olivia", "Noah", "Chloé", "Amelia", "Lukas", "Anne-Marie")
+_LAST = ("Smith", "Müller", "O'Connor", "Dubois", "Nguyen", "Garcia", "Côté", "Walker", "Schäfer", "Kim")
+# (country, city, state, zip, phone format): {0} and {1} take the customer number, so every customer
+# has a phone of their own (a phone is parsed once per distinct value, so repeats would flatter).
+_PLACES = (("US", "San Francisco", "CA", "94103", "(415) {0:03d}-{1:04d}"), ("US", "New York", "NY", "10001", "212-{0:03d}-{1:04d}"),
+           ("GB", "London", "", "SW1A 1AA", "07700 {0:03d}{1:03d}"), ("DE", "München", "", "80331", "0151 2{0:03d}{1:04d}"),
+           ("FR", "Paris", "", "75001", "06 1{0:03d} {1:04d}"), ("CA", "Toronto", "ON", "M5V 2T6", "+1 416 {0:03d} {1:04d}"))
+
+
+def write_orders(path: Path, rows: int, *, seed: int = 1) -> int:
+    """A canonical orders CSV of `rows` orders; customers come back (emails, phones and names repeat)."""
+    rnd = random.Random(seed)
+    customers = max(1, rows * 2 // 3)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("order_id,created_at,total,currency,status,email,phone,first_name,last_name,city,state,zip,"
+                 "country,customer_id,channel,test,updated_at\n")
+        for i in range(rows):
+            c = rnd.randrange(customers)
+            country, city, state, zip_, phone = _PLACES[c % len(_PLACES)]
+            first, last = _FIRST[c % len(_FIRST)], _LAST[(c // 7) % len(_LAST)]
+            email = f"{'' if c % 20 else ' '}{first[0]}.{last}{c}@Example.com"
+            phone = phone.format(200 + c // 10_000 % 800, c % (1_000 if "{1:03d}" in phone else 10_000)) if c % 4 else ""
+            t = 1_759_300_000 + i * 17
+            fh.write(f"{100000 + i},{t},{rnd.uniform(5, 300):.2f},USD,paid,\"{email}\",{phone},{first},"
+                     f"\"{last}\",{city},{state},{zip_},{country},{7_340_000_000 + c},web,false,\n")
+    return rows
