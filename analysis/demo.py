@@ -691,13 +691,13 @@ def _quality_entry(name: str, w: dict[str, int], noise: float, with_dedupe: bool
     entry: dict = {"event_name": name, "event_match_quality": emq}
     browser = w.get("browser", 0)
     if browser:
-        entry["event_coverage"] = {"percentage": _pct(w.get("paired", 0), browser), "goal_percentage": 75}
+        entry["event_coverage"] = {"percentage": _pct(min(w.get("paired", 0), browser), browser), "goal_percentage": 75}
         if with_dedupe:
             entry["dedupe_key_feedback"] = [{
                 "dedupe_key": "event_id",
                 "browser_events_with_dedupe_key": {"percentage": 100},
                 "server_events_with_dedupe_key": {"percentage": _pct(w.get("with_id", 0), n)},
-                "overall_browser_coverage_from_dedupe_key": {"percentage": _pct(w.get("paired", 0), browser)}}]
+                "overall_browser_coverage_from_dedupe_key": {"percentage": _pct(min(w.get("paired", 0), browser), browser)}}]
     entry["data_freshness"] = {"upload_frequency": "real_time"}
     return entry
 

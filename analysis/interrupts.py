@@ -136,8 +136,10 @@ def watching(con: Any, writer: bool = False) -> Iterator[Any]:
         check()
         yield con
         check()                       # a signal while Python code ran between statements
-    except duckdb.Error:
-        check()                       # DuckDB's "Interrupted!" is a signal's doing: say so instead
+    except Exception:
+        # DuckDB reports a stopped statement as its own error, or as a plain RuntimeError ("Query
+        # interrupted") from some statements: after a signal, either is the signal's doing.
+        check()
         raise
     finally:
         with _lock:

@@ -275,7 +275,7 @@ def test_meta_stats_count_what_meta_accepted(demo: tuple[Path, dict[str, list[Pa
     assert reported["WEB_ONLY"] == pixel
 
 
-def test_meta_quality_snapshots(demo: tuple[Path, dict[str, list[Path]]]) -> None:
+def test_meta_quality_snapshots(demo: tuple[Path, dict[str, list[Path]]], tmp_path: Path) -> None:
     _, paths = demo
     snapshots = [json.loads(p.read_text()) for p in paths["meta-quality"]]
     without = [s for s in snapshots if not any("dedupe_key_feedback" in e for e in s["response"]["web"])]
@@ -288,6 +288,14 @@ def test_meta_quality_snapshots(demo: tuple[Path, dict[str, list[Path]]]) -> Non
     assert {"email", "phone", "ip_address", "user_agent", "external_id", "fbp", "country"} <= keys
     assert {d["name"] for d in last["event_match_quality"]["diagnostics"]} == {
         "Unhashed customer information parameters", "Server sending modified fbclid values"}
+    # Meta's percentages are 0-100: the ingest rejects anything else, so the demo must never write it
+    # (a small demo, where a day's paired server events can outnumber its browser copies, wrote more than 100 %).
+    small = tmp_path / "small"
+    snapshots += [json.loads(p.read_text()) for p in generate(small, days=20, orders_per_day=40, end=END)["meta-quality"]]
+    for entry in (e for s in snapshots for e in s["response"]["web"]):
+        shares = [entry.get("event_coverage", {}).get("percentage", 0)]
+        shares += [f[k]["percentage"] for f in entry.get("dedupe_key_feedback", []) for k in f if "percentage" in f[k]]
+        assert all(0 <= x <= 100 for x in shares), (entry["event_name"], shares)
 
 
 def test_samples_cover_every_kind(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import needs_chromium
 from tests.test_browser import _free_port, _settle
@@ -89,8 +90,16 @@ def test_login_then_the_dashboard_renders_its_charts_under_the_csp(server, chrom
     _settle(page, 0)
     csv = tmp_path / "deployments.csv"
     csv.write_text("deployed_at,name,description,component,pixel_id\n2026-10-12T09:00:00Z,via-upload,,theme,\n")
-    page.get_by_role("combobox", name="Kind").click()
-    page.get_by_role("option", name="deployments").click()
+    # A click that lands while the page still settles focuses the box without opening its list: retry.
+    option = page.get_by_role("option", name="deployments")
+    for _ in range(5):
+        page.get_by_role("combobox", name="Kind").click()
+        try:
+            option.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    option.click()
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(csv))
     page.get_by_text("deployments.csv").first.wait_for(timeout=20_000)
     page.get_by_role("button", name="Ingest").click()
