@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -23,15 +24,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def serve_demo(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`capi-audit serve` on a 20-day demo built in `folder`; yields its URL once it answers, stops it after."""
     from analysis import demo_build
 
-    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    db = folder / "demo.duckdb"
     demo_build.build(db, days=20, orders_per_day=40, log=lambda m: None)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "--db", str(db), "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -45,7 +46,12 @@ def server(tmp_path_factory):
         pytest.fail("the dashboard did not answer /_stcore/health within 60 s")
     yield url
     proc.terminate()
-    proc.wait(timeout=20)
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from serve_demo(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="module")

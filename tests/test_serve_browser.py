@@ -3,16 +3,12 @@ Content-Security-Policy blocks nothing the dashboard needs, and an upload goes t
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import needs_chromium
-from tests.test_browser import _free_port, _settle
+from tests.test_browser import _settle, serve_demo
 
 pytestmark = needs_chromium
 PASSWORD = "a long passphrase for the test"
@@ -20,28 +16,7 @@ PASSWORD = "a long passphrase for the test"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from analysis import demo_build
-
-    db = tmp_path_factory.mktemp("serve-browser") / "demo.duckdb"
-    demo_build.build(db, days=20, orders_per_day=40, log=lambda m: None)
-    port = _free_port()
-    env = dict(os.environ, CAPI_AUDIT_PASSWORD=PASSWORD)
-    proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "--db", str(db), "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the dashboard did not answer /_stcore/health within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    yield from serve_demo(tmp_path_factory.mktemp("serve-browser"), dict(os.environ, CAPI_AUDIT_PASSWORD=PASSWORD))
 
 
 def _watch(page) -> list[str]:

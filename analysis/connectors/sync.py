@@ -195,6 +195,13 @@ def _load(ctx: _Run, source: str, files: list[File], out: Outcome) -> None:
             staging.release(st.staging.parent)
 
 
+def _meta_client(ctx: _Run, source: str, out: Outcome) -> meta.Meta:
+    """The Graph API client of one Meta source: the token and app secret from the environment only."""
+    return meta.Meta(ctx.env["META_ACCESS_TOKEN"], app_secret=ctx.env.get("META_APP_SECRET") or None,
+                     graph_version=str(ctx.cfg["meta.graph_version"]), base_url=ctx.env.get("META_GRAPH_URL") or None,
+                     **ctx.client_options(source, out))
+
+
 def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
     """Per pixel: a Dataset Quality snapshot and 7 days of hourly /stats for web and server events."""
     raw = ctx.cfg["meta.pixels"]
@@ -205,9 +212,7 @@ def _fetch_meta(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
     start = ctx.now.replace(minute=0, second=0) - timedelta(days=STATS_DAYS) + timedelta(hours=1)
     if ctx.since:
         start = max(start, datetime.combine(ctx.since, datetime.min.time(), timezone.utc))
-    client = meta.Meta(ctx.env["META_ACCESS_TOKEN"], app_secret=ctx.env.get("META_APP_SECRET") or None,
-                       graph_version=str(ctx.cfg["meta.graph_version"]), base_url=ctx.env.get("META_GRAPH_URL") or None,
-                       **ctx.client_options("meta", out))
+    client = _meta_client(ctx, "meta", out)
     files: list[File] = []
     stats = tmp / "meta-stats.jsonl"
     try:
@@ -248,9 +253,7 @@ def _fetch_insights(ctx: _Run, tmp: Path, out: Outcome) -> list[File]:
     until = ctx.now.date() - timedelta(days=1)
     start = min(start or until - timedelta(days=int(ctx.cfg["sync.initial_days"])), until)
     fetched_at = _iso(ctx.now)
-    client = meta.Meta(ctx.env["META_ACCESS_TOKEN"], app_secret=ctx.env.get("META_APP_SECRET") or None,
-                       graph_version=str(ctx.cfg["meta.graph_version"]), base_url=ctx.env.get("META_GRAPH_URL") or None,
-                       **ctx.client_options("meta-insights", out))
+    client = _meta_client(ctx, "meta-insights", out)
     path = tmp / "meta-insights.jsonl"
     try:
         with open(path, "w", encoding="utf-8") as fh:
