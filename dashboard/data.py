@@ -240,24 +240,8 @@ def _metric_daily(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, window
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def _months(db: str, stamp: tuple[float, ...], tz: str, pixel: str | None) -> pd.DataFrame:
-    today = datetime.now(ZoneInfo(tz)).date()
-    pixel_sql = "AND pixel_id = $pixel" if pixel else ""
-    params: dict[str, Any] = {"tz": tz, "today": today} | ({"pixel": pixel} if pixel else {})
-    local = "CAST(timezone($tz, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
     with _reading(db) as con:
-        con.execute("SET TimeZone = 'UTC'")        # stored times are naive UTC
-        rows = store.query(con, f"""
-            SELECT date_trunc('month', d) AS month, min(d) AS first_day, max(d) AS last_day, count(*) AS events
-            FROM (SELECT {local} AS d FROM server_events WHERE event_time IS NOT NULL {pixel_sql}
-                  UNION ALL
-                  SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql}
-                  -- Connectors alone (orders, Meta's /stats) make a month to check too.
-                  UNION ALL
-                  SELECT {local.replace('event_time', 'created_at')} FROM orders
-                  WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')}
-                  UNION ALL
-                  SELECT {local.replace('event_time', 'hour')} FROM meta_stats WHERE true {pixel_sql})
-            WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
+        rows = scope_mod.months_with_data(con, tz, pixel, datetime.now(ZoneInfo(tz)).date())
     return pd.DataFrame(rows, columns=["month", "first_day", "last_day", "events"])
 
 

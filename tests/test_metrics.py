@@ -245,3 +245,21 @@ def test_mirror_copies_are_not_counted_as_pixel_events(sc):
     sc.browser("Purchase", "2026-10-01T10:00:01", "o1", source="mirror")
     d = event(sc.report("2026-10-01", "2026-10-01"), "Purchase")
     assert d["browser_events"] == 0 and d["dedup"]["matched"] == 0 and d["dedup"]["server_only"] == 1
+
+
+def test_months_with_data_count_events_orders_and_stats_in_the_time_zone(sc):
+    from datetime import date
+
+    from analysis import store
+    from analysis.metrics import scope
+
+    sc.order("o1", "2026-08-31T23:30:00")                 # 2026-09-01 in Paris: September
+    sc.server(sev("Purchase", "2026-09-20T10:00:00", "p1"), sev("Purchase", "2026-10-02T10:00:00", "p2"))
+    sc.browser("Purchase", "2026-10-03T10:00:00", "p2")
+    sc.stats("SERVER_ONLY", "2026-11-05T10:00:00", {"Purchase": 1})
+    sc.ingest()
+    with store.reader(sc.db) as con:
+        rows = scope.months_with_data(con, "Europe/Paris", None, date(2026, 10, 31))
+    assert [(r["month"], r["first_day"], r["last_day"], r["events"]) for r in rows] == [
+        (date(2026, 9, 1), date(2026, 9, 1), date(2026, 9, 20), 2),
+        (date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3), 2)]   # November is after "today"

@@ -64,6 +64,26 @@ def latest_day(con: duckdb.DuckDBPyConnection, tz: str, today: date) -> date | N
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).date()
 
 
+
+def months_with_data(con: duckdb.DuckDBPyConnection, tz: str, pixel_id: str | None, today: date) -> list[dict]:
+    """Calendar months (in tz, not after today) with server or browser events, orders or Meta /stats:
+    month, first_day, last_day, events. Connectors alone (orders, Meta's /stats) make a month to check too."""
+    pixel_sql = "AND pixel_id = $pixel" if pixel_id else ""
+    params: dict = {"tz": tz, "today": today} | ({"pixel": pixel_id} if pixel_id else {})
+    local = "CAST(timezone($tz, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
+    con.execute("SET TimeZone = 'UTC'")        # stored times are naive UTC
+    return store.query(con, f"""
+        SELECT CAST(date_trunc('month', d) AS DATE) AS month, min(d) AS first_day, max(d) AS last_day, count(*) AS events
+        FROM (SELECT {local} AS d FROM server_events WHERE event_time IS NOT NULL {pixel_sql}
+              UNION ALL
+              SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql}
+              UNION ALL
+              SELECT {local.replace('event_time', 'created_at')} FROM orders
+              WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')}
+              UNION ALL
+              SELECT {local.replace('event_time', 'hour')} FROM meta_stats WHERE true {pixel_sql})
+        WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
+
 def resolve(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None, tz: str,
             pixel_id: str | None, days: int = 30, today: date | None = None) -> Scope:
     """Explicit --since/--until, else the `days` days ending on the latest day with data."""
