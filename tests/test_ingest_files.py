@@ -6,21 +6,12 @@ import json
 import os
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from analysis import report, store
 from analysis.cli import main
 from analysis.ingest import Options, ingest_file
-from tests.test_ingest_server import env, ev, write
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.test_ingest_server import env, ev, rows, write
 
 
 @pytest.fixture

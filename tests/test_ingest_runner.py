@@ -5,10 +5,10 @@ import json
 import tempfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from analysis.ingest import Options, ingest_files, server_events
+from tests.test_ingest_server import rows
 
 
 def _line(event_id: str, sent_at: str = "2026-10-01T12:00:05Z") -> str:
@@ -22,14 +22,6 @@ def _write(tmp_path: Path, name: str, lines: list[str]) -> Path:
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -48,11 +40,11 @@ def test_each_file_keeps_its_identity_counts_and_reject_lines(tmp_path: Path, st
     assert [(r.path.name, r.rows_read, r.loaded, r.duplicates, r.error) for r in res] == [
         ("a.jsonl", 2, 2, 0, None), ("b.jsonl", 3, 1, 1, None)]
     assert [(x.line, x.reason) for x in res[1].rejects] == [(2, "line is not valid JSON")]
-    assert _query(db, "SELECT path, rows_read, rows_loaded, rows_duplicate, rows_rejected, status "
+    assert rows(db, "SELECT path, rows_read, rows_loaded, rows_duplicate, rows_rejected, status "
                       "FROM ingestions ORDER BY ingestion_id") == [
         (str(a), 2, 2, 0, 0, "ok"), (str(b), 3, 1, 1, 1, "partial")]
-    assert _query(db, "SELECT file, line FROM rejects") == [(str(b), 2)]
-    assert _query(db, "SELECT i.path, count(*) FROM server_events s JOIN ingestions i USING (ingestion_id) "
+    assert rows(db, "SELECT file, line FROM rejects") == [(str(b), 2)]
+    assert rows(db, "SELECT i.path, count(*) FROM server_events s JOIN ingestions i USING (ingestion_id) "
                       "GROUP BY ALL ORDER BY ALL") == [(str(a), 2), (str(b), 1)]
     assert list(staging_dir.iterdir()) == []          # the staging database is gone
 
@@ -65,7 +57,7 @@ def test_unchanged_files_are_skipped_and_a_grown_one_is_read(tmp_path: Path, sta
     _write(tmp_path, "b.jsonl", [_line("e2"), _line("e4")])
     res = ingest_files(db, "server-events", [a, b], Options())
     assert [(r.unchanged, r.loaded, r.duplicates) for r in res] == [(True, 0, 1), (False, 1, 1)]
-    assert _query(db, "SELECT count(*) FROM ingestions") == [(3,)]
+    assert rows(db, "SELECT count(*) FROM ingestions") == [(3,)]
 
 
 def test_a_file_that_fails_leaves_nothing_and_the_others_load(tmp_path: Path, staging_dir: Path,
@@ -86,8 +78,8 @@ def test_a_file_that_fails_leaves_nothing_and_the_others_load(tmp_path: Path, st
     assert [(r.path.name, r.loaded, r.error is None) for r in res] == [
         ("1.jsonl", 1, True), ("2.jsonl", 0, False), ("missing.jsonl", 0, False), ("3.jsonl", 1, True)]
     assert res[1].error == f"{bad}: could not be read as server-events (Invalid Input Error: disk trouble)."
-    assert _query(db, "SELECT event_id FROM server_events ORDER BY 1") == [("e1",), ("e3",)]
-    assert _query(db, "SELECT path FROM ingestions ORDER BY ingestion_id") == [(str(good1),), (str(good2),)]
+    assert rows(db, "SELECT event_id FROM server_events ORDER BY 1") == [("e1",), ("e3",)]
+    assert rows(db, "SELECT path FROM ingestions ORDER BY ingestion_id") == [(str(good1),), (str(good2),)]
     assert list(staging_dir.iterdir()) == []
 
 
@@ -105,8 +97,8 @@ def test_a_batch_counts_stored_and_earlier_files_rows_as_already_there(tmp_path:
     c = _write(tmp_path, "c.jsonl", [_line("e1"), _line("e3"), _line("e4")])
     res = ingest_files(db, "server-events", [a, b, c], Options())
     assert [(r.loaded, r.duplicates) for r in res] == [(1, 1), (1, 1), (1, 2)]
-    assert _query(db, "SELECT i.path, s.event_id FROM server_events s JOIN ingestions i USING (ingestion_id) "
+    assert rows(db, "SELECT i.path, s.event_id FROM server_events s JOIN ingestions i USING (ingestion_id) "
                       "ORDER BY s.event_id") == [
         (str(tmp_path / "old.jsonl"), "e1"), (str(a), "e2"), (str(b), "e3"), (str(c), "e4")]
-    assert _query(db, "SELECT rows_loaded, rows_duplicate FROM ingestions ORDER BY ingestion_id") == [
+    assert rows(db, "SELECT rows_loaded, rows_duplicate FROM ingestions ORDER BY ingestion_id") == [
         (1, 0), (1, 1), (1, 1), (1, 2)]

@@ -18,18 +18,11 @@ from analysis import interrupts, store
 from analysis.ingest import staging
 from tests.test_connectors_http import Call, FakeServer
 from tests.test_connectors_orders import SHOP_TOKEN, WOO_KEY, WOO_SECRET, ShopifyAdmin, WooShop, shop_orders, woo_orders
+from tests.test_ingest_server import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = 3            # events in the file committed before the big one
 BIG = 150_000        # events: parsing takes seconds, so a signal lands inside it
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def events_file(path: Path, n: int, start: int = 0) -> Path:
