@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import re
 import sys
 from datetime import date
@@ -680,12 +679,12 @@ def cmd_capture(args: argparse.Namespace, cfg: config_mod.Config) -> int:
 def cmd_ingestions(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     from rich.text import Text
 
-    from analysis import lifecycle
+    from analysis import lifecycle, report
 
     with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
         rows = lifecycle.loads(con, args.kind, max(args.limit, 0))
     if args.format == "json":
-        sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2) + "\n")
+        sys.stdout.write(report.to_json([r.as_dict() for r in rows]))
         return 0
     table = Table(title="ingestions (newest first)", title_justify="left")
     for col in ("id", "kind", "file", "when (UTC)", "read", "loaded", "already there", "rejected", "status", "undone"):
