@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import re
 import sys
+import time
 from datetime import date
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from analysis import config as config_mod
-from analysis import interrupts, store
+from analysis import interrupts, rollups, store
 from analysis.metrics.scope import ScopeError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -138,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     pur.add_argument("--rewrite", action="store_true", help="with --yes: then rewrite the database file, so the "
                      "removed rows' bytes are gone from it too (DuckDB only marks their space free)")
 
+    sub.add_parser("rebuild", help="recompute the rollups from the stored events (after a setting that defines "
+                   "them changed: dedup.window_hours, lint.*)")
+
     fgt = sub.add_parser("forget", help="erase one customer's personal data everywhere in the database")
     fgt.add_argument("--email", help="the customer's email as they gave it")
     fgt.add_argument("--phone", help="the customer's phone as they gave it")
@@ -216,7 +220,8 @@ def cmd_ingest(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     opts = Options(pixel_id=args.pixel_id, at=args.at, aggregation=args.aggregation,
                    event_source=args.event_source, column_map=column_map,
                    default_country=cfg.get("default_country") or None, pixels=cfg.get("pixels") or {},
-                   purchase_actions=tuple(cfg["meta.purchase_action_types"]))
+                   purchase_actions=tuple(cfg["meta.purchase_action_types"]),
+                   rollup_settings=rollups.settings_of(cfg))
     files = expand(args.paths, args.kind)
     if not files:
         err.print(escape(f"No {args.kind} files found in {', '.join(map(str, args.paths))}."))
@@ -733,6 +738,23 @@ def cmd_undo(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    db = db_path(args, cfg)
+    if not _existing(db):
+        return 2
+    with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
+        before = rollups.stale(con, cfg)
+        t0 = time.perf_counter()
+        with _progress() as progress, store.transaction(con):
+            task = progress.add_task("rollups", total=None)
+            rollups.rebuild(con, rollups.settings_of(cfg),
+                            progress=lambda m: progress.update(task, description=escape(m)))
+        events = store.scalar(con, "SELECT (SELECT count(*) FROM server_events) + (SELECT count(*) FROM browser_events)")
+    changed = f" with the current {', '.join(before)}" if before else ""
+    err.print(f"Rebuilt the rollups of {events:,} events{changed} in {time.perf_counter() - t0:.1f} s.")
+    return 0
+
+
 def _retention_days(cfg: config_mod.Config) -> int:
     value = cfg.get("retention_days") or 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -838,6 +860,7 @@ COMMANDS = {
     "deploy": cmd_deploy, "calibrate": cmd_calibrate, "sync": cmd_sync, "capture": cmd_capture,
     "demo": cmd_demo, "serve": cmd_serve, "config": cmd_config,
     "ingestions": cmd_ingestions, "undo": cmd_undo, "purge": cmd_purge, "forget": cmd_forget,
+    "rebuild": cmd_rebuild,
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import normalize, store
+from analysis import normalize, rollups, store
 from analysis.lifecycle import LifecycleError
 
 
@@ -66,17 +66,20 @@ def forget(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None,
         hashes = "(SELECT list(DISTINCT hash) FROM _forget_hash)"
         lowered = "list_transform({0}, lambda x: lower(x))"
         match = " OR ".join(f"list_has_any({lowered.format(q(c))}, {hashes})" for c in ("em", "ph", "external_id"))
+        browser_match = "lower(em) IN (SELECT hash FROM _forget_hash) OR lower(ph) IN (SELECT hash FROM _forget_hash)"
+        # Lint rules read some of the blanked values: the rollups of these events are recomputed.
+        rollups.changed_where(con, match, browser_match)
         changed = {
             "server_events": _changed(con, "UPDATE server_events SET " + ", ".join(
                 f"{q(c)} = NULL" for c in _SERVER_PERSONAL) + f" WHERE {match}"),
             "browser_events": _changed(con, "UPDATE browser_events SET " + ", ".join(
-                f"{q(c)} = NULL" for c in _BROWSER_PERSONAL) + " WHERE lower(em) IN (SELECT hash FROM _forget_hash) "
-                "OR lower(ph) IN (SELECT hash FROM _forget_hash)"),
+                f"{q(c)} = NULL" for c in _BROWSER_PERSONAL) + f" WHERE {browser_match}"),
             "order_hashes": _changed(con, "DELETE FROM order_hashes WHERE (owner, order_id) IN "
                                                   "(SELECT owner, order_id FROM _forget_order)"),
             "orders": _changed(con, "UPDATE orders SET customer_id = NULL, pii_digest = NULL "
                                     "WHERE (owner, order_id) IN (SELECT owner, order_id FROM _forget_order)"),
         }
+        rollups.refresh(con)
         con.execute("DROP TABLE _forget_order")
         con.execute("DROP TABLE _forget_hash")
     return changed

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import store
+from analysis import rollups, store
 
 # The table whose rows a load of each kind counts as loaded (the others follow their parent:
 # order_hashes their order, meta_quality_events/match_keys their snapshot).
@@ -125,6 +125,8 @@ def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> dict[str, int]:
     q = store.quote_ident
     removed: dict[str, int] = {}
     with store.transaction(con):
+        # The rollups follow: the events this load added are listed before they go.
+        rollups.changed_where(con, "ingestion_id = $iid", "ingestion_id = $iid", {"iid": ingestion_id})
         snap = "(pixel_id, fetched_at) IN (SELECT pixel_id, fetched_at FROM meta_quality_snapshots WHERE ingestion_id = ?)"
         for child in ("meta_quality_events", "meta_quality_match_keys"):
             removed[child] = _delete(con, f"DELETE FROM {child} WHERE {snap}", [ingestion_id])
@@ -136,6 +138,7 @@ def undo(con: duckdb.DuckDBPyConnection, ingestion_id: int) -> dict[str, int]:
             removed[table] = _delete(con, f"DELETE FROM {q(table)} WHERE ingestion_id = ?", [ingestion_id])
         removed["rejects"] = _delete(con, "DELETE FROM rejects WHERE ingestion_id = ?", [ingestion_id])
         con.execute("UPDATE ingestions SET status = ? WHERE ingestion_id = ?", [UNDONE, ingestion_id])
+        rollups.refresh(con)
     return removed
 
 
@@ -172,4 +175,7 @@ def purge(con: duckdb.DuckDBPyConnection, before: date, dry_run: bool = False) -
         return {table: int(store.scalar(con, sql.replace("DELETE FROM", "SELECT count(*) FROM", 1), {"cut": cut}))
                 for table, sql in PURGED.items()}
     with store.transaction(con):
-        return {table: _delete(con, sql, {"cut": cut}) for table, sql in PURGED.items()}
+        rollups.changed_where(con, "event_time < $cut", "event_time < $cut", {"cut": cut})
+        removed = {table: _delete(con, sql, {"cut": cut}) for table, sql in PURGED.items()}
+        rollups.refresh(con)
+        return removed

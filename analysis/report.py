@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
 import duckdb
 
 from analysis import config as config_mod
+from analysis import rollups
 from analysis.metrics import (coverage, dedup, discrepancy, emq, hash_match, lint, meta_feedback, money, reconciliation,
                               recommendations)
 from analysis.metrics import scope as scope_mod
@@ -53,14 +54,18 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod.Config) -> None:
-    """Build every temp table the metrics read, once per connection and window."""
+def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod.Config) -> dict[str, Any]:
+    """Build every temp table the metrics read, once per connection and window; returns the rollups' state."""
     scope_mod.prepare(con, sc)
+    start, end = sc.utc_bounds()
+    look = timedelta(days=scope_mod.LOOK_PAST_DAYS)
+    state = rollups.for_report(con, cfg, start - look, end + look)
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
     discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
     lint.prepare_base(con, cfg)
     hash_match.prepare(con)
     lint.prepare(con, cfg)
+    return state
 
 
 def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[dict[str, Any]]:
@@ -112,15 +117,19 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
 
 def prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> scope_mod.Scope:
     """Resolve the window (explicit, or the default ending on the latest day with data) and prepare it."""
+    return _prepare_window(con, cfg, opts)[0]
+
+
+def _prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config,
+                    opts: Options) -> tuple[scope_mod.Scope, dict[str, Any]]:
     tz = opts.tz or cfg["timezone"]
     sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
-    prepare(con, sc, cfg)
-    return sc
+    return sc, prepare(con, sc, cfg)
 
 
 def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
     """The whole report for one window (JSON-ready dict; keys per the report contract)."""
-    sc = prepare_window(con, cfg, opts)
+    sc, rollup_state = _prepare_window(con, cfg, opts)
     disc = discrepancy.compute(con, sc, cfg["discrepancy.event_name"], float(cfg["discrepancy.threshold"]),
                                int(cfg["discrepancy.min_orders"]))
     cals = emq.latest_calibrations(con)
@@ -153,6 +162,9 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
         "deployments": deployments.section(con, sc, cfg),
         "suspected_breaks": suspected,
         "cpa": spend,
+        # "stale": a rollup-defining setting changed since the store's rollups were built; this report
+        # computed its window's own (right, slower) — `capi-audit rebuild` makes the store's current again.
+        "rollups": rollup_state,
         # Sections whose analyses this version does not compute yet are listed, never faked.
         "checklist": [],
         "not_computed": ["checklist"],

@@ -12,8 +12,9 @@ from typing import Any, Callable, Iterator
 import duckdb
 
 from analysis import interrupts
+from analysis.rollups import schema as _rollup_schema
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Numbered migrations: version -> SQL taking a database from version-1 to version.
 # Version 1 is schema.sql itself; later versions append here and never edit earlier ones.
 MIGRATIONS: dict[int, str] = {
@@ -72,7 +73,23 @@ CREATE TABLE IF NOT EXISTS ad_insights (
     PRIMARY KEY (ad_account_id, day)
 );
 """,
+    # Rollups maintained by every load (analysis/rollups); built from the stored events once, here.
+    4: _rollup_schema.DDL,
 }
+
+
+def _build_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    from analysis import rollups
+
+    events = scalar(con, "SELECT (SELECT count(*) FROM server_events) + (SELECT count(*) FROM browser_events)")
+    if not events:
+        return          # the first load records the settings it builds them with
+    print(f"Building the audit's rollups from {events:,} stored events (once, for this version)…", file=sys.stderr)
+    rollups.rebuild(con, progress=lambda m: print(m, file=sys.stderr))
+
+
+# Python steps run after a migration's SQL, in the same transaction.
+MIGRATION_STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _build_rollups}
 
 
 class StoreError(Exception):
@@ -139,6 +156,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         for version in sorted(v for v in MIGRATIONS if current < v <= SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[version]):
                 con.execute(statement)
+            if version in MIGRATION_STEPS:
+                MIGRATION_STEPS[version](con)
         con.execute("DELETE FROM schema_version")
         con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
         con.execute("COMMIT")

@@ -8,11 +8,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import duckdb
 
-from analysis import interrupts, store
+from analysis import interrupts, rollups, store
 from analysis.ingest import staging
 from analysis.ingest.base import (IngestError, Options, Reject, Staged, file_digest, open_staging, sql_str,
                                   staging_file)
@@ -237,11 +237,13 @@ def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: date
     return res
 
 
-def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tuple[Staged, datetime]]) -> list[Result]:
+def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tuple[Staged, datetime]],
+                 rollup_settings: dict[str, Any] | None = None) -> list[Result]:
     """The one place staged rows enter the store: every file of `staging`, in one transaction, or nothing.
 
     Files are merged in order, each with its own ingestion row, so a later file's copy of an earlier
-    file's row counts as a duplicate exactly as it would in separate loads.
+    file's row counts as a duplicate exactly as it would in separate loads. The rollups follow the new
+    events in the same transaction.
     """
     main = store.scalar(con, "SELECT current_database()")
     con.execute(f"ATTACH {sql_str(staging)} AS stg (READ_ONLY)")
@@ -249,14 +251,22 @@ def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tupl
         with store.transaction(con):
             tables = {tuple(st.tables) for st, _ in batch}
             if len(batch) < 2 or len(tables) != 1:
-                return [_commit_staged(con, staged, started, main) for staged, started in batch]
-            results = [Result(path=st.path, kind=st.kind, rows_read=st.rows_read, rejects=st.rejects,
-                              ingestion_id=int(store.scalar(con, "SELECT nextval('ingestion_seq')")))
-                       for st, _ in batch]
-            for table, _how in batch[0][0].tables:
-                if RULES[table].mode == "new":
-                    _merge_new_together(con, table, RULES[table], results, batch, main)
-            return [_commit_staged(con, st, started, main, res) for (st, started), res in zip(batch, results)]
+                results = [_commit_staged(con, staged, started, main) for staged, started in batch]
+            else:
+                results = [Result(path=st.path, kind=st.kind, rows_read=st.rows_read, rejects=st.rejects,
+                                  ingestion_id=int(store.scalar(con, "SELECT nextval('ingestion_seq')")))
+                           for st, _ in batch]
+                for table, _how in batch[0][0].tables:
+                    if RULES[table].mode == "new":
+                        _merge_new_together(con, table, RULES[table], results, batch, main)
+                results = [_commit_staged(con, st, started, main, res)
+                           for (st, started), res in zip(batch, results)]
+            if any(t in ("server_events", "browser_events") for st, _ in batch for t, _how in st.tables):
+                ids = [r.ingestion_id for r in results if r.ingestion_id is not None]
+                if ids and any(r.loaded for r in results):
+                    rollups.changed_by_ingestions(con, min(ids), max(ids))
+                    rollups.refresh(con, rollup_settings)
+            return results
     finally:
         con.execute("DETACH stg")
 
@@ -476,7 +486,8 @@ def ingest_files(db: str | Path, kind: str, paths: list[Path], opts: Options, *,
 
     def commit_pending() -> list[Result]:
         with store.writer(db, wait=lock_timeout) as con, interrupts.watching(con, writer=True):
-            return commit_batch(con, batch.staging, [(st, started) for _, st, started, _ in pending])
+            return commit_batch(con, batch.staging, [(st, started) for _, st, started, _ in pending],
+                                opts.rollup_settings)
 
     try:
         try:

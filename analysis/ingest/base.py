@@ -28,6 +28,8 @@ class Options:
     default_country: str | None = None
     pixels: dict[str, list[str]] = field(default_factory=dict)
     purchase_actions: tuple[str, ...] = ("purchase", "offsite_conversion.fb_pixel_purchase")
+    # The rollup-defining settings a store's first load records (later loads keep the store's own).
+    rollup_settings: dict[str, Any] | None = None
 
 
 @dataclass

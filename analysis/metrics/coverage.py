@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import store
+from analysis.rollups import read
 from analysis.normalize import USER_DATA_KEYS
 
 
@@ -22,37 +22,34 @@ class EventCoverage:
     ldu_share: float | None = None
 
 
-def _share_columns() -> str:
-    cols = [f"avg(CAST({k}_p AS DOUBLE)) AS p_{k}, avg(CAST({k}_v AS DOUBLE)) AS v_{k}" for k in USER_DATA_KEYS]
-    return ", ".join(cols)
+def _share(num: Any, den: Any) -> float | None:
+    return num / den if den else None
 
 
 def by_event(con: duckdb.DuckDBPyConnection) -> list[EventCoverage]:
-    """One row per pixel × event name seen on either side inside the window."""
-    rows = store.query(con, f"""
-        WITH s AS (
-            SELECT pixel_id, event_name, count(*) AS n, {_share_columns()},
-                   avg(CAST(coalesce(opt_out, false) AS DOUBLE)) AS opt_out_share,
-                   avg(CAST(ldu AS DOUBLE)) AS ldu_share
-            FROM m_server WHERE in_window GROUP BY ALL),
-        b AS (SELECT pixel_id, event_name, count(*) AS n FROM m_browser WHERE in_window GROUP BY ALL)
-        SELECT coalesce(s.pixel_id, b.pixel_id) AS pixel_id, coalesce(s.event_name, b.event_name) AS event_name,
-               coalesce(s.n, 0) AS server_events, coalesce(b.n, 0) AS browser_events, s.* EXCLUDE (pixel_id, event_name, n)
-        FROM s FULL OUTER JOIN b ON s.pixel_id = b.pixel_id AND s.event_name = b.event_name
-        ORDER BY pixel_id, event_name""")
+    """One row per pixel × event name counted on either side inside the scope (from the rollups)."""
+    sides: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for r in read.events(con):
+        if r["n"]:
+            sides.setdefault((r["pixel_id"], r["event_name"]), {})[r["side"]] = r
     out = []
-    for r in rows:
+    for (pixel, name), by_side in sorted(sides.items(), key=lambda kv: (kv[0][0] is None, kv[0])):
+        s, b = by_side.get("server"), by_side.get("browser")
+        n = int(s["n"]) if s else 0
         out.append(EventCoverage(
-            pixel_id=r["pixel_id"], event_name=r["event_name"], server_events=int(r["server_events"]),
-            browser_events=int(r["browser_events"]),
-            presence={k: r[f"p_{k}"] for k in USER_DATA_KEYS}, coverage={k: r[f"v_{k}"] for k in USER_DATA_KEYS},
-            opt_out_share=r["opt_out_share"], ldu_share=r["ldu_share"]))
+            pixel_id=pixel, event_name=name, server_events=n, browser_events=int(b["n"]) if b else 0,
+            presence={k: _share(s[f"p_{k}"], n) if s else None for k in USER_DATA_KEYS},
+            coverage={k: _share(s[f"v_{k}"], n) if s else None for k in USER_DATA_KEYS},
+            opt_out_share=_share(s["opt_out"], n) if s else None, ldu_share=_share(s["ldu"], n) if s else None))
     return out
 
 
 def daily(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...] = USER_DATA_KEYS) -> list[dict[str, Any]]:
     """Coverage per pixel × event × local day (server side), for trends and step detection."""
-    cols = ", ".join(f"avg(CAST({k}_v AS DOUBLE)) AS {k}" for k in keys)
-    return store.query(con, f"""
-        SELECT pixel_id, event_name, day, count(*) AS server_events, {cols}
-        FROM m_server WHERE in_window GROUP BY ALL ORDER BY pixel_id, event_name, day""")
+    out = []
+    for r in read.events(con, daily=True):
+        if r["side"] == "server" and r["n"]:
+            n = int(r["n"])
+            out.append({"pixel_id": r["pixel_id"], "event_name": r["event_name"], "day": r["day"],
+                        "server_events": n} | {k: r[f"v_{k}"] / n for k in keys})
+    return out

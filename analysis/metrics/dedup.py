@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from analysis import store
+from analysis.rollups import read
 
 EMPTY = {"browser_with_event_id": None, "server_with_event_id": None, "matched": 0, "overlap": None,
          "browser_only": 0, "server_only": 0, "name_mismatch": 0, "server_repeats": 0,
@@ -67,69 +68,49 @@ def prepare(con: duckdb.DuckDBPyConnection, window_hours: int = 48) -> None:
 
 
 def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:
-    """The report's dedup block per pixel × event name (in-window events; pairing looks past the edges)."""
-    rows = store.query(con, """
-        WITH ev AS (
-            SELECT 'server' AS side, pixel_id, event_name, event_id FROM m_server WHERE in_window
-            UNION ALL SELECT 'browser', pixel_id, event_name, event_id FROM m_browser WHERE in_window),
-        flagged AS (
-            SELECT ev.*, (m.event_id IS NOT NULL) AS in_matched,
-                   (ev.event_id IS NOT NULL AND trim(ev.event_id) <> '') AS has_id
-            FROM ev LEFT JOIN dd_matched m
-              ON m.pixel_id = ev.pixel_id AND m.event_name = ev.event_name AND m.event_id = ev.event_id),
-        sides AS (
-            SELECT pixel_id, event_name,
-                   count(*) FILTER (side = 'server') AS n_s, count(*) FILTER (side = 'browser') AS n_b,
-                   avg(CAST(has_id AS DOUBLE)) FILTER (side = 'server') AS server_with_event_id,
-                   avg(CAST(has_id AS DOUBLE)) FILTER (side = 'browser') AS browser_with_event_id,
-                   count(*) FILTER (side = 'server' AND NOT in_matched) AS server_only,
-                   count(*) FILTER (side = 'browser' AND NOT in_matched) AS browser_only
-            FROM flagged GROUP BY ALL),
-        keys_in AS (SELECT DISTINCT pixel_id, event_name, event_id FROM dd WHERE in_window),
-        matched AS (SELECT pixel_id, event_name, count(*) AS matched FROM dd_matched JOIN keys_in USING (pixel_id, event_name, event_id) GROUP BY ALL),
-        repeats AS (SELECT pixel_id, event_name,
-                           count(*) FILTER (side = 'server' AND NOT first_copy) AS server_repeats,
-                           count(*) FILTER (side = 'browser' AND NOT first_copy) AS browser_repeats
-                    FROM dd WHERE in_window GROUP BY ALL),
-        reused AS (SELECT pixel_id, event_name, count(DISTINCT event_id) AS reused
-                   FROM (SELECT DISTINCT pixel_id, event_name, event_id FROM dd_reused)
-                   JOIN keys_in USING (pixel_id, event_name, event_id) GROUP BY ALL),
-        mism AS (SELECT pixel_id, event_name, count(*) AS name_mismatch FROM dd_name_mismatch GROUP BY ALL)
-        SELECT s.*, coalesce(m.matched, 0) AS matched, coalesce(r.server_repeats, 0) AS server_repeats,
-               coalesce(r.browser_repeats, 0) AS browser_repeats, coalesce(u.reused, 0) AS reused_event_ids,
-               coalesce(x.name_mismatch, 0) AS name_mismatch
-        FROM sides s
-        LEFT JOIN matched m USING (pixel_id, event_name) LEFT JOIN repeats r USING (pixel_id, event_name)
-        LEFT JOIN reused u USING (pixel_id, event_name) LEFT JOIN mism x USING (pixel_id, event_name)""")
+    """The report's dedup block per pixel × event name, from the rollups (pairing looks past the edges:
+    a key pairs when a browser and a server cluster start within the window, wherever they lie)."""
+    sides: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for r in read.events(con):
+        if r["n"]:
+            sides.setdefault((r["pixel_id"], r["event_name"]), {})[r["side"]] = r
+    keys = read.keys(con)
     out = {}
-    for r in rows:
-        smaller = min(r["n_s"], r["n_b"])
-        out[(r["pixel_id"], r["event_name"])] = {
-            "browser_with_event_id": r["browser_with_event_id"], "server_with_event_id": r["server_with_event_id"],
-            "matched": int(r["matched"]), "overlap": (r["matched"] / smaller) if smaller else None,
-            "browser_only": int(r["browser_only"]), "server_only": int(r["server_only"]),
-            "name_mismatch": int(r["name_mismatch"]), "server_repeats": int(r["server_repeats"]),
-            "browser_repeats": int(r["browser_repeats"]), "reused_event_ids": int(r["reused_event_ids"]),
+    for key, by_side in sides.items():
+        s, b = by_side.get("server"), by_side.get("browser")
+        n_s, n_b = (int(s["n"]) if s else 0), (int(b["n"]) if b else 0)
+        k = keys.get(key, {})
+        matched = k.get("matched", 0)
+        smaller = min(n_s, n_b)
+        out[key] = {
+            "browser_with_event_id": b["with_id"] / n_b if b else None,
+            "server_with_event_id": s["with_id"] / n_s if s else None,
+            "matched": matched, "overlap": (matched / smaller) if smaller else None,
+            "browser_only": n_b - int(b["matched"]) if b else 0, "server_only": n_s - int(s["matched"]) if s else 0,
+            "name_mismatch": k.get("name_mismatch", 0),
+            "server_repeats": int(s["repeats"]) if s else 0, "browser_repeats": int(b["repeats"]) if b else 0,
+            "reused_event_ids": k.get("reused", 0),
         }
     return out
 
 
 def daily(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Per pixel × event × day: server events in paired keys, server-only, browser-only, repeats."""
-    return store.query(con, """
-        WITH ev AS (
-            SELECT 'server' AS side, pixel_id, event_name, event_id, day FROM m_server WHERE in_window
-            UNION ALL SELECT 'browser', pixel_id, event_name, event_id, day FROM m_browser WHERE in_window)
-        SELECT ev.pixel_id, ev.event_name, ev.day,
-               count(*) FILTER (side = 'server' AND m.event_id IS NOT NULL) AS paired,
-               count(*) FILTER (side = 'server' AND m.event_id IS NULL) AS server_only,
-               count(*) FILTER (side = 'browser' AND m.event_id IS NULL) AS browser_only,
-               count(*) FILTER (side = 'server') AS server_events, count(*) FILTER (side = 'browser') AS browser_events,
-               avg(CAST(ev.event_id IS NOT NULL AND trim(ev.event_id) <> '' AS DOUBLE)) FILTER (side = 'server') AS server_with_event_id,
-               avg(CAST(ev.event_id IS NOT NULL AND trim(ev.event_id) <> '' AS DOUBLE)) FILTER (side = 'browser') AS browser_with_event_id
-        FROM ev LEFT JOIN dd_matched m
-          ON m.pixel_id = ev.pixel_id AND m.event_name = ev.event_name AND m.event_id = ev.event_id
-        GROUP BY ALL ORDER BY ALL""")
+    """Per pixel × event × local day: server events in paired keys, server-only, browser-only, id shares."""
+    days: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for r in read.events(con, daily=True):
+        if r["n"]:
+            days.setdefault((r["pixel_id"], r["event_name"], r["day"]), {})[r["side"]] = r
+    out = []
+    for (pixel, name, day), by_side in sorted(days.items(), key=lambda kv: (kv[0][0] is None, kv[0])):
+        s, b = by_side.get("server"), by_side.get("browser")
+        out.append({"pixel_id": pixel, "event_name": name, "day": day,
+                    "paired": int(s["matched"]) if s else 0,
+                    "server_only": int(s["n"] - s["matched"]) if s else 0,
+                    "browser_only": int(b["n"] - b["matched"]) if b else 0,
+                    "server_events": int(s["n"]) if s else 0, "browser_events": int(b["n"]) if b else 0,
+                    "server_with_event_id": s["with_id"] / s["n"] if s else None,
+                    "browser_with_event_id": b["with_id"] / b["n"] if b else None})
+    return out
 
 
 def unpaired_sample(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict[str, Any]]:

@@ -62,12 +62,10 @@ def score_sql(weights: dict[str, float] = DEFAULT_WEIGHTS, tau: float = TAU) -> 
 
 def estimates(con: duckdb.DuckDBPyConnection, weights: dict[str, float] = DEFAULT_WEIGHTS,
               tau: float = TAU, daily: bool = False) -> list[dict[str, Any]]:
-    """Mean score over website server events in the window, per pixel × event name (× day)."""
-    day = ", day" if daily else ""
-    return store.query(con, f"""
-        SELECT pixel_id, event_name{day}, avg({score_sql(weights, tau)}) AS emq, count(*) AS events
-        FROM m_server WHERE in_window AND action_source = 'website'
-        GROUP BY ALL ORDER BY ALL""")
+    """Mean score over website server events in the scope, per pixel × event name (× day), from the rollups."""
+    from analysis.rollups import read
+
+    return read.emq(con, weights, tau, daily)
 
 
 def meta_scores(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime,

@@ -198,25 +198,41 @@ def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
 
 
 def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:
-    """The report's lint rows: count of events, share of the pixel × event's lint population, example ids."""
-    rows = store.query(con, """
-        WITH pop AS (
-            SELECT 'server' AS side, pixel_id, event_name, count(*) AS n FROM m_lint_server WHERE in_window GROUP BY ALL
-            UNION ALL SELECT 'browser', pixel_id, event_name, count(*) FROM m_lint_browser WHERE in_window GROUP BY ALL)
+    """The report's lint rows: count of events, share of the pixel × event's lint population, example ids.
+
+    Rules over the events alone come from the rollups; the few that need the orders or a whole day's
+    traffic (rollups.READ_TIME_RULES) from m_lint. missing_event_id counts only where both sides sent
+    the event name inside the scope.
+    """
+    from analysis.rollups import READ_TIME_RULES, read
+
+    pop: dict[tuple[str, str | None, str], int] = {}
+    for r in read.events(con):
+        if r["lint_n"]:
+            pop[(r["side"], r["pixel_id"], r["event_name"])] = int(r["lint_n"])
+    both = {(p, e) for (side, p, e) in pop if side == "server" and ("browser", p, e) in pop}
+    rows = [r for r in read.lint(con, examples)
+            if r["rule"] != "missing_event_id" or (r["pixel_id"], r["event_name"]) in both]
+    rows += store.query(con, f"""
         SELECT l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis,
-               count(DISTINCT l.event_uid) AS count, any_value(pop.n) AS population,
+               count(DISTINCT l.event_uid) AS hits,
                list(DISTINCT CASE WHEN l.event_id IS NOT NULL THEN 'event_id=' || l.event_id
                                   WHEN l.order_id IS NOT NULL THEN 'order_id=' || l.order_id END)
-                   FILTER (l.event_id IS NOT NULL OR l.order_id IS NOT NULL) AS ids
-        FROM m_lint l JOIN pop USING (side, pixel_id, event_name) WHERE l.in_window
-        GROUP BY l.rule, l.side, l.severity, l.pixel_id, l.event_name, l.field, l.diagnosis
-        ORDER BY l.severity, count DESC, l.rule, l.pixel_id, l.event_name, l.side, l.field, l.diagnosis""")
+                   FILTER (l.event_id IS NOT NULL OR l.order_id IS NOT NULL) AS examples
+        FROM m_lint l WHERE l.in_window AND l.rule IN ({', '.join(sql_str(r) for r in sorted(READ_TIME_RULES))})
+        GROUP BY ALL""")
     out = []
     for r in rows:
+        population = pop.get((r["side"], r["pixel_id"], r["event_name"]))
+        if not population:
+            continue
         out.append({"rule": r["rule"], "side": r["side"], "severity": r["severity"], "pixel_id": r["pixel_id"],
                     "event_name": r["event_name"], "field": r["field"], "diagnosis": r["diagnosis"],
-                    "count": int(r["count"]), "share": round(r["count"] / r["population"], 4),
-                    "examples": sorted(r["ids"] or [])[:examples]})
+                    "count": int(r["hits"]), "share": round(int(r["hits"]) / population, 4),
+                    "examples": sorted(r["examples"] or [])[:examples]})
+    last = lambda v: (v is None, v or "")  # noqa: E731 — SQL's NULLS LAST
+    out.sort(key=lambda r: (r["severity"], -r["count"], r["rule"], last(r["pixel_id"]), r["event_name"], r["side"],
+                            last(r["field"]), last(r["diagnosis"])))
     return out
 
 

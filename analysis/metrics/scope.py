@@ -111,6 +111,10 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     params = {"tz": scope.tz, "start": start, "end": end, "lo": lo, "hi": hi}
     if scope.pixel_id:
         params["pixel"] = scope.pixel_id
+    # The scope itself, for the readers of the rollups (analysis/rollups/read.py).
+    con.execute("""CREATE OR REPLACE TEMP TABLE m_scope AS
+        SELECT CAST($start AS TIMESTAMP) AS start, CAST($end AS TIMESTAMP) AS stop, CAST($tz AS VARCHAR) AS tz,
+               CAST($pixel AS VARCHAR) AS pixel""", {"start": start, "end": end, "tz": scope.tz, "pixel": scope.pixel_id})
     day = "CAST(timezone($tz, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
     in_win = "(event_time >= $start AND event_time < $end)"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server AS
