@@ -336,6 +336,10 @@ def bench(events: int, days: int, work: Path, log=print) -> dict:
                    "pages_over_pandas": {k[5:]: m[k]["seconds"] / p for k in m if k.startswith("page_")},
                    "one_more_day_over_its_share": m["one_more_day"]["seconds"] / max(share, 1e-9),
                    "report_peak_mb": m["report"]["peak_mb"]},
+        # What the agreement rests on: figures compared (a run that compares nothing proves nothing).
+        "compared": {"coverage": sum(len(KEYS) for e in rep["events"] if e["server_events"]),
+                     "matched": len(rep["events"]), "purchase_days": len(rep["discrepancy"]["days"]),
+                     "matched_pairs": sum(pan["matched"].values())},
         "disagreements": compare(rep, pan),
     }
 
@@ -349,10 +353,12 @@ LABELS = {"first_ingest": "first ingest (all days but the last)", "one_more_day"
 def table(res: dict) -> str:
     m, r = res["measurements"], res["ratios"]
     p = m["pandas"]["seconds"]
-    w = res["window"]
+    w, c = res["window"], res["check_window"]
     lines = [f"{res['events']:,} events ({res['days']} days × {res['orders_per_day']:,} orders a day); "
              f"report window {w['since']} … {w['until']} ({w['timezone']}); pandas held "
              f"{res['rows']['pandas_in_memory']:,} rows; {res['cpus']} CPUs",
+             f"check: {c['window']['since']} … {c['window']['until']} against {c['previous_window']['since']} … "
+             f"{c['previous_window']['until']}",
              f"{'measurement':42s} {'seconds':>8s} {'CPU s':>7s} {'× pandas':>9s} {'peak MB':>8s}"]
     for k, label in LABELS.items():
         x = m[k]
@@ -389,5 +395,7 @@ def main(args) -> int:
     if bad:
         print(f"DISAGREEMENT ({len(bad)}):\n  " + "\n  ".join(bad[:40]))
         return 1
-    print("the report and pandas agree on coverage, 48-hour pairs and the daily Purchase gap")
+    n = res["compared"]
+    print(f"the report and pandas agree on coverage ({n['coverage']} figures), 48-hour pairs ({n['matched']} "
+          f"events, {n['matched_pairs']:,} pairs) and the daily Purchase gap ({n['purchase_days']} days)")
     return 0
