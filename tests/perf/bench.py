@@ -1,15 +1,20 @@
-"""Benchmarks: ingest throughput, per-file fixed cost, demo build time and peak memory.
+"""Benchmarks of capi-audit, one command per side; each measurement runs in a fresh process.
 
-One run prints, each measured in a fresh process (peak memory is that process's max RSS; CPU is
-user + system time of all its threads, steadier than wall time on a shared machine):
-- orders: rows/s for a canonical CSV with emails, phones and names (customers come back);
-- per-file fixed cost: many tiny server-event files in one command, milliseconds per file;
-- server events: events/s of capi-audit ingest against a bare json.loads loop over the same file;
-- the demo build (`capi-audit demo --no-serve`): seconds.
---quick: small sizes for a smoke run. --capture: the latency `capi-audit capture` adds per
-Conversions API request (median, p99), against a fake Graph API on loopback, each in its own process.
-Usage: python tests/perf/bench.py [--quick] [--events 1000000] [--orders 316000] [--keep DIR]
-       python tests/perf/bench.py --capture [--requests 2000]
+audit: the read side on a store of about --events events (tests/perf/audit.py): first ingest, one more
+  day, cold report, check, each dashboard page's data loading and peak memory, against a plain pandas
+  computation of the same numbers; exits 1 when they disagree, 2 on a crash, never on timing.
+ingest: throughput and fixed costs of the load (peak memory is that process's max RSS; CPU is
+  user + system time of all its threads, steadier than wall time on a shared machine):
+  - orders: rows/s for a canonical CSV with emails, phones and names (customers come back);
+  - per-file fixed cost: many tiny server-event files in one command, milliseconds per file;
+  - server events: events/s of capi-audit ingest against a bare json.loads loop over the same file;
+  - the demo build (`capi-audit demo --no-serve`): seconds.
+  --quick: small sizes for a smoke run.
+capture: the latency `capi-audit capture` adds per Conversions API request (median, p99), against a
+  fake Graph API on loopback, each in its own process.
+Usage: python tests/perf/bench.py audit [--events 1e6] [--days 30] [--keep DIR] [--json FILE]
+       python tests/perf/bench.py ingest [--quick] [--events 1000000] [--orders 316000] [--keep DIR] [--json FILE]
+       python tests/perf/bench.py capture [--requests 2000]
 """
 from __future__ import annotations
 
@@ -150,20 +155,7 @@ def capture_bench(requests: int, work: Path) -> None:
           f"{os.cpu_count()} CPUs, sender, proxy and fake Graph API share them")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every measurement")
-    ap.add_argument("--events", type=int, help="server events in the events file (default 1,000,000)")
-    ap.add_argument("--orders", type=int, help="rows in the orders file (default 316,000)")
-    ap.add_argument("--files", type=int, help="tiny files for the per-file cost (default 100)")
-    ap.add_argument("--days", type=int, help="days of the demo build (default 90)")
-    ap.add_argument("--keep", type=Path, help="directory to keep the generated files in")
-    ap.add_argument("--capture", action="store_true", help="measure the latency capi-audit capture adds instead")
-    ap.add_argument("--requests", type=int, default=2000, help="--capture: requests per measurement")
-    args = ap.parse_args()
-    if args.capture:
-        capture_bench(args.requests, args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-capture-")))
-        return
+def ingest_bench(args: argparse.Namespace) -> int:
     q = args.quick
     events = args.events or (20_000 if q else 1_000_000)
     orders = args.orders or (5_000 if q else 316_000)
@@ -210,7 +202,46 @@ def main() -> None:
     by_cpu = first["n"] / first["cpu"] / (bare["n"] / bare["cpu"])
     print(f"server events, ingest / bare json.loads: {by_wall:.2f}× by wall time, {by_cpu:.2f}× per CPU second; "
           f"database {size / 1e6:.0f} MB ({size / max(first['n'], 1):.0f} bytes/event)")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "measurements": [{"name": name, "unit": unit, "figure": figure, **res} for name, res, unit, figure in rows],
+            "ingest_over_bare": {"wall": by_wall, "cpu": by_cpu}, "database_bytes": size}, indent=2) + "\n")
+    return 0
+
+
+def _count(text: str) -> int:
+    """1e6, 1_000_000 or 1000000."""
+    return int(float(text.replace("_", "")))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="side", required=True)
+    au = sub.add_parser("audit", help="the read side against pandas on a demo store of about --events events")
+    au.add_argument("--events", type=_count, default=1_000_000, help="server + browser events (default 1e6)")
+    au.add_argument("--days", type=int, default=30, help="daily files a side (default 30); orders a day follow")
+    au.add_argument("--keep", type=Path, help="generate and load in this directory and keep it")
+    au.add_argument("--json", type=Path, help="also write the figures to this file")
+    ing = sub.add_parser("ingest", help="ingest throughput, per-file cost, demo build")
+    ing.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every measurement")
+    ing.add_argument("--events", type=_count, help="server events in the events file (default 1,000,000)")
+    ing.add_argument("--orders", type=_count, help="rows in the orders file (default 316,000)")
+    ing.add_argument("--files", type=int, help="tiny files for the per-file cost (default 100)")
+    ing.add_argument("--days", type=int, help="days of the demo build (default 90)")
+    ing.add_argument("--keep", type=Path, help="directory to keep the generated files in")
+    ing.add_argument("--json", type=Path, help="also write the figures to this file")
+    cap = sub.add_parser("capture", help="the latency capi-audit capture adds per request")
+    cap.add_argument("--requests", type=int, default=2000, help="requests per measurement")
+    cap.add_argument("--keep", type=Path, help="directory for the proxy's logs")
+    args = ap.parse_args()
+    if args.side == "capture":
+        capture_bench(args.requests, args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-capture-")))
+        return 0
+    if args.side == "audit":
+        from tests.perf import audit
+        return audit.main(args)
+    return ingest_bench(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
