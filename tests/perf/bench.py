@@ -8,7 +8,8 @@ user + system time of all its threads, steadier than wall time on a shared machi
 - the demo build (`capi-audit demo --no-serve`): seconds.
 --quick: small sizes for a smoke run. --capture: the latency `capi-audit capture` adds per
 Conversions API request (median, p99), against a fake Graph API on loopback, each in its own process.
-Usage: python tests/perf/bench.py [--quick] [--events 1000000] [--orders 316000] [--keep DIR]
+--only PART: one part alone (orders, files, events or demo).
+Usage: python tests/perf/bench.py [--quick] [--only PART] [--events 1000000] [--orders 316000] [--keep DIR]
        python tests/perf/bench.py --capture [--requests 2000]
 """
 from __future__ import annotations
@@ -150,6 +151,9 @@ def capture_bench(requests: int, work: Path) -> None:
           f"{os.cpu_count()} CPUs, sender, proxy and fake Graph API share them")
 
 
+PARTS = ("orders", "files", "events", "demo")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every measurement")
@@ -157,6 +161,7 @@ def main() -> None:
     ap.add_argument("--orders", type=int, help="rows in the orders file (default 316,000)")
     ap.add_argument("--files", type=int, help="tiny files for the per-file cost (default 100)")
     ap.add_argument("--days", type=int, help="days of the demo build (default 90)")
+    ap.add_argument("--only", choices=PARTS, help="run one part alone")
     ap.add_argument("--keep", type=Path, help="directory to keep the generated files in")
     ap.add_argument("--capture", action="store_true", help="measure the latency capi-audit capture adds instead")
     ap.add_argument("--requests", type=int, default=2000, help="--capture: requests per measurement")
@@ -173,43 +178,49 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "bench.duckdb"
     rows = []
+    parts = (args.only,) if args.only else PARTS
 
-    orders_path = work / f"orders-{orders}.csv"
-    if not orders_path.exists():
-        write_orders(orders_path, orders)
-    r = run("orders", orders_path, db)
-    rows.append((f"orders, canonical CSV ({orders:,} rows)", r, "rows/s", r["n"] / r["seconds"]))
+    if "orders" in parts:
+        orders_path = work / f"orders-{orders}.csv"
+        if not orders_path.exists():
+            write_orders(orders_path, orders)
+        r = run("orders", orders_path, db)
+        rows.append((f"orders, canonical CSV ({orders:,} rows)", r, "rows/s", r["n"] / r["seconds"]))
 
-    tiny = work / f"tiny-{n_files}"
-    if not tiny.exists():
-        tiny.mkdir()
-        for i in range(n_files):
-            write_envelopes(tiny / f"{i:04d}.jsonl", 4, seed=i)
-    r = run("files", tiny, db)
-    rows.append((f"{n_files} tiny server-event files, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
+    if "files" in parts:
+        tiny = work / f"tiny-{n_files}"
+        if not tiny.exists():
+            tiny.mkdir()
+            for i in range(n_files):
+                write_envelopes(tiny / f"{i:04d}.jsonl", 4, seed=i)
+        r = run("files", tiny, db)
+        rows.append((f"{n_files} tiny server-event files, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
 
-    path = work / f"envelopes-{events}.jsonl"
-    if not path.exists():
-        write_envelopes(path, events)
-    bare = run("bare", path, db)
-    first = run("ingest", path, db)
-    again = run("again", path, db)
-    rows.append(("bare json.loads loop (stores nothing)", bare, "events/s", bare["n"] / bare["seconds"]))
-    rows.append(("server events, first load", first, "events/s", first["n"] / first["seconds"]))
-    rows.append(("server events, same file again", again, "events/s", again["n"] / again["seconds"]))
-    size = db.stat().st_size
+    if "events" in parts:
+        path = work / f"envelopes-{events}.jsonl"
+        if not path.exists():
+            write_envelopes(path, events)
+        bare = run("bare", path, db)
+        first = run("ingest", path, db)
+        again = run("again", path, db)
+        rows.append(("bare json.loads loop (stores nothing)", bare, "events/s", bare["n"] / bare["seconds"]))
+        rows.append(("server events, first load", first, "events/s", first["n"] / first["seconds"]))
+        rows.append(("server events, same file again", again, "events/s", again["n"] / again["seconds"]))
+        size = db.stat().st_size
 
-    r = run("demo", work, work / "demo.duckdb", str(days))
-    rows.append((f"demo build, {days} days ({r['n']} files)", r, "s", r["seconds"]))
+    if "demo" in parts:
+        r = run("demo", work, work / "demo.duckdb", str(days))
+        rows.append((f"demo build, {days} days ({r['n']} files)", r, "s", r["seconds"]))
 
     print(f"{'measurement':46s} {'seconds':>8s} {'CPU s':>7s} {'figure':>12s} {'':8s} {'peak MB':>8s}")
     for name, res, unit, figure in rows:
         shown = f"{figure:,.1f}" if unit in ("ms/file", "s") else f"{figure:,.0f}"
         print(f"{name:46s} {res['seconds']:>8.2f} {res['cpu']:>7.2f} {shown:>12s} {unit:8s} {res['peak_mb']:>8.0f}")
-    by_wall = first["n"] / first["seconds"] / (bare["n"] / bare["seconds"])
-    by_cpu = first["n"] / first["cpu"] / (bare["n"] / bare["cpu"])
-    print(f"server events, ingest / bare json.loads: {by_wall:.2f}× by wall time, {by_cpu:.2f}× per CPU second; "
-          f"database {size / 1e6:.0f} MB ({size / max(first['n'], 1):.0f} bytes/event)")
+    if "events" in parts:
+        by_wall = first["n"] / first["seconds"] / (bare["n"] / bare["seconds"])
+        by_cpu = first["n"] / first["cpu"] / (bare["n"] / bare["cpu"])
+        print(f"server events, ingest / bare json.loads: {by_wall:.2f}× by wall time, {by_cpu:.2f}× per CPU "
+              f"second; database {size / 1e6:.0f} MB ({size / max(first['n'], 1):.0f} bytes/event)")
 
 
 if __name__ == "__main__":
