@@ -1,7 +1,9 @@
 """orders: the backend's truth (canonical CSV, Shopify's order export, or any CSV/Parquet through a column map)."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -174,6 +176,40 @@ def _personal_sql(default_country: str | None) -> str:
     return f"WITH g AS MATERIALIZED ({rows}) " + " UNION ALL ".join(parts)
 
 
+def _digests(con: duckdb.DuckDBPyConnection) -> None:
+    """Create _digests (line, digest): the sha256 over each order's hashes that the upsert compares."""
+    # Stored digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order
+    # joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
+    # another, hashes have one length), and an order has one value per key: so each distinct value's
+    # sorted piece is made once, and an order joins its pieces in key order (its value numbers' order).
+    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, array_to_string(list_sort("
+                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid")
+    pieces = {vid: piece.encode() for vid, piece in con.execute("SELECT vid, piece FROM _pieces").fetchall()}
+    # An order's values with no usable hash have no piece; an order with none at all has no digest.
+    orders = con.execute("SELECT line, list_sort(list(vid)) FROM _refs WHERE vid IN (SELECT vid FROM _pieces) "
+                         "GROUP BY line").fetchall()
+    con.execute("DROP TABLE _pieces")
+    # Customers come back with the same values: each distinct set is hashed once. Python's sha256 is
+    # several times faster than DuckDB's on these ~2 kB strings.
+    done: dict[tuple[int, ...], str] = {}
+    digests = []
+    for _line, vids in orders:
+        key = tuple(vids)
+        digest = done.get(key)
+        if digest is None:
+            digest = done[key] = hashlib.sha256(b"|".join([pieces[v] for v in vids])).hexdigest()
+        digests.append(digest)
+    del pieces, done
+    frame = pd.DataFrame({"line": pd.array([line for line, _ in orders], dtype="int64"),
+                          "digest": pd.array(digests, dtype="string")})
+    del orders, digests
+    con.register("_digest_rows", frame)
+    try:
+        con.execute("CREATE TEMP TABLE _digests AS SELECT line, digest FROM _digest_rows")
+    finally:
+        con.unregister("_digest_rows")
+
+
 def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) -> None:
     """Fill out.order_hashes (each personal field's correct hash and its mistaken forms) and _digests."""
     names = con.execute("SELECT DISTINCT billing_name FROM good WHERE billing_name IS NOT NULL "
@@ -187,8 +223,10 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
     con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
     hashes.variants_table(con, "_distinct", "_variants")
-    # Orders refer to their values by number: the joins below then compare integers, not strings.
-    con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER () AS vid, key, value, region FROM _distinct")
+    # Orders refer to their values by number: the joins below then compare integers, not strings. The
+    # numbers follow the keys' order, so an order's sorted numbers list its values in key order.
+    con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, region "
+                "FROM _distinct")
     # Orders are keyed by their line here (one order id may belong to several owners in a file).
     con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
                 "JOIN _ids i USING (key, value, region)")
@@ -196,22 +234,13 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
                 "JOIN _ids i USING (key, value, region)")
     for table in ("_personal", "_distinct", "_variants", "_ids"):
         con.execute(f"DROP TABLE {table}")
-    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees. Stored
-    # digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order joined by
-    # "|". Sorting the joined strings gives that order (no key or variant name is a prefix of another,
-    # hashes have one length), and an order has one value per key: so each distinct value's sorted
-    # piece is made once, and an order joins its pieces in key order.
-    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, key, array_to_string(list_sort("
-                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid, key")
-    pieces = ", ".join(f"any_value(piece) FILTER (WHERE key = '{key}')" for key in sorted(k for k, _ in PERSONAL))
-    con.execute(f"CREATE TEMP TABLE _digests AS SELECT line, sha256(concat_ws('|', {pieces})) AS digest "
-                "FROM _refs JOIN _pieces USING (vid) GROUP BY line")
+    _digests(con)
     # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
     con.execute("SET force_compression = 'uncompressed'")
     con.execute(HASHES_DDL)
     con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
                 "FROM _refs r JOIN _forms f USING (vid) JOIN good g USING (line)")
-    for table in ("_refs", "_forms", "_pieces"):
+    for table in ("_refs", "_forms"):
         con.execute(f"DROP TABLE {table}")
 
 
