@@ -222,14 +222,17 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
         con.unregister("_names")
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
     con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
-    hashes.variants_table(con, "_distinct", "_variants")
-    # Orders refer to their values by number: the joins below then compare integers, not strings. The
-    # numbers follow the keys' order, so an order's sorted numbers list its values in key order.
-    con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, region "
-                "FROM _distinct")
-    # Orders are keyed by their line here (one order id may belong to several owners in a file).
-    con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
-                "JOIN _ids i USING (key, value, region)")
+
+    def number_values() -> None:
+        # Orders refer to their values by number: the joins below then compare integers, not strings. The
+        # numbers follow the keys' order, so an order's sorted numbers list its values in key order.
+        con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, region "
+                    "FROM _distinct")
+        # Orders are keyed by their line here (one order id may belong to several owners in a file).
+        con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
+                    "JOIN _ids i USING (key, value, region)")
+
+    hashes.variants_table(con, "_distinct", "_variants", meanwhile=number_values)
     con.execute("CREATE TEMP TABLE _forms AS SELECT i.vid, v.key, v.variant, v.hash FROM _variants v "
                 "JOIN _ids i USING (key, value, region)")
     for table in ("_personal", "_distinct", "_variants", "_ids"):
