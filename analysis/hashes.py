@@ -5,7 +5,7 @@ import threading
 from typing import Callable
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from analysis import normalize
 
@@ -22,6 +22,7 @@ _SQL_TEXT = f"regexp_full_match(value, '[ -~{_LATIN1_LETTERS}]*')"
 # Keys whose rules depend on the record's country (a phone's calling code, US states and ZIPs).
 REGION_KEYS = ("ph", "st", "zp")
 VARIANTS_DDL = "(key VARCHAR, value VARCHAR, region VARCHAR, variant VARCHAR, hash VARCHAR)"
+_COLUMNS = ["key", "value", "region", "variant", "hash"]
 _CHUNK = 20_000     # distinct values hashed in Python per batch of rows handed to DuckDB
 
 
@@ -46,47 +47,48 @@ cand AS (
 SELECT key, value, region, arg_min(variant, pos) AS variant, hash FROM cand GROUP BY key, value, region, hash"""
 
 
-def _python_variants(rest: list[tuple[str, str, str]], frames: list[pd.DataFrame], stop: threading.Event) -> None:
-    """normalize.hash_variants of every (key, value, region) in `rest`, as frames of variant rows."""
-    # In chunks: a list of Python tuples costs many times the bytes of the same rows in a frame.
+def _python_variants(rest: list[tuple[str, str, str]], chunks: list[pa.Table], stop: threading.Event) -> None:
+    """normalize.hash_variants of every (key, value, region) in `rest`, as Arrow tables of variant rows."""
+    # In chunks: a list of Python tuples costs many times the bytes of the same rows in Arrow.
     for at in range(0, len(rest), _CHUNK):
         if stop.is_set():
             return
         rows = [(k, v, r, variant, digest) for k, v, r in rest[at:at + _CHUNK]
                 for variant, digest in normalize.hash_variants(k, v, r or None)]
         if rows:
-            frames.append(pd.DataFrame(rows, columns=["key", "value", "region", "variant", "hash"], dtype="string"))
+            chunks.append(pa.table([pa.array(col, pa.string()) for col in zip(*rows)], names=_COLUMNS))
 
 
-def variants_table(con: duckdb.DuckDBPyConnection, source: str, target: str,
-                   meanwhile: Callable[[], None] | None = None) -> None:
-    """Create `target` (key, value, region, variant, hash) for the distinct (key, value, region) rows of `source`.
+def column_wise(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Create `target` (key, value, region, variant, hash) for the rows of `source` that SQL hashes."""
+    con.execute(f"CREATE TEMP TABLE {target} {VARIANTS_DDL}")
+    con.execute(f"INSERT INTO {target} {_sql_variants(source)}")
 
-    The result equals normalize.hash_variants(key, value, region or None) for every row; values only
-    live in this (in-memory) connection. `meanwhile` (the caller's own statements, which must not
-    read `target`) runs while Python hashes.
+
+def per_value(con: duckdb.DuckDBPyConnection, source: str, target: str,
+              meanwhile: Callable[[], None] | None = None) -> None:
+    """Create `target` (key, value, region, variant, hash) for the other rows of `source`, hashed in Python.
+
+    `meanwhile` (the caller's own statements, which must not read `target`) runs while Python hashes:
+    Python works in a thread of its own, and DuckDB lets go of the GIL while it runs a statement.
     """
     con.execute(f"CREATE TEMP TABLE {target} {VARIANTS_DDL}")
     keys = ", ".join(f"'{k}'" for k in SQL_KEYS)
-    # Everything else (phones, states, ZIPs, countries, other text): Python, once per distinct value.
     rest = con.execute(f"SELECT key, value, region FROM {source} WHERE NOT (key IN ({keys}) AND {_SQL_TEXT})"
                        ).fetchall()
-    # Python works in a thread of its own while DuckDB, which lets go of the GIL as it runs a statement,
-    # does the column-wise part and `meanwhile` on the other cores.
-    frames: list[pd.DataFrame] = []
+    chunks: list[pa.Table] = []
     failed: list[BaseException] = []
     stop = threading.Event()
 
     def work() -> None:
         try:
-            _python_variants(rest, frames, stop)
+            _python_variants(rest, chunks, stop)
         except BaseException as exc:    # handed to the caller's thread below
             failed.append(exc)
 
     worker = threading.Thread(target=work, name="capi-hash-variants", daemon=True)
     worker.start()
     try:
-        con.execute(f"INSERT INTO {target} {_sql_variants(source)}")
         if meanwhile is not None:
             meanwhile()
     except BaseException:
@@ -97,9 +99,18 @@ def variants_table(con: duckdb.DuckDBPyConnection, source: str, target: str,
     if failed:
         raise failed[0]
     del rest
-    for frame in frames:
-        con.register("_py_variants", frame)
+    for chunk in chunks:
+        con.register("_py_variant_rows", chunk)
         try:
-            con.execute(f"INSERT INTO {target} SELECT * FROM _py_variants")
+            con.execute(f"INSERT INTO {target} SELECT * FROM _py_variant_rows")
         finally:
-            con.unregister("_py_variants")
+            con.unregister("_py_variant_rows")
+
+
+def variants_table(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Create `target` (key, value, region, variant, hash) for the distinct (key, value, region) rows of `source`.
+
+    The result equals normalize.hash_variants(key, value, region or None) for every row; values only
+    live in this (in-memory) connection.
+    """
+    per_value(con, source, target, meanwhile=lambda: con.execute(f"INSERT INTO {target} {_sql_variants(source)}"))

@@ -129,14 +129,16 @@ def test_python_part_runs_beside_the_callers_statements_and_its_errors_reach_the
     try:
         con.execute("CREATE TEMP TABLE src AS SELECT * FROM (VALUES ('ph', '07700 900123', 'GB'), "
                     "('em', 'a@b.com', '')) t(key, value, region)")
-        hashes.variants_table(con, "src", "out", meanwhile=lambda: con.execute("CREATE TEMP TABLE side AS SELECT 1"))
-        assert con.execute("SELECT count(*) FROM side").fetchall() == [(1,)]
-        assert con.execute("SELECT count(DISTINCT key) FROM out").fetchall() == [(2,)]
+        hashes.per_value(con, "src", "py", meanwhile=lambda: hashes.column_wise(con, "src", "sql"))
+        assert con.execute("SELECT DISTINCT key FROM py").fetchall() == [("ph",)]
+        assert con.execute("SELECT DISTINCT key FROM sql").fetchall() == [("em",)]
+        assert set(con.execute("SELECT * FROM py UNION ALL SELECT * FROM sql").fetchall()) == _python_result(
+            [("ph", "07700 900123", "GB"), ("em", "a@b.com", "")])
 
         def broken(key, value, region=None):
             raise RuntimeError("normalization failed")
         monkeypatch.setattr(normalize, "hash_variants", broken)
         with pytest.raises(RuntimeError, match="normalization failed"):
-            hashes.variants_table(con, "src", "out2")
+            hashes.per_value(con, "src", "py2")
     finally:
         con.close()

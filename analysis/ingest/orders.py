@@ -223,28 +223,46 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
     con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
 
-    def number_values() -> None:
-        # Orders refer to their values by number: the joins below then compare integers, not strings. The
-        # numbers follow the keys' order, so an order's sorted numbers list its values in key order.
-        con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, region "
-                    "FROM _distinct")
+    def column_wise() -> None:
+        """Everything that needs no Python, done while Python hashes the rest."""
+        hashes.column_wise(con, "_distinct", "_variants")
+        # Orders refer to their values by number: the joins below then compare integers, not strings.
+        # The numbers follow the keys' order, so an order's sorted numbers list its values in key order.
+        con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, "
+                    "region FROM _distinct")
         # Orders are keyed by their line here (one order id may belong to several owners in a file).
         con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
                     "JOIN _ids i USING (key, value, region)")
+        _add_forms(con, "_variants", create=True)
+        # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
+        con.execute("SET force_compression = 'uncompressed'")
+        con.execute(HASHES_DDL)
+        _insert_hashes(con, "_forms")
 
-    hashes.variants_table(con, "_distinct", "_variants", meanwhile=number_values)
-    con.execute("CREATE TEMP TABLE _forms AS SELECT i.vid, v.key, v.variant, v.hash FROM _variants v "
-                "JOIN _ids i USING (key, value, region)")
-    for table in ("_personal", "_distinct", "_variants", "_ids"):
+    hashes.per_value(con, "_distinct", "_py_variants", meanwhile=column_wise)
+    _add_forms(con, "_py_variants", create=False)
+    _insert_hashes(con, "_py_forms")
+    for table in ("_personal", "_distinct", "_variants", "_py_variants", "_ids", "_py_forms"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
-    # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
-    con.execute("SET force_compression = 'uncompressed'")
-    con.execute(HASHES_DDL)
-    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
-                "FROM _refs r JOIN _forms f USING (vid) JOIN good g USING (line)")
     for table in ("_refs", "_forms"):
         con.execute(f"DROP TABLE {table}")
+
+
+def _add_forms(con: duckdb.DuckDBPyConnection, variants: str, create: bool) -> None:
+    """Variants by value number: _forms (vid, key, variant, hash) is created, or gains _py_forms' rows."""
+    forms = f"SELECT i.vid, v.key, v.variant, v.hash FROM {variants} v JOIN _ids i USING (key, value, region)"
+    if create:
+        con.execute(f"CREATE TEMP TABLE _forms AS {forms}")
+    else:
+        con.execute(f"CREATE TEMP TABLE _py_forms AS {forms}")
+        con.execute("INSERT INTO _forms SELECT * FROM _py_forms")
+
+
+def _insert_hashes(con: duckdb.DuckDBPyConnection, forms: str) -> None:
+    """Every order's rows of out.order_hashes for the values in `forms`."""
+    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
+                f"FROM _refs r JOIN {forms} f USING (vid) JOIN good g USING (line)")
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
