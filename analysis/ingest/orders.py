@@ -33,7 +33,6 @@ RECORD_FIELDS = FIELDS + ("cancelled_at", "billing_phone", "billing_name")
 ORDERS_DDL = """CREATE TABLE out.orders (owner VARCHAR, order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
     shop VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
     channel VARCHAR, test BOOLEAN, customer_id VARCHAR, country_code VARCHAR, pii_digest VARCHAR)"""
-HASHES_DDL = "CREATE TABLE out.order_hashes (owner VARCHAR, order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     src = f"read_parquet({sql_str(path)}, file_row_number=true)"
@@ -210,8 +209,13 @@ def _digests(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_digest_rows")
 
 
-def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) -> None:
-    """Fill out.order_hashes (each personal field's correct hash and its mistaken forms) and _digests."""
+def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, prefix: str) -> None:
+    """Stage out.order_hashes (each personal field's correct hash and its mistaken forms) and make _digests.
+
+    out.order_hashes is a view joining two staged tables named with the file's `prefix`: which values
+    each order has (owner, order_id, vid) and each value's hashes (vid, key, variant, hash). Orders
+    share values, so the two hold a fraction of the view's rows; the commit reads the view once.
+    """
     names = con.execute("SELECT DISTINCT billing_name FROM good WHERE billing_name IS NOT NULL "
                         "AND first_name IS NULL AND last_name IS NULL").fetchall()
     split = [(n, *n.strip().partition(" ")[::2]) for (n,) in names]
@@ -222,6 +226,8 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
         con.unregister("_names")
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
     con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
+    refs, forms = f"out.{q(prefix + 'order_hash_refs')}", f"out.{q(prefix + 'order_hash_forms')}"
+    by_number = "SELECT i.vid, v.key, v.variant, v.hash FROM {} v JOIN _ids i USING (key, value, region)"
 
     def column_wise() -> None:
         """Everything that needs no Python, done while Python hashes the rest."""
@@ -233,36 +239,23 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
         # Orders are keyed by their line here (one order id may belong to several owners in a file).
         con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
                     "JOIN _ids i USING (key, value, region)")
-        _add_forms(con, "_variants", create=True)
+        con.execute(f"CREATE TEMP TABLE _forms AS {by_number.format('_variants')}")
         # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
         con.execute("SET force_compression = 'uncompressed'")
-        con.execute(HASHES_DDL)
-        _insert_hashes(con, "_forms")
+        con.execute(f"CREATE TABLE {refs} AS SELECT g.owner, g.order_id, r.vid FROM _refs r JOIN good g USING (line)")
+        con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
 
     hashes.per_value(con, "_distinct", "_py_variants", meanwhile=column_wise)
-    _add_forms(con, "_py_variants", create=False)
-    _insert_hashes(con, "_py_forms")
+    con.execute(f"CREATE TEMP TABLE _py_forms AS {by_number.format('_py_variants')}")
+    con.execute("INSERT INTO _forms SELECT * FROM _py_forms")
+    con.execute(f"INSERT INTO {forms} SELECT * FROM _py_forms")
+    con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
+                f"FROM {refs} r JOIN {forms} f USING (vid)")
     for table in ("_personal", "_distinct", "_variants", "_py_variants", "_ids", "_py_forms"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
     for table in ("_refs", "_forms"):
         con.execute(f"DROP TABLE {table}")
-
-
-def _add_forms(con: duckdb.DuckDBPyConnection, variants: str, create: bool) -> None:
-    """Variants by value number: _forms (vid, key, variant, hash) is created, or gains _py_forms' rows."""
-    forms = f"SELECT i.vid, v.key, v.variant, v.hash FROM {variants} v JOIN _ids i USING (key, value, region)"
-    if create:
-        con.execute(f"CREATE TEMP TABLE _forms AS {forms}")
-    else:
-        con.execute(f"CREATE TEMP TABLE _py_forms AS {forms}")
-        con.execute("INSERT INTO _forms SELECT * FROM _py_forms")
-
-
-def _insert_hashes(con: duckdb.DuckDBPyConnection, forms: str) -> None:
-    """Every order's rows of out.order_hashes for the values in `forms`."""
-    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
-                f"FROM _refs r JOIN {forms} f USING (vid) JOIN good g USING (line)")
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
@@ -292,7 +285,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
         SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
         QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
-    _hash_orders(con, opts.default_country)
+    _hash_orders(con, opts.default_country, staged.prefix)
     con.execute(ORDERS_DDL)
     con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, "
                 "currency, status, channel, test, customer_id, capi_country(country), d.digest "
