@@ -51,10 +51,11 @@ def _python_variants(rest: list[tuple[str, str, str]], chunks: list[pa.Table], s
     """normalize.hash_variants of every (key, value, region) in `rest`, as Arrow tables of variant rows."""
     # In chunks: a list of Python tuples costs many times the bytes of the same rows in Arrow.
     for at in range(0, len(rest), _CHUNK):
-        if stop.is_set():
-            return
-        rows = [(k, v, r, variant, digest) for k, v, r in rest[at:at + _CHUNK]
-                for variant, digest in normalize.hash_variants(k, v, r or None)]
+        rows = []
+        for k, v, r in rest[at:at + _CHUNK]:
+            if stop.is_set():           # checked per value: a phone takes tens of microseconds
+                return
+            rows.extend((k, v, r, variant, digest) for variant, digest in normalize.hash_variants(k, v, r or None))
         if rows:
             chunks.append(pa.table([pa.array(col, pa.string()) for col in zip(*rows)], names=_COLUMNS))
 
@@ -91,11 +92,11 @@ def per_value(con: duckdb.DuckDBPyConnection, source: str, target: str,
     try:
         if meanwhile is not None:
             meanwhile()
+        worker.join()
     except BaseException:
         stop.set()                      # an interrupt or error: the rest of Python's work is not wanted
-        raise
-    finally:
         worker.join()
+        raise
     if failed:
         raise failed[0]
     del rest

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import duckdb
@@ -140,5 +141,21 @@ def test_python_part_runs_beside_the_callers_statements_and_its_errors_reach_the
         monkeypatch.setattr(normalize, "hash_variants", broken)
         with pytest.raises(RuntimeError, match="normalization failed"):
             hashes.per_value(con, "src", "py2")
+    finally:
+        con.close()
+
+
+def test_an_interrupt_beside_python_stops_its_thread_before_reaching_the_caller():
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE src AS SELECT 'ph' AS key, '07700 900' || lpad(i::VARCHAR, 3, '0') AS value, "
+                    "'GB' AS region FROM range(1000) t(i)")
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            hashes.per_value(con, "src", "py", meanwhile=interrupted)
+        assert not [t for t in threading.enumerate() if t.name == "capi-hash-variants"]
+        assert con.execute("SELECT count(*) FROM py").fetchall() == [(0,)]
     finally:
         con.close()

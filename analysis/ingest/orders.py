@@ -177,6 +177,7 @@ def _personal_sql(default_country: str | None) -> str:
 
 def _digests(con: duckdb.DuckDBPyConnection) -> None:
     """Create _digests (line, digest): the sha256 over each order's hashes that the upsert compares."""
+    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
     # Stored digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order
     # joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
     # another, hashes have one length), and an order has one value per key: so each distinct value's
