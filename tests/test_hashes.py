@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,69 @@ def test_python_values_in_several_chunks(monkeypatch):
             ("zp", "'94103", "US"), ("fn", "Jürgen", ""), ("country", "USA", ""), ("ge", "x", "")]
     assert _sql_result(rows) == _python_result(rows)
     assert len({(k, v) for k, v, *_ in _sql_result(rows)}) == 6     # "x" is no gender: no hash
+
+
+LATIN1 = [chr(c) for c in range(0xA0, 0x100)]     # the letters SQL takes, and the neighbours it leaves to Python
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(hashes.SQL_KEYS),
+                          st.text(st.sampled_from(list("aZ0 .-@") + LATIN1 + ["\u0301", "İ"]), max_size=10),
+                          REGIONS), min_size=1, max_size=25))
+def test_latin1_text_column_wise_equals_per_value(rows):
+    assert _sql_result(rows) == _python_result(rows)
+
+
+def test_every_latin1_character_hashes_as_python_does():
+    rows = [(key, form.format(ch, ch), "") for key in hashes.SQL_KEYS for ch in LATIN1
+            for form in ("{}", " A{}b ", "x{}Y", "{}{}")]
+    assert _sql_result(rows) == _python_result(rows)
+
+
+def test_latin1_names_and_emails_are_hashed_column_wise(monkeypatch):
+    asked = []
+    real = normalize.hash_variants
+    monkeypatch.setattr(normalize, "hash_variants", lambda k, v, r=None: asked.append(k) or real(k, v, r))
+    rows = [("em", " L.Müller7@Example.com", ""), ("ln", "Côté", ""), ("fn", "Jürgen", ""), ("ct", "München", ""),
+            ("fn", "Zoë\u00a0", ""), ("ph", "07700 900123", "GB")]
+    out = _sql_result(rows)
+    assert sorted(asked) == ["fn", "ph"]          # the non-breaking space and the phone: Python's
+    assert ("ln", "Côté", "", "correct", hashlib.sha256("côté".encode()).hexdigest()) in out
+    assert ("em", " L.Müller7@Example.com", "", "not_trimmed",
+            hashlib.sha256(" l.müller7@example.com".encode()).hexdigest()) in out
+
+
+def test_python_part_runs_beside_the_callers_statements_and_its_errors_reach_the_caller(monkeypatch):
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE src AS SELECT * FROM (VALUES ('ph', '07700 900123', 'GB'), "
+                    "('em', 'a@b.com', '')) t(key, value, region)")
+        hashes.per_value(con, "src", "py", meanwhile=lambda: hashes.column_wise(con, "src", "sql"))
+        assert con.execute("SELECT DISTINCT key FROM py").fetchall() == [("ph",)]
+        assert con.execute("SELECT DISTINCT key FROM sql").fetchall() == [("em",)]
+        assert set(con.execute("SELECT * FROM py UNION ALL SELECT * FROM sql").fetchall()) == _python_result(
+            [("ph", "07700 900123", "GB"), ("em", "a@b.com", "")])
+
+        def broken(key, value, region=None):
+            raise RuntimeError("normalization failed")
+        monkeypatch.setattr(normalize, "hash_variants", broken)
+        with pytest.raises(RuntimeError, match="normalization failed"):
+            hashes.per_value(con, "src", "py2")
+    finally:
+        con.close()
+
+
+def test_an_interrupt_beside_python_stops_its_thread_before_reaching_the_caller():
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE src AS SELECT 'ph' AS key, '07700 900' || lpad(i::VARCHAR, 3, '0') AS value, "
+                    "'GB' AS region FROM range(1000) t(i)")
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            hashes.per_value(con, "src", "py", meanwhile=interrupted)
+        assert not [t for t in threading.enumerate() if t.name == "capi-hash-variants"]
+        assert con.execute("SELECT count(*) FROM py").fetchall() == [(0,)]
+    finally:
+        con.close()

@@ -102,3 +102,34 @@ def test_a_batch_counts_stored_and_earlier_files_rows_as_already_there(tmp_path:
         (str(tmp_path / "old.jsonl"), "e1"), (str(a), "e2"), (str(b), "e3"), (str(c), "e4")]
     assert rows(db, "SELECT rows_loaded, rows_duplicate FROM ingestions ORDER BY ingestion_id") == [
         (1, 0), (1, 1), (1, 1), (1, 2)]
+
+
+def test_an_orders_file_that_fails_after_staging_its_hashes_leaves_none_behind(
+        tmp_path: Path, staging_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Orders stage their hashes as a view over two tables of their own: a failed file's must go too,
+    # or the next file could not stage its own view.
+    from analysis.ingest import orders
+    head = "order_id,created_at,total,currency,email,phone,first_name\n"
+    files = [_write(tmp_path, f"{n}.csv", [head + f"o{n},2026-10-01T12:00:00Z,10.00,EUR,c{n}@example.com,"
+                                          f"+44 7700 900{n}23,Ann"]) for n in (1, 2, 3)]
+    real = orders.parse
+    left: list[list[str]] = []
+
+    def parse(path, staged, con, opts):
+        real(path, staged, con, opts)
+        left.append(sorted(r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'out' UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE database_name = 'out' AND NOT internal").fetchall()))
+        if path == files[1]:
+            con.execute("SELECT error('disk trouble')").fetchall()
+
+    monkeypatch.setattr(orders, "parse", parse)
+    db = tmp_path / "db.duckdb"
+    res = ingest_files(db, "orders", files, Options())
+    assert [(r.loaded, r.error is None) for r in res] == [(1, True), (0, False), (1, True)]
+    # What the third file's parse found: the first file's renamed tables and its own, nothing of the second's.
+    assert left[2] == ["f0_order_hash_forms", "f0_order_hash_refs", "f0_order_hashes", "f0_orders",
+                       "f2_order_hash_forms", "f2_order_hash_refs", "order_hashes", "orders"]
+    assert rows(db, "SELECT order_id, count(DISTINCT key), count(*) FROM order_hashes GROUP BY 1 ORDER BY 1") == [
+        ("o1", 3, 9), ("o3", 3, 9)]   # em 2, ph 4, fn 3
+    assert list(staging_dir.iterdir()) == []

@@ -333,6 +333,11 @@ class Batch:
         return {r[0] for r in self.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'out'").fetchall()}
 
+    def _out_views(self) -> set[str]:
+        assert self.con is not None
+        return {r[0] for r in self.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE database_name = 'out' AND NOT internal").fetchall()}
+
     def _forget_memory(self, failed: bool) -> None:
         """Drop the parser's in-memory tables and views (raw lines may hold plaintext).
 
@@ -383,9 +388,13 @@ class Batch:
                 con.execute(f"ALTER TABLE out.{store.quote_ident(table)} RENAME TO "
                             f"{store.quote_ident(staged.prefix + table)}")
         except BaseException as exc:
-            # Earlier files' tables all carry a prefix; whatever else is there is this file's.
+            # Earlier files' tables and views all carry their prefix; whatever else is there is this file's,
+            # as is what a parser named with this file's prefix (the tables behind a staged view).
+            for view in self._out_views():
+                if not re.fullmatch(r"f[0-9]+_.+", view):
+                    con.execute(f"DROP VIEW out.{store.quote_ident(view)}")
             for table in self._out_tables():
-                if not re.fullmatch(r"f[0-9]+_.+", table):
+                if not re.fullmatch(r"f[0-9]+_.+", table) or table.startswith(staged.prefix):
                     con.execute(f"DROP TABLE out.{store.quote_ident(table)}")
             if isinstance(exc, duckdb.Error):
                 raise IngestError(f"{path}: could not be read as {self.kind} ({str(exc).splitlines()[0]}).") from None

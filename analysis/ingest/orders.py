@@ -1,7 +1,9 @@
 """orders: the backend's truth (canonical CSV, Shopify's order export, or any CSV/Parquet through a column map)."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -31,7 +33,6 @@ RECORD_FIELDS = FIELDS + ("cancelled_at", "billing_phone", "billing_name")
 ORDERS_DDL = """CREATE TABLE out.orders (owner VARCHAR, order_id VARCHAR, alt_id VARCHAR, pixel_id VARCHAR,
     shop VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP, total DOUBLE, currency VARCHAR, status VARCHAR,
     channel VARCHAR, test BOOLEAN, customer_id VARCHAR, country_code VARCHAR, pii_digest VARCHAR)"""
-HASHES_DDL = "CREATE TABLE out.order_hashes (owner VARCHAR, order_id VARCHAR, key VARCHAR, variant VARCHAR, hash VARCHAR)"
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     src = f"read_parquet({sql_str(path)}, file_row_number=true)"
@@ -174,8 +175,48 @@ def _personal_sql(default_country: str | None) -> str:
     return f"WITH g AS MATERIALIZED ({rows}) " + " UNION ALL ".join(parts)
 
 
-def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) -> None:
-    """Fill out.order_hashes (each personal field's correct hash and its mistaken forms) and _digests."""
+def _digests(con: duckdb.DuckDBPyConnection) -> None:
+    """Create _digests (line, digest): the sha256 over each order's hashes that the upsert compares."""
+    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
+    # Stored digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order
+    # joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
+    # another, hashes have one length), and an order has one value per key: so each distinct value's
+    # sorted piece is made once, and an order joins its pieces in key order (its value numbers' order).
+    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, array_to_string(list_sort("
+                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid")
+    pieces = {vid: piece.encode() for vid, piece in con.execute("SELECT vid, piece FROM _pieces").fetchall()}
+    # An order's values with no usable hash have no piece; an order with none at all has no digest.
+    orders = con.execute("SELECT line, list_sort(list(vid)) FROM _refs WHERE vid IN (SELECT vid FROM _pieces) "
+                         "GROUP BY line").fetchall()
+    con.execute("DROP TABLE _pieces")
+    # Customers come back with the same values: each distinct set is hashed once. Python's sha256 is
+    # several times faster than DuckDB's on these ~2 kB strings.
+    done: dict[tuple[int, ...], str] = {}
+    digests = []
+    for _line, vids in orders:
+        key = tuple(vids)
+        digest = done.get(key)
+        if digest is None:
+            digest = done[key] = hashlib.sha256(b"|".join([pieces[v] for v in vids])).hexdigest()
+        digests.append(digest)
+    del pieces, done
+    frame = pd.DataFrame({"line": pd.array([line for line, _ in orders], dtype="int64"),
+                          "digest": pd.array(digests, dtype="string")})
+    del orders, digests
+    con.register("_digest_rows", frame)
+    try:
+        con.execute("CREATE TEMP TABLE _digests AS SELECT line, digest FROM _digest_rows")
+    finally:
+        con.unregister("_digest_rows")
+
+
+def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, prefix: str) -> None:
+    """Stage out.order_hashes (each personal field's correct hash and its mistaken forms) and make _digests.
+
+    out.order_hashes is a view joining two staged tables named with the file's `prefix`: which values
+    each order has (owner, order_id, vid) and each value's hashes (vid, key, variant, hash). Orders
+    share values, so the two hold a fraction of the view's rows; the commit reads the view once.
+    """
     names = con.execute("SELECT DISTINCT billing_name FROM good WHERE billing_name IS NOT NULL "
                         "AND first_name IS NULL AND last_name IS NULL").fetchall()
     split = [(n, *n.strip().partition(" ")[::2]) for (n,) in names]
@@ -186,32 +227,35 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None) ->
         con.unregister("_names")
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
     con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
-    hashes.variants_table(con, "_distinct", "_variants")
-    # Orders refer to their values by number: the joins below then compare integers, not strings.
-    con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER () AS vid, key, value, region FROM _distinct")
-    # Orders are keyed by their line here (one order id may belong to several owners in a file).
-    con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
-                "JOIN _ids i USING (key, value, region)")
-    con.execute("CREATE TEMP TABLE _forms AS SELECT i.vid, v.key, v.variant, v.hash FROM _variants v "
-                "JOIN _ids i USING (key, value, region)")
-    for table in ("_personal", "_distinct", "_variants", "_ids"):
+    refs, forms = f"out.{q(prefix + 'order_hash_refs')}", f"out.{q(prefix + 'order_hash_forms')}"
+    by_number = "SELECT i.vid, v.key, v.variant, v.hash FROM {} v JOIN _ids i USING (key, value, region)"
+
+    def column_wise() -> None:
+        """Everything that needs no Python, done while Python hashes the rest."""
+        hashes.column_wise(con, "_distinct", "_variants")
+        # Orders refer to their values by number: the joins below then compare integers, not strings.
+        # The numbers follow the keys' order, so an order's sorted numbers list its values in key order.
+        con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, "
+                    "region FROM _distinct")
+        # Orders are keyed by their line here (one order id may belong to several owners in a file).
+        con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
+                    "JOIN _ids i USING (key, value, region)")
+        con.execute(f"CREATE TEMP TABLE _forms AS {by_number.format('_variants')}")
+        # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
+        con.execute("SET force_compression = 'uncompressed'")
+        con.execute(f"CREATE TABLE {refs} AS SELECT g.owner, g.order_id, r.vid FROM _refs r JOIN good g USING (line)")
+        con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
+
+    hashes.per_value(con, "_distinct", "_py_variants", meanwhile=column_wise)
+    con.execute(f"CREATE TEMP TABLE _py_forms AS {by_number.format('_py_variants')}")
+    con.execute("INSERT INTO _forms SELECT * FROM _py_forms")
+    con.execute(f"INSERT INTO {forms} SELECT * FROM _py_forms")
+    con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
+                f"FROM {refs} r JOIN {forms} f USING (vid)")
+    for table in ("_personal", "_distinct", "_variants", "_py_variants", "_ids", "_py_forms"):
         con.execute(f"DROP TABLE {table}")
-    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees. Stored
-    # digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order joined by
-    # "|". Sorting the joined strings gives that order (no key or variant name is a prefix of another,
-    # hashes have one length), and an order has one value per key: so each distinct value's sorted
-    # piece is made once, and an order joins its pieces in key order.
-    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, key, array_to_string(list_sort("
-                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid, key")
-    pieces = ", ".join(f"any_value(piece) FILTER (WHERE key = '{key}')" for key in sorted(k for k, _ in PERSONAL))
-    con.execute(f"CREATE TEMP TABLE _digests AS SELECT line, sha256(concat_ws('|', {pieces})) AS digest "
-                "FROM _refs JOIN _pieces USING (vid) GROUP BY line")
-    # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
-    con.execute("SET force_compression = 'uncompressed'")
-    con.execute(HASHES_DDL)
-    con.execute("INSERT INTO out.order_hashes SELECT g.owner, g.order_id, f.key, f.variant, f.hash "
-                "FROM _refs r JOIN _forms f USING (vid) JOIN good g USING (line)")
-    for table in ("_refs", "_forms", "_pieces"):
+    _digests(con)
+    for table in ("_refs", "_forms"):
         con.execute(f"DROP TABLE {table}")
 
 
@@ -242,7 +286,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
         SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
         QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
-    _hash_orders(con, opts.default_country)
+    _hash_orders(con, opts.default_country, staged.prefix)
     con.execute(ORDERS_DDL)
     con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, "
                 "currency, status, channel, test, customer_id, capi_country(country), d.digest "

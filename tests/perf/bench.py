@@ -9,11 +9,11 @@ ingest: throughput and fixed costs of the load (peak memory is that process's ma
   - per-file fixed cost: many tiny server-event files in one command, milliseconds per file;
   - server events: events/s of capi-audit ingest against a bare json.loads loop over the same file;
   - the demo build (`capi-audit demo --no-serve`): seconds.
-  --quick: small sizes for a smoke run.
+  --quick: small sizes for a smoke run. --only PART: one part alone (orders, files, events or demo).
 capture: the latency `capi-audit capture` adds per Conversions API request (median, p99), against a
   fake Graph API on loopback, each in its own process.
 Usage: python tests/perf/bench.py audit [--events 1e6] [--days 30] [--keep DIR] [--json FILE]
-       python tests/perf/bench.py ingest [--quick] [--events 1000000] [--orders 316000] [--keep DIR] [--json FILE]
+       python tests/perf/bench.py ingest [--quick] [--only PART] [--events 1000000] [--orders 316000] [--keep DIR] [--json FILE]
        python tests/perf/bench.py capture [--requests 2000]
 """
 from __future__ import annotations
@@ -155,6 +155,9 @@ def capture_bench(requests: int, work: Path) -> None:
           f"{os.cpu_count()} CPUs, sender, proxy and fake Graph API share them")
 
 
+PARTS = ("orders", "files", "events", "demo")
+
+
 def ingest_bench(args: argparse.Namespace) -> int:
     q = args.quick
     events = args.events or (20_000 if q else 1_000_000)
@@ -165,47 +168,55 @@ def ingest_bench(args: argparse.Namespace) -> int:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "bench.duckdb"
     rows = []
+    parts = (args.only,) if args.only else PARTS
 
-    orders_path = work / f"orders-{orders}.csv"
-    if not orders_path.exists():
-        write_orders(orders_path, orders)
-    r = run("orders", orders_path, db)
-    rows.append((f"orders, canonical CSV ({orders:,} rows)", r, "rows/s", r["n"] / r["seconds"]))
+    if "orders" in parts:
+        orders_path = work / f"orders-{orders}.csv"
+        if not orders_path.exists():
+            write_orders(orders_path, orders)
+        r = run("orders", orders_path, db)
+        rows.append((f"orders, canonical CSV ({orders:,} rows)", r, "rows/s", r["n"] / r["seconds"]))
 
-    tiny = work / f"tiny-{n_files}"
-    if not tiny.exists():
-        tiny.mkdir()
-        for i in range(n_files):
-            write_envelopes(tiny / f"{i:04d}.jsonl", 4, seed=i)
-    r = run("files", tiny, db)
-    rows.append((f"{n_files} tiny server-event files, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
+    if "files" in parts:
+        tiny = work / f"tiny-{n_files}"
+        if not tiny.exists():
+            tiny.mkdir()
+            for i in range(n_files):
+                write_envelopes(tiny / f"{i:04d}.jsonl", 4, seed=i)
+        r = run("files", tiny, db)
+        rows.append((f"{n_files} tiny server-event files, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
 
-    path = work / f"envelopes-{events}.jsonl"
-    if not path.exists():
-        write_envelopes(path, events)
-    bare = run("bare", path, db)
-    first = run("ingest", path, db)
-    again = run("again", path, db)
-    rows.append(("bare json.loads loop (stores nothing)", bare, "events/s", bare["n"] / bare["seconds"]))
-    rows.append(("server events, first load", first, "events/s", first["n"] / first["seconds"]))
-    rows.append(("server events, same file again", again, "events/s", again["n"] / again["seconds"]))
-    size = db.stat().st_size
+    if "events" in parts:
+        path = work / f"envelopes-{events}.jsonl"
+        if not path.exists():
+            write_envelopes(path, events)
+        bare = run("bare", path, db)
+        first = run("ingest", path, db)
+        again = run("again", path, db)
+        rows.append(("bare json.loads loop (stores nothing)", bare, "events/s", bare["n"] / bare["seconds"]))
+        rows.append(("server events, first load", first, "events/s", first["n"] / first["seconds"]))
+        rows.append(("server events, same file again", again, "events/s", again["n"] / again["seconds"]))
+        size = db.stat().st_size
 
-    r = run("demo", work, work / "demo.duckdb", str(days))
-    rows.append((f"demo build, {days} days ({r['n']} files)", r, "s", r["seconds"]))
+    if "demo" in parts:
+        r = run("demo", work, work / "demo.duckdb", str(days))
+        rows.append((f"demo build, {days} days ({r['n']} files)", r, "s", r["seconds"]))
 
     print(f"{'measurement':46s} {'seconds':>8s} {'CPU s':>7s} {'figure':>12s} {'':8s} {'peak MB':>8s}")
     for name, res, unit, figure in rows:
         shown = f"{figure:,.1f}" if unit in ("ms/file", "s") else f"{figure:,.0f}"
         print(f"{name:46s} {res['seconds']:>8.2f} {res['cpu']:>7.2f} {shown:>12s} {unit:8s} {res['peak_mb']:>8.0f}")
-    by_wall = first["n"] / first["seconds"] / (bare["n"] / bare["seconds"])
-    by_cpu = first["n"] / first["cpu"] / (bare["n"] / bare["cpu"])
-    print(f"server events, ingest / bare json.loads: {by_wall:.2f}× by wall time, {by_cpu:.2f}× per CPU second; "
-          f"database {size / 1e6:.0f} MB ({size / max(first['n'], 1):.0f} bytes/event)")
+    extra = {}
+    if "events" in parts:
+        by_wall = first["n"] / first["seconds"] / (bare["n"] / bare["seconds"])
+        by_cpu = first["n"] / first["cpu"] / (bare["n"] / bare["cpu"])
+        print(f"server events, ingest / bare json.loads: {by_wall:.2f}× by wall time, {by_cpu:.2f}× per CPU "
+              f"second; database {size / 1e6:.0f} MB ({size / max(first['n'], 1):.0f} bytes/event)")
+        extra = {"ingest_over_bare": {"wall": by_wall, "cpu": by_cpu}, "database_bytes": size}
     if args.json:
         args.json.write_text(json.dumps({
             "measurements": [{"name": name, "unit": unit, "figure": figure, **res} for name, res, unit, figure in rows],
-            "ingest_over_bare": {"wall": by_wall, "cpu": by_cpu}, "database_bytes": size}, indent=2) + "\n")
+            **extra}, indent=2) + "\n")
     return 0
 
 
@@ -228,6 +239,7 @@ def main() -> int:
     ing.add_argument("--orders", type=_count, help="rows in the orders file (default 316,000)")
     ing.add_argument("--files", type=int, help="tiny files for the per-file cost (default 100)")
     ing.add_argument("--days", type=int, help="days of the demo build (default 90)")
+    ing.add_argument("--only", choices=PARTS, help="run one part alone")
     ing.add_argument("--keep", type=Path, help="directory to keep the generated files in")
     ing.add_argument("--json", type=Path, help="also write the figures to this file")
     cap = sub.add_parser("capture", help="the latency capi-audit capture adds per request")
