@@ -20,8 +20,8 @@ ORDER = ("orders", "deployments", "server-events", "browser-events", "meta-quali
 class _Loader:
     """Parses one kind's files into its staging database on a thread of its own, in the order given.
 
-    Parsing runs in DuckDB (off Python's lock), so the day files are parsed while the generator
-    writes the next days; all kinds are committed together at the end, in ORDER, as one load per
+    Parsing runs in DuckDB (off Python's lock), so each file is parsed while the generator writes
+    the next; all kinds are committed together at the end, in ORDER, as one load per
     kind would be.
     """
 
@@ -71,7 +71,7 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         nonlocal parsed
         parsed += 1
         if progress:
-            # Two files a day are written while generating; the rest (about two more a day) after.
+            # Every file is handed over as written: three a day, Meta's snapshots, the orders.
             progress("load", parsed, max(parsed, 4 * days))
 
     loaders = {kind: _Loader(kind, on_file) for kind in ORDER}
@@ -80,10 +80,6 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         files = demo.generate(tmp, days=days, orders_per_day=orders_per_day, on_day=on_day,
                               on_file=lambda kind, path: loaders[kind].add(path))
         log(f"Generated the demo store ({days} days) in {time.perf_counter() - t0:.1f} s; loading it…")
-        for kind in ORDER:
-            if kind not in ("server-events", "browser-events"):     # those were handed over as written
-                for path in files.get(kind, []):
-                    loaders[kind].add(path)
         total = sum(len(files.get(kind, [])) for kind in ORDER)
         for loader in loaders.values():
             loader.finish()
