@@ -1,9 +1,10 @@
 """Builds the demo database: generate the demo store's files, then load them through the real ingest path."""
 from __future__ import annotations
 
-import multiprocessing
-import queue
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -58,18 +59,6 @@ class _Loader:
             self.batch.remove()
 
 
-def _generate(messages: "multiprocessing.Queue[tuple]", out: str, days: int, orders_per_day: int) -> None:
-    """The generator's process: reports each day and each finished file, then every path (or why it failed)."""
-    try:
-        paths = demo.generate(Path(out), days=days, orders_per_day=orders_per_day,
-                              on_day=lambda d: messages.put(("day", d)),
-                              on_file=lambda kind, path: messages.put(("file", kind, str(path))))
-    except Exception as e:
-        messages.put(("error", f"{type(e).__name__}: {e}"))
-        raise
-    messages.put(("done", {kind: [str(p) for p in found] for kind, found in paths.items()}))
-
-
 def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path | None = None,
           log: Callable[[str], None] = print,
           progress: Callable[[str, int, int], None] | None = None) -> list[Result]:
@@ -91,32 +80,28 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
     loaders = {kind: _Loader(kind, on_file) for kind in ORDER}
     # The generator runs in a process of its own: it is Python, the parsing is DuckDB, and with
     # both in one process the generator and the loaders' Python would take turns on one lock.
-    ctx = multiprocessing.get_context("spawn")
-    messages = ctx.Queue()
-    generator = ctx.Process(target=_generate, args=(messages, str(tmp), days, orders_per_day), daemon=True,
-                            name="capi-demo-generator")
+    # It names each file as it completes it; this copy of the package is the one it runs.
+    here = str(Path(demo.__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH")))))
+    errors = tempfile.TemporaryFile("w+")
+    generator = subprocess.Popen([sys.executable, "-m", "analysis.demo", str(tmp), "--days", str(days),
+                                  "--orders-per-day", str(orders_per_day)],
+                                 stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     try:
-        generator.start()
-        files: dict[str, list[str]] | None = None
-        while files is None:
-            try:
-                message = messages.get(timeout=0.5)
-            except queue.Empty:
-                if not generator.is_alive():
-                    raise RuntimeError(f"The demo generator stopped (exit code {generator.exitcode}).") from None
-                continue
-            if message[0] == "file":
-                loaders[message[1]].add(Path(message[2]))
-            elif message[0] == "day":
-                if progress:
-                    progress("generate", message[1], days)
-            elif message[0] == "error":
-                raise RuntimeError(f"The demo generator failed: {message[1]}")
-            else:
-                files = message[1]
-        generator.join()
+        assert generator.stdout is not None
+        for line in generator.stdout:
+            what, _, rest = line.rstrip("\n").partition(" ")
+            if what == "file":
+                kind, _, path = rest.partition(" ")
+                loaders[kind].add(Path(path))
+            elif what == "day" and progress:
+                progress("generate", int(rest), days)
+        if generator.wait() != 0:
+            errors.seek(0)
+            reason = (errors.read().strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"The demo generator failed (exit code {generator.returncode}): {reason}")
         log(f"Generated the demo store ({days} days) in {time.perf_counter() - t0:.1f} s; loading it…")
-        total = sum(len(files.get(kind, [])) for kind in ORDER)
+        total = sum(len(loader.jobs) for loader in loaders.values())
         for loader in loaders.values():
             loader.finish()
         if progress:
@@ -144,9 +129,10 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         log(f"Demo database ready at {db} ({time.perf_counter() - t0:.1f} s).")
         return results
     finally:
-        if generator.is_alive():
-            generator.terminate()
-            generator.join()
+        if generator.poll() is None:
+            generator.kill()
+        generator.wait()
+        errors.close()
         for loader in loaders.values():
             loader.remove()
         shutil.rmtree(tmp, ignore_errors=True)

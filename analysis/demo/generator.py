@@ -399,7 +399,7 @@ class _Store:
 
     def write_server(self, d: int, day: _Day, stats: dict[tuple[str, int], dict[str, int]]) -> None:
         rng, tl = self.rng, self.tl
-        server = sorted(day.server, key=lambda e: (e[0], e[1]))
+        server = sorted(day.server)  # by time, then emission order (seq is unique: the rest is never compared)
         n = len(server)
         sizes = rng.integers(1, 6, size=n).tolist()
         r = rng.random((n, 4)).tolist()
@@ -461,7 +461,7 @@ class _Store:
         return counters
 
     def write_browser(self, d: int, day: _Day, stats: dict[tuple[str, int], dict[str, int]]) -> None:
-        browser = sorted(day.browser, key=lambda e: (e[0], e[1]))
+        browser = sorted(day.browser)  # by time, then emission order
         counters = self.quality[-1]
         for t, _, _, name in browser:
             bucket = stats.setdefault(("WEB_ONLY", t // 3600 * 3600), {})
