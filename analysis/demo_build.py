@@ -1,7 +1,10 @@
 """Builds the demo database: generate the demo store's files, then load them through the real ingest path."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,8 +23,8 @@ ORDER = ("orders", "deployments", "server-events", "browser-events", "meta-quali
 class _Loader:
     """Parses one kind's files into its staging database on a thread of its own, in the order given.
 
-    Parsing runs in DuckDB (off Python's lock), so the day files are parsed while the generator
-    writes the next days; all kinds are committed together at the end, in ORDER, as one load per
+    Parsing runs in DuckDB (off Python's lock), so each file is parsed while the generator writes
+    the next; all kinds are committed together at the end, in ORDER, as one load per
     kind would be.
     """
 
@@ -71,20 +74,34 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         nonlocal parsed
         parsed += 1
         if progress:
-            # Two files a day are written while generating; the rest (about two more a day) after.
+            # Every file is handed over as written: three a day, Meta's snapshots, the orders.
             progress("load", parsed, max(parsed, 4 * days))
 
     loaders = {kind: _Loader(kind, on_file) for kind in ORDER}
+    # The generator runs in a process of its own: it is Python, the parsing is DuckDB, and with
+    # both in one process the generator and the loaders' Python would take turns on one lock.
+    # It names each file as it completes it; this copy of the package is the one it runs.
+    here = str(Path(demo.__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH")))))
+    errors = tempfile.TemporaryFile("w+")
+    generator = subprocess.Popen([sys.executable, "-m", "analysis.demo", str(tmp), "--days", str(days),
+                                  "--orders-per-day", str(orders_per_day)],
+                                 stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     try:
-        on_day = (lambda d: progress("generate", d, days)) if progress else None
-        files = demo.generate(tmp, days=days, orders_per_day=orders_per_day, on_day=on_day,
-                              on_file=lambda kind, path: loaders[kind].add(path))
+        assert generator.stdout is not None
+        for line in generator.stdout:
+            what, _, rest = line.rstrip("\n").partition(" ")
+            if what == "file":
+                kind, _, path = rest.partition(" ")
+                loaders[kind].add(Path(path))
+            elif what == "day" and progress:
+                progress("generate", int(rest), days)
+        if generator.wait() != 0:
+            errors.seek(0)
+            reason = (errors.read().strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"The demo generator failed (exit code {generator.returncode}): {reason}")
         log(f"Generated the demo store ({days} days) in {time.perf_counter() - t0:.1f} s; loading it…")
-        for kind in ORDER:
-            if kind not in ("server-events", "browser-events"):     # those were handed over as written
-                for path in files.get(kind, []):
-                    loaders[kind].add(path)
-        total = sum(len(files.get(kind, [])) for kind in ORDER)
+        total = sum(len(loader.jobs) for loader in loaders.values())
         for loader in loaders.values():
             loader.finish()
         if progress:
@@ -112,6 +129,10 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         log(f"Demo database ready at {db} ({time.perf_counter() - t0:.1f} s).")
         return results
     finally:
+        if generator.poll() is None:
+            generator.kill()
+        generator.wait()
+        errors.close()
         for loader in loaders.values():
             loader.remove()
         shutil.rmtree(tmp, ignore_errors=True)
