@@ -301,10 +301,15 @@ def _full_report(args: argparse.Namespace, cfg: config_mod.Config, daily: bool =
 
     try:
         with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
-            return report.full(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id), daily=daily)
+            data = report.full(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id), daily=daily)
     except ScopeError as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return None
+    state = data.get("rollups") or {}
+    if state.get("state") == "stale":
+        err.print(escape(f"Note: {', '.join(state['stale_settings'])} changed since the stored rollups were built; "
+                         "this report computed its window's own (slower). Run `capi-audit rebuild` once."))
+    return data
 
 
 def cmd_report(args: argparse.Namespace, cfg: config_mod.Config) -> int:
@@ -418,6 +423,7 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
             if args.reconciliation:
                 rows = reconciliation.rows(con, sc, float(cfg["lint.value_tolerance"]))
             else:
+                lint.prepare_full(con, cfg)
                 rows = lint.findings(con, args.rule)
     except ScopeError as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")

@@ -48,6 +48,7 @@ def sidebar() -> data.Filters:
 
 st.session_state.setdefault("db", None)
 st.session_state["busy_noticed"] = False        # data.busy_notice: at most one notice per run
+st.session_state["stale_noticed"] = False       # data.stale_notice: likewise
 try:
     st.session_state["filters"] = sidebar()
     st.session_state["problem"] = None

@@ -133,6 +133,18 @@ def busy_notice(read_at: datetime) -> None:
                f"{read_at:%H:%M} UTC. They refresh on the next click once it is done.", icon=":material/hourglass_top:")
 
 
+def stale_notice(rep: dict[str, Any]) -> None:
+    """Once per script run: the numbers were computed for this window alone because a setting that
+    defines the stored rollups changed (right, slower); `capi-audit rebuild` makes the store's current."""
+    state = rep.get("rollups") or {}
+    if state.get("state") != "stale" or st.session_state.get("stale_noticed"):
+        return
+    st.session_state["stale_noticed"] = True
+    st.warning(f"The settings {', '.join(state.get('stale_settings') or [])} changed since the stored rollups were "
+               "built: these numbers were computed for this window alone, which is slower. Run `capi-audit rebuild` "
+               "once to bring the store's rollups up to date.", icon=":material/sync_problem:")
+
+
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows) if rows else pd.DataFrame()
 
@@ -209,7 +221,9 @@ def default_window(db: str, tz: str, pixel: str | None) -> tuple[date, date]:
 def audit(f: Filters) -> dict[str, Any]:
     """report.series for the filters: the JSON report plus daily frames (raises DataError)."""
     _check_tz(f.tz)
-    return _latest(_series, f.db, f.since, f.until, f.tz, f.pixel)
+    rep = _latest(_series, f.db, f.since, f.until, f.tz, f.pixel)
+    stale_notice(rep)
+    return rep
 
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner="Computing every pixel's report…")
@@ -298,7 +312,9 @@ def month_report(f: Filters, month: date) -> dict[str, Any]:
     """report.full for a calendar month (checklist vs the previous calendar month) plus daily frames."""
     _check_tz(f.tz)
     since, until = month_bounds(month)
-    return _latest(_month, f.db, since, until, f.tz, f.pixel, True)
+    rep = _latest(_month, f.db, since, until, f.tz, f.pixel, True)
+    stale_notice(rep)
+    return rep
 
 
 def month_numbers(f: Filters, month: date) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """Pixel-vs-server deduplication: keys, 48-hour clusters, pairing, repeats, reused ids, name mismatches."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -15,56 +14,24 @@ EMPTY = {"browser_with_event_id": None, "server_with_event_id": None, "matched":
 
 
 def prepare(con: duckdb.DuckDBPyConnection, window_hours: int = 48) -> None:
-    """Temp table dd: every counted copy with a key, its cluster start, and whether its key pairs."""
-    hours = int(window_hours)
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd AS
-        SELECT row_number() OVER () AS rid, *,
-               min(event_time) OVER k AS kmin, max(event_time) OVER k AS kmax, min(event_time) OVER k AS cluster_start
-        FROM (SELECT 'server' AS side, pixel_id, event_name, event_id, event_time, in_window, day, order_id, value
-              FROM m_server WHERE event_id IS NOT NULL AND trim(event_id) <> ''
-              UNION ALL
-              SELECT 'browser', pixel_id, event_name, event_id, event_time, in_window, day, order_id, value
-              FROM m_browser WHERE event_id IS NOT NULL AND trim(event_id) <> '')
-        WINDOW k AS (PARTITION BY side, pixel_id, event_name, event_id)""")
-    # Most keys span < 48 h and form one cluster; the few that do not are walked in order here,
-    # because a cluster's start depends on the previous cluster (a copy joins if within 48 h of its start).
-    rows = con.execute(f"""SELECT rid, side, pixel_id, event_name, event_id, event_time FROM dd
-        WHERE kmax - kmin > INTERVAL {hours} HOUR ORDER BY side, pixel_id, event_name, event_id, event_time, rid""").fetchall()
-    fixes, key, start = [], None, None
-    for rid, side, pixel, name, eid, t in rows:
-        if (side, pixel, name, eid) != key or t - start > timedelta(hours=hours):
-            key, start = (side, pixel, name, eid), t
-        fixes.append((rid, start))
-    if fixes:
-        con.execute("CREATE OR REPLACE TEMP TABLE dd_fix (rid BIGINT, cluster_start TIMESTAMP)")
-        con.executemany("INSERT INTO dd_fix VALUES (?, ?)", fixes)
-        con.execute("UPDATE dd SET cluster_start = f.cluster_start FROM dd_fix f WHERE dd.rid = f.rid")
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd AS SELECT *,
-        row_number() OVER (PARTITION BY side, pixel_id, event_name, event_id, cluster_start ORDER BY event_time, rid) = 1 AS first_copy
-        FROM dd""")
-    # A key is matched when a browser cluster and a server cluster start ≤ 48 h apart.
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_matched AS
-        SELECT DISTINCT b.pixel_id, b.event_name, b.event_id
-        FROM (SELECT DISTINCT pixel_id, event_name, event_id, cluster_start FROM dd WHERE side = 'browser') b
-        JOIN (SELECT DISTINCT pixel_id, event_name, event_id, cluster_start FROM dd WHERE side = 'server') s
-          USING (pixel_id, event_name, event_id)
-        WHERE abs(epoch(b.cluster_start) - epoch(s.cluster_start)) <= {hours} * 3600""")
-    # Same id across sides within 48 h, names equal only ignoring case and whitespace.
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE dd_name_mismatch AS
-        SELECT DISTINCT s.pixel_id, s.event_name, s.event_id
-        FROM (SELECT DISTINCT pixel_id, event_name, event_id, cluster_start,
-                     bool_or(in_window) OVER (PARTITION BY pixel_id, event_name, event_id) AS any_in
-              FROM dd WHERE side = 'server') s
-        JOIN (SELECT DISTINCT pixel_id, event_name, event_id, cluster_start,
-                     bool_or(in_window) OVER (PARTITION BY pixel_id, event_name, event_id) AS any_in
-              FROM dd WHERE side = 'browser') b
-          ON b.pixel_id = s.pixel_id AND b.event_id = s.event_id AND b.event_name <> s.event_name
-         AND lower(regexp_replace(b.event_name, '\\s', '', 'g')) = lower(regexp_replace(s.event_name, '\\s', '', 'g'))
-        WHERE abs(epoch(b.cluster_start) - epoch(s.cluster_start)) <= {hours} * 3600 AND (s.any_in OR b.any_in)""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd_reused AS
-        SELECT side, pixel_id, event_name, event_id FROM dd
-        GROUP BY pixel_id, event_name, event_id, side
-        HAVING count(DISTINCT cluster_start) > 1 OR count(DISTINCT order_id) > 1""")
+    """Views of the pairing state the rollups keep (analysis/rollups): dd_matched, dd_name_mismatch
+    (per server key) and dd_reused (per side) — keys, for the drill-downs and the order-level metrics.
+
+    The pairing window is the one the rollups were built with (report.prepare makes them agree with the
+    report's settings first).
+    """
+    con.execute("CREATE OR REPLACE TEMP VIEW dd_matched AS SELECT pixel_id, event_name, event_id FROM pair_keys WHERE matched")
+    con.execute("""CREATE OR REPLACE TEMP VIEW dd_name_mismatch AS
+        SELECT pixel_id, event_name, event_id FROM pair_keys WHERE name_mismatch""")
+    con.execute("""CREATE OR REPLACE TEMP VIEW dd_reused AS
+        SELECT 'server' AS side, pixel_id, event_name, event_id FROM pair_keys WHERE reused_server
+        UNION ALL SELECT 'browser', pixel_id, event_name, event_id FROM pair_keys WHERE reused_browser""")
+
+
+def first_copies_sql(view: str, side: str) -> str:
+    """Rows of a counted-events view (m_server, m_browser) that are the first copy of their cluster:
+    id-less events, and copies the pairing state does not list as repeats."""
+    return (f"NOT EXISTS (SELECT 1 FROM pair_repeats r WHERE r.side = '{side}' AND r.event_uid = {view}.event_uid)")
 
 
 def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:
@@ -114,9 +81,16 @@ def daily(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def unpaired_sample(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict[str, Any]]:
-    """Some in-window events with an id whose key never paired (for the dashboard)."""
+    """Some in-window events with an id whose key never paired, latest first (for the dashboard)."""
     return store.query(con, """
-        SELECT side, pixel_id, event_name, event_id, min(event_time) AS first_seen, count(*) AS copies
-        FROM dd WHERE in_window AND NOT EXISTS (
-            SELECT 1 FROM dd_matched m WHERE m.pixel_id = dd.pixel_id AND m.event_name = dd.event_name AND m.event_id = dd.event_id)
-        GROUP BY ALL ORDER BY first_seen DESC LIMIT ?""", [limit])
+        WITH k AS (
+            SELECT k.pixel_id, k.event_name, k.event_id FROM pair_keys k, m_scope sc
+            WHERE NOT k.matched AND (sc.pixel IS NULL OR k.pixel_id = sc.pixel)
+              AND k.first_at < sc.stop AND k.last_at >= sc.start
+            ORDER BY k.last_at DESC, k.event_id LIMIT $many),
+        ev AS (
+            SELECT 'server' AS side, pixel_id, event_name, event_id, event_time FROM m_server WHERE in_window
+            UNION ALL SELECT 'browser', pixel_id, event_name, event_id, event_time FROM m_browser WHERE in_window)
+        SELECT side, ev.pixel_id, ev.event_name, ev.event_id, min(event_time) AS first_seen, count(*) AS copies
+        FROM ev JOIN k ON k.pixel_id = ev.pixel_id AND k.event_name = ev.event_name AND k.event_id = ev.event_id
+        GROUP BY ALL ORDER BY first_seen DESC, ev.event_id LIMIT $limit""", {"many": 4 * limit, "limit": limit})

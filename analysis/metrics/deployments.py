@@ -238,6 +238,9 @@ def lint_events(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Confi
     if not deps:
         return []
     dep = deps[-1]
+    from analysis.metrics import lint
+
+    lint.prepare_full(con, cfg)
     lo, t, hi = windows(dep, every, th.window_days)
     t0, t1 = (t, hi) if side == "after" else (lo, t)
     pixel = dep["pixel_id"] or sc.pixel_id

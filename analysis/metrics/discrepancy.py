@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from analysis import store
+from analysis.metrics import dedup
 from analysis.metrics.scope import Scope
 
 ELIGIBLE = ("paid", "authorized", "partially_paid", "partially_refunded", "refunded")
@@ -106,14 +107,11 @@ def prepare_order_keys(con: duckdb.DuckDBPyConnection, scope: Scope, event_name:
     prepare_orders(con, scope, pixels)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_purchases AS
         WITH purch AS (
-            SELECT side, pixel_id, event_id, order_id, event_time, day, in_window, value
-            FROM dd WHERE event_name = $name AND first_copy
-            UNION ALL
-            SELECT 'server', pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_server
-            WHERE event_name = $name AND (event_id IS NULL OR trim(event_id) = '')
+            SELECT 'server' AS side, pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_server
+            WHERE event_name = $name AND {dedup.first_copies_sql('m_server', 'server')}
             UNION ALL
             SELECT 'browser', pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_browser
-            WHERE event_name = $name AND (event_id IS NULL OR trim(event_id) = '')),
+            WHERE event_name = $name AND {dedup.first_copies_sql('m_browser', 'browser')}),
         keyed AS (SELECT p.*, {order_key_sql('p')} AS order_key FROM purch p)
         SELECT keyed.*, ok.owner AS matched_owner, ok.order_id AS matched_order FROM keyed
         LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM keyed.pixel_id AND ok.k = keyed.order_key""",

@@ -18,6 +18,7 @@ from analysis.metrics import emq
 from analysis.metrics.hash_match import ORDER_KEYS
 from analysis.metrics.scope import LOOK_PAST_DAYS, Scope
 from analysis.normalize import USER_DATA_KEYS
+from analysis.rollups import READ_TIME_RULES, read
 
 # How a metric's two sides are compared (thresholds in analysis.metrics.deployments).
 SHARE, MEAN, GAP, MISMATCH = "share", "mean", "gap", "mismatch"
@@ -98,63 +99,56 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
             return
     except duckdb.CatalogException:
         pass
-    hours = int(cfg["dedup.window_hours"])
     start, end = sc.utc_bounds()
-    params = {"tz": sc.tz}
-    valid = ", ".join(f"count(*) FILTER ({k}_v) AS v_{k}" for k in USER_DATA_KEYS)
+    lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
+    params = {"tz": sc.tz, "lo": lo, "hi": hi, "pixel": sc.pixel_id}
+    read_time = ", ".join(f"'{r}'" for r in sorted(READ_TIME_RULES))
     pairs = ", ".join(f"count(*) FILTER (p.key = '{k}') AS hp_{k}, "
                       f"count(*) FILTER (p.key = '{k}' AND p.matches) AS hm_{k}" for k in ORDER_KEYS)
-    has_id = "coalesce(trim(event_id), '') <> ''"
-    side = "SELECT DISTINCT pixel_id, event_name, event_id, cluster_start FROM dd WHERE side = '{}'"
-    within = f"abs(epoch(b.cluster_start) - epoch(s.cluster_start)) <= {hours} * 3600"
     sums = ", ".join(f"coalesce(sum({c}), 0) AS {c}" for c in COLUMNS)
+    # The rollups' 15-minute buckets, summed to hours; each keeps the local day of its quarter hour,
+    # so an hour that a +05:45 midnight splits stays split, as its events are.
+    rng = "r.bucket >= $lo AND r.bucket < $hi AND (CAST($pixel AS VARCHAR) IS NULL OR r.pixel_id = $pixel)"
+    when = "date_trunc('hour', {t}) AS hour, " + _local("{t}") + " AS day"
+    valid = ", ".join(f"sum(r.v_{k}) AS v_{k}" for k in USER_DATA_KEYS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_facts AS
-        WITH
-        -- A matched key counts once, at the first copy of its earliest server cluster that paired.
-        matched AS (
-            SELECT s.pixel_id, s.event_name, min(s.cluster_start) AS t
-            FROM ({side.format('server')}) s JOIN ({side.format('browser')}) b USING (pixel_id, event_name, event_id)
-            WHERE {within} GROUP BY s.pixel_id, s.event_name, s.event_id),
-        -- Name mismatches as dedup defines them (under the server's name), over window ± 7 days.
-        mism AS (
-            SELECT s.pixel_id, s.event_name, min(s.cluster_start) AS t
-            FROM ({side.format('server')}) s JOIN ({side.format('browser')}) b
-              ON b.pixel_id = s.pixel_id AND b.event_id = s.event_id AND b.event_name <> s.event_name
-             AND {_norm('b.event_name')} = {_norm('s.event_name')}
-            WHERE {within} GROUP BY s.pixel_id, s.event_name, s.event_id),
-        parts AS (
-            (SELECT pixel_id, event_name, date_trunc('hour', event_time) AS hour, day, count(*) AS n_server, {valid},
-                    count(*) FILTER (action_source = 'website') AS n_website,
-                    coalesce(sum({emq.score_sql()}) FILTER (action_source = 'website'), 0) AS emq_sum,
-                    count(*) FILTER ({has_id}) AS s_with_id
-             FROM m_server GROUP BY ALL)
+        WITH parts AS (
+            (SELECT r.pixel_id, r.event_name, {when.format(t='r.bucket')}, sum(r.n) AS n_server, {valid},
+                    sum(r.website) AS n_website, sum(r.with_id) AS s_with_id, sum(r.lint_n) AS n_lint
+             FROM rollup_events r WHERE r.side = 'server' AND {rng} GROUP BY ALL)
             UNION ALL BY NAME
-            (SELECT pixel_id, event_name, date_trunc('hour', event_time) AS hour, day, count(*) AS n_browser,
-                    count(*) FILTER ({has_id}) AS b_with_id
-             FROM m_browser GROUP BY ALL)
+            (SELECT r.pixel_id, r.event_name, {when.format(t='r.bucket')}, sum(r.n) AS n_browser,
+                    sum(r.with_id) AS b_with_id
+             FROM rollup_events r WHERE r.side = 'browser' AND {rng} GROUP BY ALL)
             UNION ALL BY NAME
-            (SELECT pixel_id, event_name, date_trunc('hour', t) AS hour, {_local('t')} AS day, count(*) AS matched
-             FROM matched GROUP BY ALL)
+            (SELECT r.pixel_id, r.event_name, {when.format(t='r.bucket')}, {read.emq_sum_sql(emq.DEFAULT_WEIGHTS, emq.TAU)} AS emq_sum
+             FROM rollup_emq r WHERE {rng} GROUP BY ALL)
             UNION ALL BY NAME
-            (SELECT pixel_id, event_name, date_trunc('hour', t) AS hour, {_local('t')} AS day, count(*) AS name_mismatch
-             FROM mism GROUP BY ALL)
+            -- A pairing counts once, at the earliest server cluster that paired (and a name mismatch alike).
+            (SELECT r.pixel_id, r.event_name, {when.format(t='r.matched_at')}, count(*) AS matched
+             FROM (SELECT *, matched_at AS bucket FROM pair_keys) r WHERE r.matched_at IS NOT NULL AND {rng} GROUP BY ALL)
+            UNION ALL BY NAME
+            (SELECT r.pixel_id, r.event_name, {when.format(t='r.mismatch_at')}, count(*) AS name_mismatch
+             FROM (SELECT *, mismatch_at AS bucket FROM pair_keys) r WHERE r.mismatch_at IS NOT NULL AND {rng} GROUP BY ALL)
             UNION ALL BY NAME
             (SELECT p.pixel_id, p.event_name, date_trunc('hour', p.event_time) AS hour, s.day, {pairs}
-             FROM m_hash_pairs p JOIN m_server s USING (event_uid) WHERE p.counted GROUP BY ALL)
-            UNION ALL BY NAME
-            (SELECT pixel_id, event_name, date_trunc('hour', event_time) AS hour, day, count(*) AS n_lint
-             FROM m_lint_server GROUP BY ALL))
+             FROM m_hash_pairs p JOIN m_server s USING (event_uid) WHERE p.counted GROUP BY ALL))
         SELECT pixel_id, event_name, hour, day, {sums} FROM parts GROUP BY ALL""", params)
-    con.execute("""CREATE OR REPLACE TEMP TABLE m_facts_lint AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_facts_lint AS
+        SELECT r.pixel_id, r.event_name, {when.format(t='r.bucket')}, r.rule, sum(r.hits) AS hits
+        FROM rollup_rule_hits r WHERE r.side = 'server' AND {rng}
+          -- missing_event_id counts where both sides send the event name (as the report's lint does)
+          AND (r.rule <> 'missing_event_id' OR (r.pixel_id, r.event_name) IN (SELECT pixel_id, event_name FROM m_both))
+        GROUP BY ALL
+        UNION ALL
         SELECT s.pixel_id, s.event_name, date_trunc('hour', s.event_time) AS hour, s.day, l.rule,
                count(*) AS hits
-        FROM (SELECT DISTINCT rule, event_uid FROM m_lint WHERE side = 'server') l
-        JOIN m_lint_server s USING (event_uid) GROUP BY ALL""")
+        FROM (SELECT DISTINCT rule, event_uid FROM m_lint WHERE side = 'server' AND rule IN ({read_time})) l
+        JOIN m_server_all s USING (event_uid) GROUP BY ALL""", params)
     # discrepancy.gap: eligible orders by their created_at hour and the server Purchase conversions
     # (clusters) matched to them, whatever their event_time. Per pixel (all_pixels false: the orders of
     # that pixel and its Purchases) and for the whole scope (all_pixels true: every order once), as the
     # report's discrepancy counts them.
-    lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
     con.execute("""CREATE OR REPLACE TEMP TABLE m_facts_gap AS
         WITH per AS (
             SELECT o.pixel_id, o.owner, o.order_id, o.created_at, o.day, coalesce(p.n, 0) AS n

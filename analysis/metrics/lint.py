@@ -1,6 +1,7 @@
 """Payload lint: one small definition per rule (id, severity, side, SQL), evaluated over the lint population."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +103,11 @@ def rules(cfg: config_mod.Config) -> list[Rule]:
 
 
 def _ua_patterns(patterns: list[str]) -> str:
-    parts = [f"contains(lower(client_user_agent), {sql_str(p.lower())})" for p in patterns]
-    return "client_user_agent IS NOT NULL AND (" + " OR ".join(parts or ["false"]) + ")"
+    """Some pattern is a substring of the lowercased user agent: one regex pass (lower() once, not per pattern)."""
+    literal = [re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", p.lower()) for p in patterns if p]
+    if not literal:
+        return "false"
+    return f"client_user_agent IS NOT NULL AND regexp_matches(lower(client_user_agent), {sql_str('|'.join(literal))})"
 
 
 def _timestamp_id() -> str:
@@ -147,12 +151,12 @@ def _server_ip_sql(share: float, min_fbp: int) -> str:
     return f"""
         WITH per_ip AS (
             SELECT pixel_id, day, client_ip_address, count(*) AS n, count(DISTINCT fbp) AS fbps
-            FROM m_lint_server WHERE client_ip_address IS NOT NULL GROUP BY ALL),
-        per_day AS (SELECT pixel_id, day, count(*) AS n FROM m_lint_server GROUP BY ALL),
+            FROM m_server_all WHERE client_ip_address IS NOT NULL GROUP BY ALL),
+        per_day AS (SELECT pixel_id, day, count(*) AS n FROM m_server_all GROUP BY ALL),
         suspects AS (
             SELECT p.pixel_id, p.day, p.client_ip_address FROM per_ip p JOIN per_day d USING (pixel_id, day)
             WHERE p.n >= {share!r} * d.n AND p.fbps >= {min_fbp})
-        SELECT {cols} FROM m_lint_server s
+        SELECT {cols} FROM m_server_all s
         WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM suspects)"""
 
 
@@ -172,29 +176,59 @@ def _hash_mismatch_sql() -> str:
         WHERE NOT p.matches QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""
 
 
-def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
+def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: bool = False) -> None:
     """The lint population with each event's order among its own pixel's (needs m_server_all, m_browser,
-    m_orders, m_okeys)."""
+    m_orders, m_okeys).
+
+    The report needs only the events an order-level rule or the hash check can concern (Purchases, and
+    events that name an order): the other rules are in the rollups. `full`: every event, for the
+    drill-downs that list each finding of every rule (prepare_full).
+    """
+    keep = "" if full else "WHERE k.event_name = 'Purchase' OR ok.order_id IS NOT NULL"
+    # The order key of every event on narrow columns first; the whole rows only of the events kept.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_server AS
-        SELECT s.*, ok.owner AS matched_owner, ok.order_id AS matched_order, o.status AS order_status,
-               o.total AS order_total
-        FROM (SELECT *, {order_key_sql('x')} AS order_key FROM m_server_all x) s
-        LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM s.pixel_id AND ok.k = s.order_key
-        LEFT JOIN m_orders o ON o.pixel_id IS NOT DISTINCT FROM s.pixel_id AND o.owner = ok.owner
-         AND o.order_id = ok.order_id""", {"re": cfg["order_key_regex"]})
+        WITH k AS (SELECT x.event_uid, x.event_name, x.pixel_id, {order_key_sql('x')} AS order_key FROM m_server_all x),
+        m AS (SELECT k.event_uid, k.order_key, ok.owner AS matched_owner, ok.order_id AS matched_order FROM k
+              LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM k.pixel_id AND ok.k = k.order_key {keep})
+        SELECT s.*, m.order_key, m.matched_owner, m.matched_order, o.status AS order_status, o.total AS order_total
+        FROM m_server_all s JOIN m USING (event_uid)
+        LEFT JOIN m_orders o ON o.pixel_id IS NOT DISTINCT FROM s.pixel_id AND o.owner = m.matched_owner
+         AND o.order_id = m.matched_order""", {"re": cfg["order_key_regex"]})
     con.execute("""CREATE OR REPLACE TEMP TABLE m_order_range AS
         SELECT pixel_id, min(day) AS lo, max(day) AS hi FROM m_orders GROUP BY ALL""")
-    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_browser AS SELECT * FROM m_browser")
-    con.execute("""CREATE OR REPLACE TEMP TABLE m_both AS
-        SELECT pixel_id, event_name FROM m_lint_server WHERE in_window
+    con.execute("CREATE OR REPLACE TEMP VIEW m_lint_browser AS SELECT * FROM m_browser")
+    con.execute("""CREATE OR REPLACE TEMP VIEW m_both AS
+        SELECT pixel_id, event_name FROM m_server_all WHERE in_window
         INTERSECT SELECT pixel_id, event_name FROM m_lint_browser WHERE in_window""")
 
 
-def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
-    """m_lint: one row per (rule, event, field, diagnosis) over the lint population (needs m_hash_pairs)."""
+def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: bool = False) -> None:
+    """m_lint: one row per (rule, event, field, diagnosis) (needs m_hash_pairs).
+
+    The report's: the rules evaluated when read (rollups.READ_TIME_RULES); `full`: every rule, over a
+    full lint population (prepare_base(full=True)).
+    """
+    from analysis.rollups import READ_TIME_RULES
+
     parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({r.sql()})"
-             for r in rules(cfg)]
+             for r in rules(cfg) if full or r.id in READ_TIME_RULES]
     con.execute("CREATE OR REPLACE TEMP TABLE m_lint AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")")
+    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_full AS SELECT ? AS is_full", [full])
+
+
+def prepare_full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
+    """Every finding of every rule in the prepared window (m_lint), for exports and drill-downs.
+    Done once per prepared window."""
+    from analysis.metrics import hash_match
+
+    try:
+        if store.scalar(con, "SELECT is_full FROM m_lint_full"):
+            return
+    except duckdb.CatalogException:
+        pass
+    prepare_base(con, cfg, full=True)
+    hash_match.prepare(con)
+    prepare(con, cfg, full=True)
 
 
 def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:

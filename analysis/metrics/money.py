@@ -24,7 +24,7 @@ FORMULA = {
 def _days(con: duckdb.DuckDBPyConnection, sc: Scope, event_name: str) -> list[dict[str, Any]]:
     """Per local day of the window: paired server Purchases, repeats by side and unpaired double counts.
 
-    Needs the report's temp tables (m_orders, m_purchases, dd, dd_matched).
+    Needs the report's temp tables (m_orders, m_purchases, dd_matched) and the rollups.
     """
     return store.query(con, """
         WITH days AS (SELECT CAST(d AS DATE) AS day FROM range(CAST($since AS TIMESTAMP),
@@ -45,9 +45,12 @@ def _days(con: duckdb.DuckDBPyConnection, sc: Scope, event_name: str) -> list[di
             FROM eo JOIN units u ON u.matched_order = eo.order_id GROUP BY ALL),
         o AS (SELECT day, count(*) FILTER (has_server) AS paired_server,
                      sum(greatest(conversions - 1, 0)) AS unpaired_double FROM per_order GROUP BY day),
-        r AS (SELECT day, count(*) FILTER (side = 'server') AS server_repeats,
-                     count(*) FILTER (side = 'browser') AS browser_repeats
-              FROM dd WHERE event_name = $name AND in_window AND NOT first_copy GROUP BY day)
+        r AS (SELECT CAST(timezone(sc.tz, CAST(r.bucket AS TIMESTAMPTZ)) AS DATE) AS day,
+                     sum(r.repeats) FILTER (r.side = 'server') AS server_repeats,
+                     sum(r.repeats) FILTER (r.side = 'browser') AS browser_repeats
+              FROM rollup_events r, m_scope sc
+              WHERE r.bucket >= sc.start AND r.bucket < sc.stop AND (sc.pixel IS NULL OR r.pixel_id = sc.pixel)
+                AND r.event_name = $name GROUP BY 1)
         SELECT d.day, coalesce(o.paired_server, 0) AS paired_server,
                coalesce(r.server_repeats, 0) AS server_repeats, coalesce(r.browser_repeats, 0) AS browser_repeats,
                coalesce(o.unpaired_double, 0) AS unpaired_double

@@ -25,12 +25,23 @@ def how_to() -> dict[str, dict[str, str]]:
 
 
 def _patterns(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[dict[str, Any]]:
-    """Counted website server events in the window grouped by which keys are present and well-formed."""
-    cols = ", ".join(f"coalesce({k}_p, false) AS {k}_p, coalesce({k}_v, false) AS {k}_v" for k in USER_DATA_KEYS)
-    return store.query(con, f"""
-        SELECT pixel_id, event_name, {cols}, count(*) AS n FROM m_server
-        WHERE in_window AND action_source = 'website' AND list_contains(?, event_name)
-        GROUP BY ALL ORDER BY ALL""", [names])
+    """Counted website server events in the window grouped by which keys are present and well-formed
+    (the rollups' identifier patterns)."""
+    from analysis.rollups import read
+
+    wanted = set(names)
+    merged: dict[tuple, int] = {}
+    for r in read.emq_patterns(con):
+        if r["event_name"] in wanted:
+            key = (r["pixel_id"], r["event_name"], r["present"], r["mask"])
+            merged[key] = merged.get(key, 0) + int(r["n"])
+    out = []
+    for (pixel, name, present, mask), n in sorted(merged.items(), key=lambda kv: repr(kv[0])):
+        row: dict[str, Any] = {"pixel_id": pixel, "event_name": name}
+        for i, k in enumerate(USER_DATA_KEYS):
+            row[f"{k}_p"], row[f"{k}_v"] = bool(present >> i & 1), bool(mask >> i & 1)
+        out.append(row | {"n": n})
+    return out
 
 
 def _orders_with_keys(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -99,7 +99,10 @@ def resolve(con: duckdb.DuckDBPyConnection, since: date | None, until: date | No
 
 
 def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
-    """Temp tables of counted events (window ± look-past) with their local day and an in-window flag.
+    """Temp views of counted events (window ± look-past) with their local day and an in-window flag.
+
+    Views, not copies: each reader scans only the columns and rows it asks for (most metrics read the
+    rollups; these serve the order-level drill-downs and the few rules evaluated when read).
 
     m_server: server events whose request was not rejected and that carry no test_event_code.
     m_browser: browser events the pixel sent (not the mirror's copies). Both per pixel and exact event name (case-sensitive).
@@ -107,29 +110,30 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     con.execute("SET TimeZone = 'UTC'")
     start, end = scope.utc_bounds()
     lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
-    pixel = "AND pixel_id = $pixel" if scope.pixel_id else ""
-    params = {"tz": scope.tz, "start": start, "end": end, "lo": lo, "hi": hi}
-    if scope.pixel_id:
-        params["pixel"] = scope.pixel_id
     # The scope itself, for the readers of the rollups (analysis/rollups/read.py).
     con.execute("""CREATE OR REPLACE TEMP TABLE m_scope AS
         SELECT CAST($start AS TIMESTAMP) AS start, CAST($end AS TIMESTAMP) AS stop, CAST($tz AS VARCHAR) AS tz,
                CAST($pixel AS VARCHAR) AS pixel""", {"start": start, "end": end, "tz": scope.tz, "pixel": scope.pixel_id})
-    day = "CAST(timezone($tz, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
-    in_win = "(event_time >= $start AND event_time < $end)"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server AS
+    # A view cannot hold parameters: the bounds are written in as literals (values the code made).
+    lit = lambda t: f"TIMESTAMP '{t.strftime('%Y-%m-%d %H:%M:%S.%f')}'"  # noqa: E731
+    tz = "'" + scope.tz.replace("'", "''") + "'"
+    day = f"CAST(timezone({tz}, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
+    in_win = f"(event_time >= {lit(start)} AND event_time < {lit(end)})"
+    rng = f"event_time >= {lit(lo)} AND event_time < {lit(hi)}"
+    pixel = ("AND pixel_id = '" + scope.pixel_id.replace("'", "''") + "'") if scope.pixel_id else ""
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW m_server AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM server_events
-        WHERE NOT rejected AND test_event_code IS NULL AND event_time >= $lo AND event_time < $hi {pixel}""", params)
+        WHERE NOT rejected AND test_event_code IS NULL AND {rng} {pixel}""")
     # Mirror events (capi-audit capture's first-party copy) are not what the pixel sent to Meta:
     # they only feed the estimate of pixel events lost to blockers (metrics/mirror.py).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_browser AS
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW m_browser AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
-        WHERE event_time >= $lo AND event_time < $hi AND source <> 'mirror' {pixel}""", params)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_mirror AS
+        WHERE {rng} AND source <> 'mirror' {pixel}""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW m_mirror AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
-        WHERE event_time >= $lo AND event_time < $hi AND source = 'mirror' {pixel}""", params)
+        WHERE {rng} AND source = 'mirror' {pixel}""")
     # The lint population: every ingested server event, rejected and test-coded included
     # (window ± look-past, so that deployments near the edges can be compared before/after).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_server_all AS
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW m_server_all AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM server_events
-        WHERE event_time >= $lo AND event_time < $hi {pixel}""", params)
+        WHERE {rng} {pixel}""")

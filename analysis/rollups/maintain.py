@@ -81,22 +81,23 @@ def stale(con: duckdb.DuckDBPyConnection, cfg: Any) -> list[str]:
 
 # ------------------------------------------------------------------------------------------- pairing
 
-def _cluster_fix(con: duckdb.DuckDBPyConnection, hours: int) -> None:
-    """Keys spanning more than the window hold several clusters; a cluster's start depends on the one
-    before it (a copy joins a cluster when within the window of its start), so those few are walked."""
-    rows = con.execute("""SELECT rid, side, pixel_id, event_name, event_id, event_time FROM _cl
-        WHERE long ORDER BY side, pixel_id, event_name, event_id, event_time, rid""").fetchall()
-    if not rows:
-        return
-    fixes, key, start = [], None, None
-    for rid, side, pixel, name, eid, t in rows:
+def _long_clusters(con: duckdb.DuckDBPyConnection, hours: int) -> None:
+    """_cl_long (side, event_uid, pixel_id, event_name, event_id, event_time, cluster_start): the copies of
+    keys spanning more than the window. Those hold several clusters, and a cluster's start depends on the
+    one before it (a copy joins a cluster when within the window of its start), so the few are walked."""
+    rows = con.execute("""SELECT c.side, c.event_uid, c.pixel_id, c.event_name, c.event_id, c.event_time
+        FROM _copies c JOIN _ks k ON k.side = c.side AND k.pixel_id IS NOT DISTINCT FROM c.pixel_id
+         AND k.event_name = c.event_name AND k.event_id = c.event_id
+        WHERE k.long ORDER BY c.side, c.pixel_id, c.event_name, c.event_id, c.event_time, c.event_uid""").fetchall()
+    con.execute("""CREATE OR REPLACE TEMP TABLE _cl_long (side VARCHAR, event_uid VARCHAR, pixel_id VARCHAR,
+        event_name VARCHAR, event_id VARCHAR, event_time TIMESTAMP, cluster_start TIMESTAMP)""")
+    out, key, start = [], None, None
+    for side, uid, pixel, name, eid, t in rows:
         if (side, pixel, name, eid) != key or t - start > timedelta(hours=hours):
             key, start = (side, pixel, name, eid), t
-        fixes.append((rid, start))
-    con.execute("CREATE OR REPLACE TEMP TABLE _cl_fix (rid BIGINT, cluster_start TIMESTAMP)")
-    con.executemany("INSERT INTO _cl_fix VALUES (?, ?)", fixes)
-    con.execute("UPDATE _cl SET cluster_start = f.cluster_start FROM _cl_fix f WHERE _cl.rid = f.rid")
-    con.execute("DROP TABLE _cl_fix")
+        out.append((side, uid, pixel, name, eid, t, start))
+    if out:
+        con.executemany("INSERT INTO _cl_long VALUES (?, ?, ?, ?, ?, ?, ?)", out)
 
 
 def _pair(con: duckdb.DuckDBPyConnection, hours: int, units: str) -> None:
@@ -104,70 +105,90 @@ def _pair(con: duckdb.DuckDBPyConnection, hours: int, units: str) -> None:
 
     `units`: a condition on an event row `x` (e.g. a semi-join against _units, or a hash slice).
     Leaves _copies (side, pixel_id, event_time of every copy) for the caller's affected buckets.
+
+    A key (side, pixel, name, event_id) whose copies lie within the window is one cluster starting at its
+    first copy — nearly every key; only the others are walked copy by copy (_long_clusters).
     """
     cols = "event_uid, pixel_id, event_name, event_id, event_time, order_id"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _copies AS
-        SELECT row_number() OVER () AS rid, * FROM (
             SELECT 'server' AS side, {cols} FROM server_events x WHERE {COUNTED_SERVER} AND {HAS_ID} AND {units}
             UNION ALL
-            SELECT 'browser', {cols} FROM browser_events x WHERE {COUNTED_BROWSER} AND {HAS_ID} AND {units})""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cl AS
-        SELECT *, min(event_time) OVER k AS cluster_start,
-               max(event_time) OVER k - min(event_time) OVER k > INTERVAL {hours} HOUR AS long
-        FROM _copies WINDOW k AS (PARTITION BY side, pixel_id, event_name, event_id)""")
-    _cluster_fix(con, hours)
+            SELECT 'browser', {cols} FROM browser_events x WHERE {COUNTED_BROWSER} AND {HAS_ID} AND {units}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _ks AS
+        SELECT side, pixel_id, event_name, event_id, count(*) AS n, min(event_time) AS t0, max(event_time) AS t1,
+               min(order_id) <> max(order_id) AS orders, max(event_time) - min(event_time) > INTERVAL {hours} HOUR AS long
+        FROM _copies GROUP BY ALL""")
+    _long_clusters(con, hours)
+    # Every cluster: a short key's one, and each of a long key's.
+    con.execute("""CREATE OR REPLACE TEMP TABLE _cs AS
+        SELECT side, pixel_id, event_name, event_id, t0 AS cluster_start FROM _ks WHERE NOT long
+        UNION ALL SELECT DISTINCT side, pixel_id, event_name, event_id, cluster_start FROM _cl_long""")
     norm = "lower(regexp_replace({}, '\\s', '', 'g'))"
     within = f"abs(epoch(b.cluster_start) - epoch(s.cluster_start)) <= {hours} * 3600"
     con.execute(f"""INSERT INTO pair_keys
-        WITH cs AS (SELECT DISTINCT side, pixel_id, event_name, event_id, cluster_start FROM _cl),
+        WITH k AS (
+            SELECT pixel_id, event_name, event_id, min(t0) AS first_at, max(t1) AS last_at,
+                   bool_or(side = 'server') AS has_server, bool_or(side = 'browser') AS has_browser,
+                   coalesce(bool_or(side = 'server' AND (long OR orders)), false) AS reused_server,
+                   coalesce(bool_or(side = 'browser' AND (long OR orders)), false) AS reused_browser
+            FROM _ks GROUP BY ALL),
+        -- Pairs of clusters, server × browser, of the same id (any name); a long key's several clusters
+        -- were re-cut by the walk, so a key reused days apart holds clusters that may not pair.
+        pairs AS (
+            SELECT s.pixel_id, s.event_name, s.event_id, b.event_name AS b_name, s.cluster_start AS s_start
+            FROM (SELECT * FROM _cs WHERE side = 'server') s
+            JOIN (SELECT * FROM _cs WHERE side = 'browser') b ON b.pixel_id = s.pixel_id AND b.event_id = s.event_id
+            WHERE {within} AND (b.event_name = s.event_name
+                                OR {norm.format('b.event_name')} = {norm.format('s.event_name')})),
         matched AS (
-            SELECT DISTINCT s.pixel_id, s.event_name, s.event_id
-            FROM cs s JOIN cs b ON s.side = 'server' AND b.side = 'browser' AND b.pixel_id = s.pixel_id
-             AND b.event_name = s.event_name AND b.event_id = s.event_id
-            WHERE {within}),
+            SELECT pixel_id, event_name, event_id, min(s_start) AS matched_at FROM pairs WHERE b_name = event_name
+            GROUP BY ALL),
         mism AS (
-            SELECT DISTINCT s.pixel_id, s.event_name, s.event_id, b.event_name AS other
-            FROM cs s JOIN cs b ON s.side = 'server' AND b.side = 'browser' AND b.pixel_id = s.pixel_id
-             AND b.event_id = s.event_id AND b.event_name <> s.event_name
-             AND {norm.format('b.event_name')} = {norm.format('s.event_name')}
-            WHERE {within}),
+            SELECT pixel_id, event_name, event_id, list(DISTINCT b_name) AS others, min(s_start) AS mismatch_at
+            FROM pairs WHERE b_name <> event_name GROUP BY ALL),
         -- The span of a mismatch: the server key's copies and those of the browser names it pairs with.
         mm AS (
-            SELECT m.pixel_id, m.event_name, m.event_id, min(c.event_time) AS mm_first, max(c.event_time) AS mm_last
-            FROM mism m JOIN _cl c ON c.pixel_id = m.pixel_id AND c.event_id = m.event_id
-             AND ((c.side = 'server' AND c.event_name = m.event_name) OR (c.side = 'browser' AND c.event_name = m.other))
-            GROUP BY ALL),
-        k AS (
-            SELECT pixel_id, event_name, event_id, min(event_time) AS first_at, max(event_time) AS last_at,
-                   bool_or(side = 'server') AS has_server, bool_or(side = 'browser') AS has_browser,
-                   count(DISTINCT cluster_start) FILTER (side = 'server') > 1
-                       OR count(DISTINCT order_id) FILTER (side = 'server') > 1 AS reused_server,
-                   count(DISTINCT cluster_start) FILTER (side = 'browser') > 1
-                       OR count(DISTINCT order_id) FILTER (side = 'browser') > 1 AS reused_browser
-            FROM _cl GROUP BY ALL)
+            SELECT m.pixel_id, m.event_name, m.event_id, any_value(m.mismatch_at) AS mismatch_at,
+                   min(c.t0) AS mm_first, max(c.t1) AS mm_last
+            FROM mism m JOIN _ks c ON c.pixel_id = m.pixel_id AND c.event_id = m.event_id
+             AND ((c.side = 'server' AND c.event_name = m.event_name)
+                  OR (c.side = 'browser' AND list_contains(m.others, c.event_name)))
+            GROUP BY ALL)
         SELECT k.pixel_id, k.event_name, k.event_id, k.first_at, k.last_at, k.has_server, k.has_browser,
-               m.event_id IS NOT NULL, k.reused_server, k.reused_browser, x.event_id IS NOT NULL, x.mm_first, x.mm_last
+               m.event_id IS NOT NULL, k.reused_server, k.reused_browser, x.event_id IS NOT NULL, x.mm_first, x.mm_last,
+               m.matched_at, x.mismatch_at
         FROM k
         LEFT JOIN matched m ON m.pixel_id = k.pixel_id AND m.event_name = k.event_name AND m.event_id = k.event_id
         LEFT JOIN mm x ON x.pixel_id = k.pixel_id AND x.event_name = k.event_name AND x.event_id = k.event_id""")
+    # The copies after the first of each cluster, in (event_time, event_uid) order.
     con.execute("""INSERT INTO pair_repeats
         SELECT side, event_uid, pixel_id, event_id FROM (
+            SELECT c.side, c.event_uid, c.pixel_id, c.event_id,
+                   row_number() OVER (PARTITION BY c.side, c.pixel_id, c.event_name, c.event_id
+                                      ORDER BY c.event_time, c.event_uid) AS nth
+            FROM _copies c JOIN _ks k ON k.side = c.side AND k.pixel_id IS NOT DISTINCT FROM c.pixel_id
+             AND k.event_name = c.event_name AND k.event_id = c.event_id
+            WHERE k.n > 1 AND NOT k.long)
+        WHERE nth > 1
+        UNION ALL
+        SELECT side, event_uid, pixel_id, event_id FROM (
             SELECT *, row_number() OVER (PARTITION BY side, pixel_id, event_name, event_id, cluster_start
-                                         ORDER BY event_time, rid) AS nth FROM _cl)
+                                         ORDER BY event_time, event_uid) AS nth FROM _cl_long)
         WHERE nth > 1""")
-    con.execute("DROP TABLE _cl")
+    for t in ("_ks", "_cs", "_cl_long"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 # ------------------------------------------------------------------------------------------- buckets
 
-def _in_buckets(alias: str, time_col: str) -> str:
-    return (f"EXISTS (SELECT 1 FROM _B b WHERE b.pixel_id IS NOT DISTINCT FROM {alias}.pixel_id "
-            f"AND b.bucket = {bucket_sql(f'{alias}.{time_col}')})")
+def _in_b(alias: str) -> str:
+    """Join condition: row `alias` (with a `bucket` column) lies in one of the (pixel, bucket) pairs of _B."""
+    return f"b.pixel_id IS NOT DISTINCT FROM {alias}.pixel_id AND b.bucket = {alias}.bucket"
 
 
 def _delete_buckets(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
-        con.execute(f"DELETE FROM {table} r WHERE {_in_buckets('r', 'bucket')}")
+        con.execute(f"DELETE FROM {table} r USING _B b WHERE {_in_b('r')}")
 
 
 def _lint_rows(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], hours: int) -> None:
@@ -177,7 +198,8 @@ def _lint_rows(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], hours: 
     rules = [r for r in lint.rules(_defaults() | settings) if r.id not in READ_TIME_RULES]
     parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({r.sql()})"
              for r in rules]
-    con.execute("CREATE OR REPLACE TEMP TABLE _lint AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")")
+    # (No DISTINCT: the rollups count distinct events and keep distinct example ids.)
+    con.execute("CREATE OR REPLACE TEMP TABLE _lint AS SELECT * FROM (" + " UNION ALL ".join(parts) + ")")
 
 
 def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
@@ -195,14 +217,15 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
                NOT s.rejected AND s.test_event_code IS NULL AS counted,
                CAST(NULL AS VARCHAR) AS matched_owner, CAST(NULL AS VARCHAR) AS matched_order,
                CAST(NULL AS VARCHAR) AS order_status, CAST(NULL AS DOUBLE) AS order_total
-        FROM server_events s WHERE s.event_time >= $lo AND s.event_time < $hi AND {_in_buckets('s', 'event_time')}""",
-                params)
+        FROM server_events s SEMI JOIN _B b ON b.pixel_id IS NOT DISTINCT FROM s.pixel_id
+         AND b.bucket = {bucket_sql('s.event_time')}
+        WHERE s.event_time >= $lo AND s.event_time < $hi""", params)
     # Browser copies within the pairing window of the buckets: fbc_case_modified looks for them.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_browser AS
-        SELECT x.*, {bucket_sql('x.event_time')} AS bucket, CAST(NULL AS DATE) AS day, true AS in_window,
-               {_in_buckets('x', 'event_time')} AS in_b
-        FROM browser_events x WHERE {COUNTED_BROWSER}
-          AND x.event_time >= $lo - INTERVAL {hours} HOUR AND x.event_time < $hi + INTERVAL {hours} HOUR""", params)
+        SELECT x.*, CAST(NULL AS DATE) AS day, true AS in_window, b.bucket IS NOT NULL AS in_b
+        FROM (SELECT *, {bucket_sql('event_time')} AS bucket FROM browser_events WHERE {COUNTED_BROWSER}
+              AND event_time >= $lo - INTERVAL {hours} HOUR AND event_time < $hi + INTERVAL {hours} HOUR) x
+        LEFT JOIN _B b ON {_in_b('x')}""", params)
     con.execute("""CREATE OR REPLACE TEMP TABLE dd_reused AS
         SELECT 'server' AS side, pixel_id, event_name, event_id FROM pair_keys WHERE reused_server
         UNION ALL SELECT 'browser', pixel_id, event_name, event_id FROM pair_keys WHERE reused_browser""")
@@ -238,6 +261,9 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
                {present} AS present, count(*) AS n
         FROM m_lint_server WHERE counted AND action_source = 'website' GROUP BY ALL""")
     _lint_rows(con, settings, hours)
+    # Browser rules also ran on the copies around the buckets (kept for fbc_case_modified's pairing).
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lint AS
+        SELECT l.* FROM (SELECT *, {bucket_sql('event_time')} AS bucket FROM _lint) l SEMI JOIN _B b ON {_in_b('l')}""")
     examples = int(settings["lint.examples"])
     con.execute(f"""INSERT INTO rollup_lint
         SELECT pixel_id, event_name, side, {bucket_sql('event_time')} AS bucket, rule, severity, field, diagnosis,
@@ -245,8 +271,10 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
                list_sort(list(DISTINCT CASE WHEN event_id IS NOT NULL THEN 'event_id=' || event_id
                                             WHEN order_id IS NOT NULL THEN 'order_id=' || order_id END)
                          FILTER (event_id IS NOT NULL OR order_id IS NOT NULL))[1:{max(examples, 1)}] AS examples
-        FROM _lint l WHERE {_in_buckets('l', 'event_time')}
-        GROUP BY ALL""")
+        FROM _lint l GROUP BY ALL""")
+    con.execute(f"""INSERT INTO rollup_rule_hits
+        SELECT pixel_id, event_name, side, {bucket_sql('event_time')} AS bucket, rule, count(DISTINCT event_uid) AS hits
+        FROM _lint l GROUP BY ALL""")
     for t in ("m_lint_server", "m_lint_browser", "dd_reused", "m_both", "_lint"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 

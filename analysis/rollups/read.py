@@ -88,11 +88,16 @@ def emq_patterns(con: duckdb.DuckDBPyConnection, daily: bool = False) -> list[di
         FROM rollup_emq r, m_scope sc WHERE {IN_SCOPE} GROUP BY ALL ORDER BY ALL""")
 
 
-def emq_mean_sql(weights: dict[str, float], tau: float) -> str:
-    """Σ n · score(pattern) / Σ n over rollup_emq rows `r` (the model of metrics/emq.py on a pattern)."""
+def emq_sum_sql(weights: dict[str, float], tau: float) -> str:
+    """Σ n · score(pattern) over rollup_emq rows `r` (the model of metrics/emq.py applied to a pattern)."""
     s = " + ".join(f"{float(weights.get(k, 0.0))!r} * ((r.mask >> {i}) & 1)" for i, k in enumerate(USER_DATA_KEYS))
     score = f"CASE WHEN r.invalid THEN 0.0 ELSE 10.0 * (1.0 - exp(-({s}) / {float(tau)!r})) END"
-    return f"sum(r.n * ({score})) / sum(r.n)"
+    return f"sum(r.n * ({score}))"
+
+
+def emq_mean_sql(weights: dict[str, float], tau: float) -> str:
+    """Σ n · score(pattern) / Σ n: the mean estimated EMQ of the rows."""
+    return f"{emq_sum_sql(weights, tau)} / sum(r.n)"
 
 
 def emq(con: duckdb.DuckDBPyConnection, weights: dict[str, float], tau: float, daily: bool = False) -> list[dict[str, Any]]:

@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS pair_keys (
     reused_browser BOOLEAN NOT NULL,
     name_mismatch  BOOLEAN NOT NULL,       -- (server key) a browser copy named alike but for case/space
     mm_first       TIMESTAMP,              -- the mismatch's copies, both names: first and last
-    mm_last        TIMESTAMP
+    mm_last        TIMESTAMP,
+    matched_at     TIMESTAMP,              -- the start of the earliest server cluster that paired (trends count
+    mismatch_at    TIMESTAMP               -- a pairing once, there), and the same for a name mismatch
 );
 -- Copies that are not the first of their cluster (the repeats); every other counted copy is a first copy.
 CREATE TABLE IF NOT EXISTS pair_repeats (
@@ -84,6 +86,15 @@ CREATE TABLE IF NOT EXISTS rollup_lint (
     hits        BIGINT NOT NULL,           -- distinct events
     examples    VARCHAR[]                  -- the smallest example ids of the bucket (enough for any window)
 );
+-- Distinct events each rule hit (an event hit on several fields counts once): trends compare these.
+CREATE TABLE IF NOT EXISTS rollup_rule_hits (
+    pixel_id    VARCHAR,
+    event_name  VARCHAR NOT NULL,
+    side        VARCHAR NOT NULL,
+    bucket      TIMESTAMP NOT NULL,
+    rule        VARCHAR NOT NULL,
+    hits        BIGINT NOT NULL
+);
 -- The settings the rollups were built with (a changed one makes them stale until `capi-audit rebuild`).
 CREATE TABLE IF NOT EXISTS rollup_state (
     settings   JSON NOT NULL,
@@ -91,5 +102,5 @@ CREATE TABLE IF NOT EXISTS rollup_state (
 );
 """
 
-TABLES = ("rollup_events", "rollup_emq", "rollup_lint")
+TABLES = ("rollup_events", "rollup_emq", "rollup_lint", "rollup_rule_hits")
 STATE_TABLES = ("pair_keys", "pair_repeats")
