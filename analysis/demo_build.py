@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from analysis import demo, store
+from analysis import demo, rollups, store
 from analysis.ingest import Batch, Options, Result, Staged, commit_batch
 from analysis.metrics import emq
 
@@ -115,9 +115,12 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
             for kind in ORDER:
                 loader = loaders[kind]
                 if loader.batch is not None and loader.staged:
-                    done = commit_batch(con, loader.batch.staging, loader.staged)
+                    done = commit_batch(con, loader.batch.staging, loader.staged, maintain_rollups=False)
                     results += done
                     log(f"  {kind:15s} {len(done):3d} files, {sum(r.loaded for r in done):8d} rows")
+            # The store is built whole: its rollups once, from every event (what each load would leave).
+            with store.transaction(con):
+                rollups.rebuild(con)
             log(f"Loaded in {time.perf_counter() - t1:.1f} s after the files were parsed.")
             cals = emq.calibrate(con)
         for c in cals:

@@ -92,7 +92,7 @@ def write_files(tmp: Path, events: list[dict[str, Any]], parts: int, rnd: random
     return out
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(event_strategy, min_size=1, max_size=40), parts=st.integers(1, 4), seed=st.integers(0, 10**6))
 def test_any_split_order_reread_and_undo_equals_a_rebuild(tmp_path_factory, events, parts, seed):
     tmp = tmp_path_factory.mktemp("roll")
@@ -109,7 +109,10 @@ def test_any_split_order_reread_and_undo_equals_a_rebuild(tmp_path_factory, even
     kind, path, iid = rnd.choice(loads)
     with store.writer(db) as con:
         if iid is not None and rnd.random() < 0.7:
-            lifecycle.undo(con, iid)     # one load removed, and (maybe) its file read again below
+            try:
+                lifecycle.undo(con, iid)     # one load removed, and (maybe) its file read again below
+            except lifecycle.LifecycleError:
+                pass                         # refused: a later load found some of its rows (undo says so)
             assert snapshot(con) == rebuilt(con)
     if rnd.random() < 0.5:
         ingest_file(db, kind, path, Options())

@@ -238,12 +238,13 @@ def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: date
 
 
 def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tuple[Staged, datetime]],
-                 rollup_settings: dict[str, Any] | None = None) -> list[Result]:
+                 rollup_settings: dict[str, Any] | None = None, maintain_rollups: bool = True) -> list[Result]:
     """The one place staged rows enter the store: every file of `staging`, in one transaction, or nothing.
 
     Files are merged in order, each with its own ingestion row, so a later file's copy of an earlier
     file's row counts as a duplicate exactly as it would in separate loads. The rollups follow the new
-    events in the same transaction.
+    events in the same transaction (maintain_rollups=False: the caller rebuilds them once, as a store
+    built whole in one go does).
     """
     main = store.scalar(con, "SELECT current_database()")
     con.execute(f"ATTACH {sql_str(staging)} AS stg (READ_ONLY)")
@@ -261,7 +262,8 @@ def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tupl
                         _merge_new_together(con, table, RULES[table], results, batch, main)
                 results = [_commit_staged(con, st, started, main, res)
                            for (st, started), res in zip(batch, results)]
-            if any(t in ("server_events", "browser_events") for st, _ in batch for t, _how in st.tables):
+            if maintain_rollups and any(t in ("server_events", "browser_events")
+                                        for st, _ in batch for t, _how in st.tables):
                 ids = [r.ingestion_id for r in results if r.ingestion_id is not None]
                 if ids and any(r.loaded for r in results):
                     rollups.changed_by_ingestions(con, min(ids), max(ids))
