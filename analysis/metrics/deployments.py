@@ -240,13 +240,6 @@ def lint_events(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Confi
     dep = deps[-1]
     from analysis.metrics import lint
 
-    lint.prepare_full(con, cfg)
     lo, t, hi = windows(dep, every, th.window_days)
     t0, t1 = (t, hi) if side == "after" else (lo, t)
-    pixel = dep["pixel_id"] or sc.pixel_id
-    return store.query(con, f"""
-        SELECT DISTINCT l.event_uid, l.pixel_id, l.event_name, l.event_id, l.order_id, l.event_time
-        FROM m_lint l
-        WHERE l.side = 'server' AND l.rule = ? AND date_trunc('hour', l.event_time) >= ?
-          AND date_trunc('hour', l.event_time) + INTERVAL 1 HOUR <= ? {"AND l.pixel_id = ?" if pixel else ""}
-        ORDER BY l.event_time, l.event_id""", [rule, t0, t1] + ([pixel] if pixel else []))
+    return lint.server_hits(con, cfg, rule, t0, t1, dep["pixel_id"] or sc.pixel_id)

@@ -231,6 +231,33 @@ def prepare_full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None
     prepare(con, cfg, full=True)
 
 
+def server_hits(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, rule: str, t0: Any, t1: Any,
+                pixel: str | None) -> list[dict[str, Any]]:
+    """Every server event `rule` hit whose hour lies wholly inside [t0, t1) (of `pixel`, or all): ids only.
+
+    A drill-down: rules evaluated when read come from m_lint; the others are evaluated here over just
+    those hours' events (each is a predicate on the event and its pairing, so a narrow population is exact).
+    """
+    from analysis.rollups import READ_TIME_RULES
+
+    pix = "AND pixel_id = $pixel" if pixel else ""
+    hours = "date_trunc('hour', event_time) >= $t0 AND date_trunc('hour', event_time) + INTERVAL 1 HOUR <= $t1"
+    params: dict[str, Any] = {"rule": rule, "t0": t0, "t1": t1} | ({"pixel": pixel} if pixel else {})
+    if rule in READ_TIME_RULES:
+        source = "SELECT * FROM m_lint WHERE side = 'server' AND rule = $rule"
+    else:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE m_drill_server AS SELECT * FROM m_server_all
+                        WHERE event_time >= $t0 AND event_time < $t1 {pix}""", {k: v for k, v in params.items() if k != "rule"})
+        parts = [r.sql().replace("m_lint_server", "m_drill_server") for r in rules(cfg) if r.id == rule and r.side == "server"]
+        if not parts:
+            return []
+        source = " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
+        params.pop("rule")
+    return store.query(con, f"""
+        SELECT DISTINCT event_uid, pixel_id, event_name, event_id, order_id, event_time FROM ({source})
+        WHERE {hours} {pix} ORDER BY event_time, event_id""", params)
+
+
 def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:
     """The report's lint rows: count of events, share of the pixel × event's lint population, example ids.
 

@@ -70,13 +70,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def _differ(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    return [k for k in SETTINGS if json.dumps(stored.get(k), sort_keys=True) != json.dumps(current[k], sort_keys=True)]
+
+
 def stale(con: duckdb.DuckDBPyConnection, cfg: Any) -> list[str]:
     """Settings whose current value differs from the one the rollups were built with (empty: up to date)."""
     stored = stored_settings(con)
-    if stored is None:
-        return []
-    current = settings_of(cfg)
-    return [k for k in SETTINGS if json.dumps(stored.get(k), sort_keys=True) != json.dumps(current[k], sort_keys=True)]
+    return [] if stored is None else _differ(stored, settings_of(cfg))
 
 
 # ------------------------------------------------------------------------------------------- pairing
@@ -410,7 +411,7 @@ def for_report(con: duckdb.DuckDBPyConnection, cfg: Any, lo: datetime, hi: datet
         events = store.scalar(con, "SELECT EXISTS (SELECT 1 FROM server_events) OR EXISTS (SELECT 1 FROM browser_events)")
         differ = list(SETTINGS) if events else []
     else:
-        differ = [k for k in SETTINGS if json.dumps(stored.get(k), sort_keys=True) != json.dumps(settings[k], sort_keys=True)]
+        differ = _differ(stored, settings)
     if not differ:
         return {"state": "current", "stale_settings": []}
     for statement in _schema_statements():
