@@ -2,7 +2,9 @@
 
 Deployments and suspected breaks compare metrics over arbitrary ranges. A range's value is
 sum(numerator) / sum(denominator) over its hours, so a range need not be whole days, and "days with
-data" are distinct local days. Built from the report's temp tables, so the facts span window ± 7 days.
+data" are distinct local days. Summed from the rollups' quarter hours (the order-level parts — hash
+checks, the rules read with the orders, the Purchase gap — from the report's temp tables); the facts
+span window ± 7 days.
 """
 from __future__ import annotations
 
