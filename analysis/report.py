@@ -190,7 +190,13 @@ def series(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options
 
 def full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
          daily: bool = False, previous: tuple[date, date] | None = None) -> dict[str, Any]:
-    """The report with its checklist, which compares the window with the one before it.
+    """The report with its checklist, which compares the window with the one before it (see full_pair)."""
+    return full_pair(con, cfg, opts, daily, previous)[0]
+
+
+def full_pair(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options, daily: bool = False,
+              previous: tuple[date, date] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report with its checklist, and the report of the window before it that the checklist compared.
 
     The window before is the equal-length one just before, or `previous` (since, until) — a calendar
     month is compared with the previous calendar month. It is built first: prepare() rebuilds the temp
@@ -209,7 +215,7 @@ def full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
     data["previous_window"] = previous_report["window"]
     data["checklist"] = checklist.evaluate(data, previous_report, cfg)
     data["not_computed"] = [k for k in data.get("not_computed", []) if k != "checklist"]
-    return data
+    return data, previous_report
 
 
 def deployments_in(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime,

@@ -276,6 +276,10 @@ def month_bounds(month: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def previous_month(month: date) -> date:
     return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
 
@@ -290,16 +294,15 @@ def default_month(frame: pd.DataFrame) -> date | None:
 
 
 @st.cache_data(ttl=300, max_entries=16, show_spinner="Computing the health check…")
-def _month(db: str, stamp: tuple[float, ...], since: date, until: date, tz: str, pixel: str | None,
-           checklist: bool) -> dict[str, Any]:
+def _month(db: str, stamp: tuple[float, ...], since: date, until: date, tz: str, pixel: str | None) -> dict[str, Any]:
     cfg = settings()
     opts = report.Options(since, until, tz, pixel)
     with _reading(db) as con:
-        if not checklist:
-            return report.build(con, cfg, opts)
         # A calendar month is checked against the previous calendar month, not the 30 days before it.
-        data = report.full(con, cfg, opts, daily=True, previous=month_bounds(previous_month(since)))
+        data, before = report.full_pair(con, cfg, opts, daily=True, previous=month_bounds(previous_month(since)))
         data["metric_daily"] = _metric_daily(con, cfg, data["window"], pixel)
+    # The previous month's report the checklist compared with: the month-over-month table's numbers.
+    data["previous_numbers"] = before
     # The renderers read plain rows; the page reads frames.
     data["raw"] = {"daily": data["daily"], "deployments_list": data["deployments_list"]}
     data["daily"] = {k: _frame(v) for k, v in data["daily"].items()}
@@ -312,25 +315,27 @@ def month_report(f: Filters, month: date) -> dict[str, Any]:
     """report.full for a calendar month (checklist vs the previous calendar month) plus daily frames."""
     _check_tz(f.tz)
     since, until = month_bounds(month)
-    rep = _latest(_month, f.db, since, until, f.tz, f.pixel, True)
+    rep = _latest(_month, f.db, since, until, f.tz, f.pixel)
     stale_notice(rep)
     return rep
 
 
 def month_numbers(f: Filters, month: date) -> dict[str, Any]:
-    """report.build for a calendar month: the numbers behind the month-over-month table (no checklist)."""
+    """report.build for a calendar month: the numbers behind the month-over-month table (no checklist).
+
+    The health check of the month after compared with exactly this report: it is taken from there
+    (the page asks for it right after that check, so it is not computed twice)."""
     _check_tz(f.tz)
-    since, until = month_bounds(month)
-    return _latest(_month, f.db, since, until, f.tz, f.pixel, False)
+    return month_report(f, next_month(month))["previous_numbers"]
 
 
 @st.cache_data(ttl=300, max_entries=4, show_spinner=False)
 def _month_html(db: str, stamp: tuple[float, ...], since: date, until: date, tz: str, pixel: str | None) -> str:
     from analysis import render
 
-    rep = _month(db, stamp, since, until, tz, pixel, True)
+    rep = _month(db, stamp, since, until, tz, pixel)
     raw = rep["raw"]
-    plain = {k: v for k, v in rep.items() if k not in ("raw", "daily", "metric_daily")}
+    plain = {k: v for k, v in rep.items() if k not in ("raw", "daily", "metric_daily", "previous_numbers")}
     plain["deployments_list"] = raw["deployments_list"]
     return render.html(plain, raw["daily"])
 
