@@ -142,6 +142,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("rebuild", help="recompute the rollups from the stored events (after a setting that defines "
                    "them changed: dedup.window_hours, lint.*)")
 
+    exp = sub.add_parser("export", help="write the store's canonical tables elsewhere (see README: Exporting a Parquet lake)")
+    exp_sub = exp.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    pq = exp_sub.add_parser("parquet", help="a Hive-partitioned Parquet lake (by UTC day and pixel) in DIR, hashes only")
+    pq.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder (an earlier export with --overwrite)")
+    pq.add_argument("--since", type=_date, help="first UTC day (YYYY-MM-DD, inclusive)")
+    pq.add_argument("--until", type=_date, help="last UTC day (YYYY-MM-DD, inclusive)")
+    pq.add_argument("--pixel-id", help="only this pixel's rows (its orders, deployments for it or all pixels)")
+    pq.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR (once the new one is "
+                    "complete)")
+
     fgt = sub.add_parser("forget", help="erase one customer's personal data everywhere in the database")
     fgt.add_argument("--email", help="the customer's email as they gave it")
     fgt.add_argument("--phone", help="the customer's phone as they gave it")
@@ -861,12 +871,46 @@ def cmd_forget(args: argparse.Namespace, cfg: config_mod.Config) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, cfg: config_mod.Config) -> int:
+    from importlib import metadata
+
+    from analysis import export_lake
+
+    db = db_path(args, cfg)
+    if not _existing(db):
+        return 2
+    if args.since and args.until and args.since > args.until:
+        err.print(f"[red]error[/red] --since {args.since} is after --until {args.until}.")
+        return 2
+    window = export_lake.Window(args.since, args.until, args.pixel_id,
+                                export_lake.shops_of(cfg.get("pixels") or {}, args.pixel_id))
+    try:
+        version = metadata.version("capi-audit")
+    except metadata.PackageNotFoundError:
+        version = ""
+
+    def said(w: export_lake.Written) -> None:
+        parts = f" by {', '.join(w.partition_by)}" if w.partition_by else ""
+        err.print(escape(f"{w.table}: {w.rows:,} row{'s' if w.rows != 1 else ''} in {w.files:,} file{'s' if w.files != 1 else ''}{parts}"))
+
+    t0 = time.perf_counter()
+    try:
+        export_lake.export(db, args.dir, window, overwrite=args.overwrite, wait=float(cfg["lock_timeout"]),
+                           version=version, on_table=said)
+    except export_lake.ExportError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        return 2
+    err.print(escape(f"Exported to {args.dir} in {time.perf_counter() - t0:.1f} s ({export_lake.MANIFEST} "
+                     "lists every table)."))
+    return 0
+
+
 COMMANDS = {
     "ingest": cmd_ingest, "report": cmd_report, "check": cmd_check, "lint": cmd_lint, "trace": cmd_trace,
     "deploy": cmd_deploy, "calibrate": cmd_calibrate, "sync": cmd_sync, "capture": cmd_capture,
     "demo": cmd_demo, "serve": cmd_serve, "config": cmd_config,
     "ingestions": cmd_ingestions, "undo": cmd_undo, "purge": cmd_purge, "forget": cmd_forget,
-    "rebuild": cmd_rebuild,
+    "rebuild": cmd_rebuild, "export": cmd_export,
 }
 
 
