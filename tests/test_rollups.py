@@ -202,3 +202,33 @@ def test_a_store_of_the_previous_version_gets_its_rollups_on_first_opening(sc):
     with store.writer(sc.db) as con:
         assert store.scalar(con, "SELECT version FROM schema_version") == store.SCHEMA_VERSION
         assert snapshot(con) == before
+
+
+def test_the_rebuild_command_applies_a_changed_setting_and_the_report_says_stale_until_then(sc, tmp_path, capsys):
+    from analysis.cli import main
+
+    sc.browser("Purchase", "2026-10-01T00:00:00", "p1")
+    sc.server(sev("Purchase", "2026-10-01T20:00:00", "p1"))
+    sc.ingest()
+    settings_file = tmp_path / "narrow.toml"
+    settings_file.write_text("[dedup]\nwindow_hours = 12\n")
+    args = ["--db", str(sc.db), "--config", str(settings_file)]
+    report = [*args, "report", "--since", "2026-10-01", "--until", "2026-10-01"]
+    capsys.readouterr()
+    assert main(report) == 0
+    out, err = capsys.readouterr()
+    stale = json.loads(out)
+    assert stale["rollups"] == {"state": "stale", "stale_settings": ["dedup.window_hours"]}
+    assert "dedup.window_hours changed" in err and "capi-audit rebuild" in err
+    assert main([*args, "rebuild"]) == 0
+    assert "with the current dedup.window_hours" in capsys.readouterr().err
+    with store.reader(sc.db) as con:
+        assert rollups.stored_settings(con)["dedup.window_hours"] == 12
+    assert main(report) == 0
+    out, err = capsys.readouterr()
+    current = json.loads(out)
+    assert current["rollups"]["state"] == "current" and "rebuild" not in err
+    # The same numbers either way: the stale report computed its window's own with the new window.
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("generated_at", "rollups")}  # noqa: E731
+    assert strip(current) == strip(stale)
+    assert _dedup(current)["matched"] == 0

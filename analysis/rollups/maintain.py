@@ -11,6 +11,7 @@ inserted or deleted (deleted ones captured before the delete) and call `refresh`
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -192,12 +193,23 @@ def _delete_buckets(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM {table} r USING _B b WHERE {_in_b('r')}")
 
 
+# The rules' one definition names the report's base tables; here they read this computation's own
+# (a report that builds a window's rollups on its connection keeps its tables of those names).
+_OWN = {"m_lint_server": "_r_server", "m_lint_browser": "_r_browser", "dd_reused": "_r_reused", "m_both": "_r_both"}
+
+
+def _own(sql: str) -> str:
+    for name, own in _OWN.items():
+        sql = re.sub(rf"\b{name}\b", own, sql)
+    return sql
+
+
 def _lint_rows(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], hours: int) -> None:
     """_lint: the rolled-up rules' findings over the events of _B (from the rules' one definition)."""
     from analysis.metrics import lint
 
     rules = [r for r in lint.rules(_defaults() | settings) if r.id not in READ_TIME_RULES]
-    parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({r.sql()})"
+    parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({_own(r.sql())})"
              for r in rules]
     # (No DISTINCT: the rollups count distinct events and keep distinct example ids.)
     con.execute("CREATE OR REPLACE TEMP TABLE _lint AS SELECT * FROM (" + " UNION ALL ".join(parts) + ")")
@@ -213,7 +225,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
     _delete_buckets(con)
     params = {"lo": lo, "hi": hi}
     # The lint rules read their base tables under the names the report's lint uses (one definition).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_server AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _r_server AS
         SELECT s.*, {bucket_sql('s.event_time')} AS bucket, CAST(NULL AS DATE) AS day, true AS in_window,
                NOT s.rejected AND s.test_event_code IS NULL AS counted,
                CAST(NULL AS VARCHAR) AS matched_owner, CAST(NULL AS VARCHAR) AS matched_order,
@@ -222,17 +234,17 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
          AND b.bucket = {bucket_sql('s.event_time')}
         WHERE s.event_time >= $lo AND s.event_time < $hi""", params)
     # Browser copies within the pairing window of the buckets: fbc_case_modified looks for them.
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_browser AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _r_browser AS
         SELECT x.*, CAST(NULL AS DATE) AS day, true AS in_window, b.bucket IS NOT NULL AS in_b
         FROM (SELECT *, {bucket_sql('event_time')} AS bucket FROM browser_events WHERE {COUNTED_BROWSER}
               AND event_time >= $lo - INTERVAL {hours} HOUR AND event_time < $hi + INTERVAL {hours} HOUR) x
         LEFT JOIN _B b ON {_in_b('x')}""", params)
-    con.execute("""CREATE OR REPLACE TEMP TABLE dd_reused AS
+    con.execute("""CREATE OR REPLACE TEMP TABLE _r_reused AS
         SELECT 'server' AS side, pixel_id, event_name, event_id FROM pair_keys WHERE reused_server
         UNION ALL SELECT 'browser', pixel_id, event_name, event_id FROM pair_keys WHERE reused_browser""")
     # missing_event_id is rolled up as "no event_id"; the reader keeps the events sent from both sides.
-    con.execute("""CREATE OR REPLACE TEMP TABLE m_both AS
-        SELECT DISTINCT pixel_id, event_name FROM m_lint_server UNION SELECT DISTINCT pixel_id, event_name FROM m_lint_browser""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _r_both AS
+        SELECT DISTINCT pixel_id, event_name FROM _r_server UNION SELECT DISTINCT pixel_id, event_name FROM _r_browser""")
     flags = f"{HAS_ID.replace('event_id', 'e.event_id')} AS has_id, coalesce(k.matched, false) AS k_matched, r.event_uid IS NOT NULL AS repeat"
     joins = ("LEFT JOIN pair_keys k ON k.pixel_id = e.pixel_id AND k.event_name = e.event_name AND k.event_id = e.event_id "
              "LEFT JOIN pair_repeats r ON r.side = '{side}' AND r.event_uid = e.event_uid")
@@ -246,12 +258,12 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
                count(*) FILTER (counted AND action_source = 'website') AS website,
                count(*) FILTER (counted AND coalesce(opt_out, false)) AS opt_out,
                count(*) FILTER (counted AND coalesce(ldu, false)) AS ldu, {keys}
-        FROM (SELECT e.*, {flags} FROM m_lint_server e {joins.format(side='server')})
+        FROM (SELECT e.*, {flags} FROM _r_server e {joins.format(side='server')})
         GROUP BY pixel_id, event_name, bucket""")
     con.execute(f"""INSERT INTO rollup_events BY NAME
         SELECT pixel_id, event_name, 'browser' AS side, bucket, {common},
                0 AS website, 0 AS opt_out, 0 AS ldu, {zeros}
-        FROM (SELECT e.*, true AS counted, {flags} FROM m_lint_browser e {joins.format(side='browser')} WHERE e.in_b)
+        FROM (SELECT e.*, true AS counted, {flags} FROM _r_browser e {joins.format(side='browser')} WHERE e.in_b)
         GROUP BY pixel_id, event_name, bucket""")
     from analysis.metrics import emq
 
@@ -260,7 +272,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
     con.execute(f"""INSERT INTO rollup_emq
         SELECT pixel_id, event_name, bucket, {emq.baseline_invalid_sql()} AS invalid, {mask} AS mask,
                {present} AS present, count(*) AS n
-        FROM m_lint_server WHERE counted AND action_source = 'website' GROUP BY ALL""")
+        FROM _r_server WHERE counted AND action_source = 'website' GROUP BY ALL""")
     _lint_rows(con, settings, hours)
     # Browser rules also ran on the copies around the buckets (kept for fbc_case_modified's pairing).
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lint AS
@@ -276,7 +288,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
     con.execute(f"""INSERT INTO rollup_rule_hits
         SELECT pixel_id, event_name, side, {bucket_sql('event_time')} AS bucket, rule, count(DISTINCT event_uid) AS hits
         FROM _lint l GROUP BY ALL""")
-    for t in ("m_lint_server", "m_lint_browser", "dd_reused", "m_both", "_lint"):
+    for t in ("_r_server", "_r_browser", "_r_reused", "_r_both", "_lint"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
