@@ -171,6 +171,17 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in without_comments.split(";") if s.strip()]
 
 
+def _sweep_stillborn(path: Path) -> None:
+    """An empty file where a database should be, with no log beside it: a first creation killed before
+    DuckDB wrote its header (a kill -9 at that instant). It never held data; DuckDB would refuse it as
+    "not a valid DuckDB database file" forever, so it is removed and the database created again."""
+    try:
+        if path.stat().st_size == 0 and not Path(str(path) + ".wal").exists():
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
 def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
             announce: Callable[[str], None] | None = None,
             sleep: Callable[[float], None] = time.sleep) -> duckdb.DuckDBPyConnection:
@@ -182,6 +193,7 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
                              "or build the demo (capi-audit demo).")
         if not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _sweep_stillborn(Path(path))
     con = _open(path, read_only, wait, announce, sleep)
     con.execute("SET TimeZone = 'UTC'")
     # DuckDB would draw its own progress bar on stdout (which carries `report`'s JSON).

@@ -82,3 +82,16 @@ def test_writer_gives_up_with_a_sentence(tmp_path):
 
 def test_quote_ident():
     assert store.quote_ident('we"ird') == '"we""ird"'
+
+
+def test_an_empty_file_left_by_a_killed_first_creation_becomes_a_store(tmp_path):
+    db = tmp_path / "audit.duckdb"
+    db.touch()                                   # what a kill -9 leaves between open() and DuckDB's header
+    with store.writer(db) as con:
+        assert store.scalar(con, "SELECT version FROM schema_version") == store.SCHEMA_VERSION
+    kept = tmp_path / "other.duckdb"             # with a log beside it, an empty file is not ours to remove
+    kept.touch()
+    (tmp_path / "other.duckdb.wal").write_bytes(b"x")
+    with pytest.raises(store.StoreError, match="not a valid DuckDB database file"):
+        store.connect(kept)
+    assert kept.exists()
