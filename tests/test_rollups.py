@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from analysis import lifecycle, rollups, store
 from analysis.ingest import Options, ingest_file
 from analysis.rollups.schema import STATE_TABLES, TABLES
-from tests.scenario import PIXEL, Scenario, h, sev, ud
+from tests.scenario import PIXEL, Scenario, sev, ud
 
 T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
 KEYS = ("em", "ph", "fbc", "fbp", "client_ip_address", "client_user_agent", "external_id", "ct")
