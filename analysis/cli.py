@@ -429,11 +429,11 @@ def cmd_lint(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         return 2
     try:
         with store.reader(db_path(args, cfg), wait=float(cfg["lock_timeout"])) as con:
-            sc = report.prepare_window(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id))
+            sc = report.prepare_window(con, cfg, report.Options(args.since, args.until, args.tz, args.pixel_id),
+                                       full_lint=not args.reconciliation)
             if args.reconciliation:
                 rows = reconciliation.rows(con, sc, float(cfg["lint.value_tolerance"]))
             else:
-                lint.prepare_full(con, cfg)
                 rows = lint.findings(con, args.rule)
     except ScopeError as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")

@@ -54,17 +54,21 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod.Config) -> dict[str, Any]:
-    """Build every temp table the metrics read, once per connection and window; returns the rollups' state."""
+def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod.Config,
+            full_lint: bool = False) -> dict[str, Any]:
+    """Build every temp table the metrics read, once per connection and window; returns the rollups' state.
+
+    full_lint: m_lint holds every finding of every rule (the lint export, trace), not only the rules
+    the report evaluates when read."""
     scope_mod.prepare(con, sc)
     start, end = sc.utc_bounds()
     look = timedelta(days=scope_mod.LOOK_PAST_DAYS)
     state = rollups.for_report(con, cfg, start - look, end + look)
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
     discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
-    lint.prepare_base(con, cfg)
+    lint.prepare_base(con, cfg, full=full_lint)
     hash_match.prepare(con)
-    lint.prepare(con, cfg)
+    lint.prepare(con, cfg, full=full_lint)
     return state
 
 
@@ -115,16 +119,17 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
     return out
 
 
-def prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> scope_mod.Scope:
+def prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
+                   full_lint: bool = False) -> scope_mod.Scope:
     """Resolve the window (explicit, or the default ending on the latest day with data) and prepare it."""
-    return _prepare_window(con, cfg, opts)[0]
+    return _prepare_window(con, cfg, opts, full_lint)[0]
 
 
-def _prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config,
-                    opts: Options) -> tuple[scope_mod.Scope, dict[str, Any]]:
+def _prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
+                    full_lint: bool = False) -> tuple[scope_mod.Scope, dict[str, Any]]:
     tz = opts.tz or cfg["timezone"]
     sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
-    return sc, prepare(con, sc, cfg)
+    return sc, prepare(con, sc, cfg, full_lint)
 
 
 def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:

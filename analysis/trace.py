@@ -9,7 +9,6 @@ import duckdb
 
 from analysis import config as config_mod
 from analysis import report, store
-from analysis.metrics import lint
 from analysis.metrics import scope as scope_mod
 from analysis.normalize import USER_DATA_KEYS
 
@@ -57,8 +56,7 @@ def trace(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, ident: str) ->
     tz = cfg["timezone"]
     first, last = min(times), max(times)
     sc = scope_mod.Scope((first - timedelta(days=1)).date(), (last + timedelta(days=1)).date(), tz)
-    report.prepare(con, sc, cfg)
-    lint.prepare_full(con, cfg)
+    report.prepare(con, sc, cfg, full_lint=True)
     uids = [e["event_uid"] for e in server + browser]
     # The order each server copy joined: among its own pixel's orders only (owner '' = an order of every pixel).
     joined = {r["event_uid"]: r for r in store.query(

@@ -28,12 +28,8 @@ def _share(num: Any, den: Any) -> float | None:
 
 def by_event(con: duckdb.DuckDBPyConnection) -> list[EventCoverage]:
     """One row per pixel × event name counted on either side inside the scope (from the rollups)."""
-    sides: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for r in read.events(con):
-        if r["n"]:
-            sides.setdefault((r["pixel_id"], r["event_name"]), {})[r["side"]] = r
     out = []
-    for (pixel, name), by_side in sorted(sides.items(), key=lambda kv: (kv[0][0] is None, kv[0])):
+    for (pixel, name), by_side in sorted(read.sides(con).items(), key=lambda kv: (kv[0][0] is None, kv[0])):
         s, b = by_side.get("server"), by_side.get("browser")
         n = int(s["n"]) if s else 0
         out.append(EventCoverage(

@@ -37,13 +37,9 @@ def first_copies_sql(view: str, side: str) -> str:
 def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, Any]]:
     """The report's dedup block per pixel × event name, from the rollups (pairing looks past the edges:
     a key pairs when a browser and a server cluster start within the window, wherever they lie)."""
-    sides: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for r in read.events(con):
-        if r["n"]:
-            sides.setdefault((r["pixel_id"], r["event_name"]), {})[r["side"]] = r
     keys = read.keys(con)
     out = {}
-    for key, by_side in sides.items():
+    for key, by_side in read.sides(con).items():
         s, b = by_side.get("server"), by_side.get("browser")
         n_s, n_b = (int(s["n"]) if s else 0), (int(b["n"]) if b else 0)
         k = keys.get(key, {})
@@ -63,12 +59,9 @@ def by_event(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, 
 
 def daily(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Per pixel × event × local day: server events in paired keys, server-only, browser-only, id shares."""
-    days: dict[tuple, dict[str, dict[str, Any]]] = {}
-    for r in read.events(con, daily=True):
-        if r["n"]:
-            days.setdefault((r["pixel_id"], r["event_name"], r["day"]), {})[r["side"]] = r
     out = []
-    for (pixel, name, day), by_side in sorted(days.items(), key=lambda kv: (kv[0][0] is None, kv[0])):
+    for (pixel, name, day), by_side in sorted(read.sides(con, daily=True).items(),
+                                              key=lambda kv: (kv[0][0] is None, kv[0])):
         s, b = by_side.get("server"), by_side.get("browser")
         out.append({"pixel_id": pixel, "event_name": name, "day": day,
                     "paired": int(s["matched"]) if s else 0,

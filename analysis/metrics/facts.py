@@ -21,6 +21,7 @@ from analysis.metrics.hash_match import ORDER_KEYS
 from analysis.metrics.scope import LOOK_PAST_DAYS, Scope
 from analysis.normalize import USER_DATA_KEYS
 from analysis.rollups import READ_TIME_RULES, read
+from analysis.rollups.schema import name_fold_sql
 
 # How a metric's two sides are compared (thresholds in analysis.metrics.deployments).
 SHARE, MEAN, GAP, MISMATCH = "share", "mean", "gap", "mismatch"
@@ -86,7 +87,7 @@ def _local(col: str) -> str:
 
 
 def _norm(col: str) -> str:
-    return f"lower(regexp_replace({col}, '\\s', '', 'g'))"
+    return name_fold_sql(col)
 
 
 def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -> None:

@@ -46,6 +46,13 @@ class Rule:
         return f"SELECT {cols} FROM {base} WHERE {self.where}"
 
 
+def on_tables(sql: str, names: dict[str, str]) -> str:
+    """A rule's SQL reading other base tables than the report's (`names`: report's name -> other name)."""
+    for name, other in names.items():
+        sql = re.sub(rf"\b{name}\b", other, sql)
+    return sql
+
+
 def rules(cfg: config_mod.Config) -> list[Rule]:
     """The contract's rule table (shared/spec/report.md), with thresholds from the settings."""
     hashlike = sql_str(HASHLIKE_RE)
@@ -182,7 +189,7 @@ def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: b
 
     The report needs only the events an order-level rule or the hash check can concern (Purchases, and
     events that name an order): the other rules are in the rollups. `full`: every event, for the
-    drill-downs that list each finding of every rule (prepare_full).
+    drill-downs that list each finding of every rule (report.prepare(full_lint=True)).
     """
     keep = "" if full else "WHERE k.event_name = 'Purchase' OR ok.order_id IS NOT NULL"
     # The order key of every event on narrow columns first; the whole rows only of the events kept.
@@ -213,22 +220,6 @@ def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: bool =
     parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({r.sql()})"
              for r in rules(cfg) if full or r.id in READ_TIME_RULES]
     con.execute("CREATE OR REPLACE TEMP TABLE m_lint AS SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")")
-    con.execute("CREATE OR REPLACE TEMP TABLE m_lint_full AS SELECT ? AS is_full", [full])
-
-
-def prepare_full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
-    """Every finding of every rule in the prepared window (m_lint), for exports and drill-downs.
-    Done once per prepared window."""
-    from analysis.metrics import hash_match
-
-    try:
-        if store.scalar(con, "SELECT is_full FROM m_lint_full"):
-            return
-    except duckdb.CatalogException:
-        pass
-    prepare_base(con, cfg, full=True)
-    hash_match.prepare(con)
-    prepare(con, cfg, full=True)
 
 
 def server_hits(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, rule: str, t0: Any, t1: Any,
@@ -248,7 +239,8 @@ def server_hits(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, rule: st
     else:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE m_drill_server AS SELECT * FROM m_server_all
                         WHERE event_time >= $t0 AND event_time < $t1 {pix}""", {k: v for k, v in params.items() if k != "rule"})
-        parts = [r.sql().replace("m_lint_server", "m_drill_server") for r in rules(cfg) if r.id == rule and r.side == "server"]
+        parts = [on_tables(r.sql(), {"m_lint_server": "m_drill_server"})
+                 for r in rules(cfg) if r.id == rule and r.side == "server"]
         if not parts:
             return []
         source = " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from analysis import store
+from analysis.rollups import read
 from analysis.metrics.scope import Scope
 
 FORMULA = {
@@ -26,7 +27,7 @@ def _days(con: duckdb.DuckDBPyConnection, sc: Scope, event_name: str) -> list[di
 
     Needs the report's temp tables (m_orders, m_purchases, dd_matched) and the rollups.
     """
-    return store.query(con, """
+    return store.query(con, f"""
         WITH days AS (SELECT CAST(d AS DATE) AS day FROM range(CAST($since AS TIMESTAMP),
                           CAST($until AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)),
         eo AS (SELECT order_id, day FROM m_orders WHERE eligible AND day BETWEEN $since AND $until),
@@ -45,12 +46,10 @@ def _days(con: duckdb.DuckDBPyConnection, sc: Scope, event_name: str) -> list[di
             FROM eo JOIN units u ON u.matched_order = eo.order_id GROUP BY ALL),
         o AS (SELECT day, count(*) FILTER (has_server) AS paired_server,
                      sum(greatest(conversions - 1, 0)) AS unpaired_double FROM per_order GROUP BY day),
-        r AS (SELECT CAST(timezone(sc.tz, CAST(r.bucket AS TIMESTAMPTZ)) AS DATE) AS day,
+        r AS (SELECT {read.LOCAL_DAY} AS day,
                      sum(r.repeats) FILTER (r.side = 'server') AS server_repeats,
                      sum(r.repeats) FILTER (r.side = 'browser') AS browser_repeats
-              FROM rollup_events r, m_scope sc
-              WHERE r.bucket >= sc.start AND r.bucket < sc.stop AND (sc.pixel IS NULL OR r.pixel_id = sc.pixel)
-                AND r.event_name = $name GROUP BY 1)
+              FROM rollup_events r, m_scope sc WHERE {read.IN_SCOPE} AND r.event_name = $name GROUP BY 1)
         SELECT d.day, coalesce(o.paired_server, 0) AS paired_server,
                coalesce(r.server_repeats, 0) AS server_repeats, coalesce(r.browser_repeats, 0) AS browser_repeats,
                coalesce(o.unpaired_double, 0) AS unpaired_double

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 
 from analysis import store
+from analysis.rollups.schema import COUNTED_BROWSER, COUNTED_SERVER
 
 # Pairing looks 48 h past the window edges, order matching 7 days (report contract).
 LOOK_PAST_DAYS = 7
@@ -123,12 +124,12 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     pixel = ("AND pixel_id = '" + scope.pixel_id.replace("'", "''") + "'") if scope.pixel_id else ""
     con.execute(f"""CREATE OR REPLACE TEMP VIEW m_server AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM server_events
-        WHERE NOT rejected AND test_event_code IS NULL AND {rng} {pixel}""")
+        WHERE {COUNTED_SERVER} AND {rng} {pixel}""")
     # Mirror events (capi-audit capture's first-party copy) are not what the pixel sent to Meta:
     # they only feed the estimate of pixel events lost to blockers (metrics/mirror.py).
     con.execute(f"""CREATE OR REPLACE TEMP VIEW m_browser AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
-        WHERE {rng} AND source <> 'mirror' {pixel}""")
+        WHERE {rng} AND {COUNTED_BROWSER} {pixel}""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW m_mirror AS
         SELECT *, {day} AS day, {in_win} AS in_window FROM browser_events
         WHERE {rng} AND source = 'mirror' {pixel}""")

@@ -11,7 +11,6 @@ inserted or deleted (deleted ones captured before the delete) and call `refresh`
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -19,7 +18,8 @@ import duckdb
 
 from analysis import store
 from analysis.normalize import USER_DATA_KEYS
-from analysis.rollups.schema import STATE_TABLES, TABLES, bucket_sql
+from analysis.rollups.schema import (COUNTED_BROWSER, COUNTED_SERVER, STATE_TABLES, TABLES, bucket_sql,
+                                     name_fold_sql)
 
 # The settings a rollup's definition depends on: change one and the rollups are stale until a rebuild.
 SETTINGS = ("dedup.window_hours", "lint.fbclid_lowercase_min_length", "lint.server_user_agents", "lint.examples")
@@ -29,8 +29,6 @@ READ_TIME_RULES = frozenset({"server_ip_as_client_ip", "purchase_for_unpaid_orde
 # Events per piece of work when a load (or a rebuild) covers much of the store: bounds the memory.
 CHUNK_EVENTS = 1_500_000
 
-COUNTED_SERVER = "NOT rejected AND test_event_code IS NULL"
-COUNTED_BROWSER = "source <> 'mirror'"
 HAS_ID = "(event_id IS NOT NULL AND trim(event_id) <> '')"
 
 
@@ -125,7 +123,6 @@ def _pair(con: duckdb.DuckDBPyConnection, hours: int, units: str) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE _cs AS
         SELECT side, pixel_id, event_name, event_id, t0 AS cluster_start FROM _ks WHERE NOT long
         UNION ALL SELECT DISTINCT side, pixel_id, event_name, event_id, cluster_start FROM _cl_long""")
-    norm = "lower(regexp_replace({}, '\\s', '', 'g'))"
     within = f"abs(epoch(b.cluster_start) - epoch(s.cluster_start)) <= {hours} * 3600"
     con.execute(f"""INSERT INTO pair_keys
         WITH k AS (
@@ -141,7 +138,7 @@ def _pair(con: duckdb.DuckDBPyConnection, hours: int, units: str) -> None:
             FROM (SELECT * FROM _cs WHERE side = 'server') s
             JOIN (SELECT * FROM _cs WHERE side = 'browser') b ON b.pixel_id = s.pixel_id AND b.event_id = s.event_id
             WHERE {within} AND (b.event_name = s.event_name
-                                OR {norm.format('b.event_name')} = {norm.format('s.event_name')})),
+                                OR {name_fold_sql('b.event_name')} = {name_fold_sql('s.event_name')})),
         matched AS (
             SELECT pixel_id, event_name, event_id, min(s_start) AS matched_at FROM pairs WHERE b_name = event_name
             GROUP BY ALL),
@@ -198,18 +195,12 @@ def _delete_buckets(con: duckdb.DuckDBPyConnection) -> None:
 _OWN = {"m_lint_server": "_r_server", "m_lint_browser": "_r_browser", "dd_reused": "_r_reused", "m_both": "_r_both"}
 
 
-def _own(sql: str) -> str:
-    for name, own in _OWN.items():
-        sql = re.sub(rf"\b{name}\b", own, sql)
-    return sql
-
-
 def _lint_rows(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], hours: int) -> None:
     """_lint: the rolled-up rules' findings over the events of _B (from the rules' one definition)."""
     from analysis.metrics import lint
 
     rules = [r for r in lint.rules(_defaults() | settings) if r.id not in READ_TIME_RULES]
-    parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({_own(r.sql())})"
+    parts = [f"SELECT '{r.id}' AS rule, '{r.severity}' AS severity, '{r.side}' AS side, * FROM ({lint.on_tables(r.sql(), _OWN)})"
              for r in rules]
     # (No DISTINCT: the rollups count distinct events and keep distinct example ids.)
     con.execute("CREATE OR REPLACE TEMP TABLE _lint AS SELECT * FROM (" + " UNION ALL ".join(parts) + ")")

@@ -11,6 +11,7 @@ import duckdb
 
 from analysis import store
 from analysis.normalize import USER_DATA_KEYS
+from analysis.rollups.schema import COUNTED_BROWSER, COUNTED_SERVER, name_fold_sql
 
 IN_SCOPE = ("r.bucket >= sc.start AND r.bucket < sc.stop AND (sc.pixel IS NULL OR r.pixel_id = sc.pixel)")
 LOCAL_DAY = "CAST(timezone(sc.tz, CAST(r.bucket AS TIMESTAMPTZ)) AS DATE)"
@@ -29,6 +30,16 @@ def events(con: duckdb.DuckDBPyConnection, daily: bool = False) -> list[dict[str
         SELECT r.pixel_id, r.event_name, r.side{_group(daily)}, {sums}
         FROM rollup_events r, m_scope sc WHERE {IN_SCOPE}
         GROUP BY ALL ORDER BY ALL""")
+
+
+def sides(con: duckdb.DuckDBPyConnection, daily: bool = False) -> dict[tuple, dict[str, dict[str, Any]]]:
+    """events() regrouped: (pixel, event name[, day]) -> {side: sums} for the sides with counted events."""
+    out: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for r in events(con, daily):
+        if r["n"]:
+            key = (r["pixel_id"], r["event_name"], r["day"]) if daily else (r["pixel_id"], r["event_name"])
+            out.setdefault(key, {})[r["side"]] = r
+    return out
 
 
 def keys(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, int]]:
@@ -53,17 +64,16 @@ def keys(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, int]
               AND coalesce(greatest(k.last_at, k.mm_last), k.last_at) >= sc.start),
         copies AS (
             SELECT 'server' AS side, pixel_id, event_name, event_id, event_time FROM server_events
-            WHERE NOT rejected AND test_event_code IS NULL
+            WHERE {COUNTED_SERVER}
             UNION ALL SELECT 'browser', pixel_id, event_name, event_id, event_time FROM browser_events
-            WHERE source <> 'mirror'),
+            WHERE {COUNTED_BROWSER}),
         -- The rare keys spanning the whole scope: is one of their copies inside?
         spanning AS (
             SELECT k.pixel_id, k.event_name, k.event_id,
                    bool_or(c.event_name = k.event_name) AS key_in,
                    bool_or(c.side = 'server' AND c.event_name = k.event_name
                            OR c.side = 'browser' AND c.event_name <> k.event_name
-                              AND lower(regexp_replace(c.event_name, '\\s', '', 'g'))
-                                  = lower(regexp_replace(k.event_name, '\\s', '', 'g'))) AS mm_in
+                              AND {name_fold_sql('c.event_name')} = {name_fold_sql('k.event_name')}) AS mm_in
             FROM (SELECT * FROM k WHERE key_span OR mm_span) k, m_scope sc
             JOIN copies c ON c.pixel_id = k.pixel_id AND c.event_id = k.event_id
              AND c.event_time >= sc.start AND c.event_time < sc.stop

@@ -12,6 +12,14 @@ from __future__ import annotations
 from analysis.normalize import USER_DATA_KEYS
 
 BUCKET_MINUTES = 15
+# The events the audit counts: server requests Meta accepted without a test code; what the pixel sent.
+COUNTED_SERVER = "NOT rejected AND test_event_code IS NULL"
+COUNTED_BROWSER = "source <> 'mirror'"
+
+
+def name_fold_sql(col: str) -> str:
+    """An event name with case and whitespace ignored: `purchase` and ` Purchase` fold alike (name mismatches)."""
+    return f"lower(regexp_replace({col}, '\\s', '', 'g'))"
 
 
 def bucket_sql(col: str) -> str:
