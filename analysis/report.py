@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from importlib import resources
 from typing import Any
 
@@ -61,9 +61,7 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod
     full_lint: m_lint holds every finding of every rule (the lint export, trace), not only the rules
     the report evaluates when read."""
     scope_mod.prepare(con, sc)
-    start, end = sc.utc_bounds()
-    look = timedelta(days=scope_mod.LOOK_PAST_DAYS)
-    state = rollups.for_report(con, cfg, start - look, end + look)
+    state = rollups.for_report(con, cfg, *sc.reach())
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
     discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
     lint.prepare_base(con, cfg, full=full_lint)

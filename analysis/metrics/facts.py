@@ -9,7 +9,7 @@ span window ± 7 days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -18,7 +18,7 @@ from analysis import config as config_mod
 from analysis import store
 from analysis.metrics import emq
 from analysis.metrics.hash_match import ORDER_KEYS
-from analysis.metrics.scope import LOOK_PAST_DAYS, Scope
+from analysis.metrics.scope import Scope
 from analysis.normalize import USER_DATA_KEYS
 from analysis.rollups import READ_TIME_RULES, read
 from analysis.rollups.schema import name_fold_sql
@@ -102,8 +102,7 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
             return
     except duckdb.CatalogException:
         pass
-    start, end = sc.utc_bounds()
-    lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
+    lo, hi = sc.reach()
     params = {"tz": sc.tz, "lo": lo, "hi": hi, "pixel": sc.pixel_id}
     read_time = ", ".join(f"'{r}'" for r in sorted(READ_TIME_RULES))
     pairs = ", ".join(f"count(*) FILTER (p.key = '{k}') AS hp_{k}, "
@@ -240,8 +239,7 @@ def ranges(con: duckdb.DuckDBPyConnection, sides: list[tuple[int, str | None, da
 def daily(con: duckdb.DuckDBPyConnection, sc: Scope, gap_event: str) -> list[dict[str, Any]]:
     """Every metric per pixel × event name × local day over window ± 7 days (pixel_id, event_name, metric,
     day, num, den); dedup.overlap's den is min(browser, server) of the day."""
-    start, end = sc.utc_bounds()
-    lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
+    lo, hi = sc.reach()
     return _per_day(con, [(0, sc.pixel_id, lo, hi)], gap_event, """
         SELECT * FROM (SELECT pixel_id, event_name, metric, day, num,
                               CASE WHEN den2 IS NULL THEN den ELSE least(den, den2) END AS den FROM long)

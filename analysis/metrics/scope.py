@@ -34,6 +34,12 @@ class Scope:
         span = timedelta(days=self.days)
         return Scope(self.since - span, self.until - span, self.tz, self.pixel_id)
 
+    def reach(self) -> tuple[datetime, datetime]:
+        """utc_bounds() widened by the look-past days: what pairing and order matching may see."""
+        start, end = self.utc_bounds()
+        look = timedelta(days=LOOK_PAST_DAYS)
+        return start - look, end + look
+
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """[start, end) of the window in naive UTC, for comparisons with stored times."""
         zone = ZoneInfo(self.tz)
@@ -110,7 +116,7 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
     """
     con.execute("SET TimeZone = 'UTC'")
     start, end = scope.utc_bounds()
-    lo, hi = start - timedelta(days=LOOK_PAST_DAYS), end + timedelta(days=LOOK_PAST_DAYS)
+    lo, hi = scope.reach()
     # The scope itself, for the readers of the rollups (analysis/rollups/read.py).
     con.execute("""CREATE OR REPLACE TEMP TABLE m_scope AS
         SELECT CAST($start AS TIMESTAMP) AS start, CAST($end AS TIMESTAMP) AS stop, CAST($tz AS VARCHAR) AS tz,

@@ -352,16 +352,11 @@ def changed_by_ingestions(con: duckdb.DuckDBPyConnection, first: int, last: int)
         SELECT pixel_id, event_id, event_time FROM browser_events WHERE ingestion_id BETWEEN {int(first)} AND {int(last)}""")
 
 
-def changed_where(con: duckdb.DuckDBPyConnection, server_where: str | None, browser_where: str | None,
-                  params: Any = None) -> None:
-    """_rollup_chg = the events these conditions select (call before deleting them)."""
-    parts = []
-    if server_where:
-        parts.append(f"SELECT pixel_id, event_id, event_time FROM server_events WHERE {server_where}")
-    if browser_where:
-        parts.append(f"SELECT pixel_id, event_id, event_time FROM browser_events WHERE {browser_where}")
-    sql = " UNION ALL ".join(parts) or "SELECT NULL::VARCHAR AS pixel_id, NULL::VARCHAR AS event_id, NULL::TIMESTAMP AS event_time WHERE false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_chg AS {sql}", params or [])
+def changed_where(con: duckdb.DuckDBPyConnection, server_where: str, browser_where: str, params: Any = None) -> None:
+    """_rollup_chg = the events these conditions select (call before deleting or changing them)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rollup_chg AS
+        SELECT pixel_id, event_id, event_time FROM server_events WHERE {server_where}
+        UNION ALL SELECT pixel_id, event_id, event_time FROM browser_events WHERE {browser_where}""", params or [])
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, settings: dict[str, Any] | None = None,
