@@ -28,14 +28,17 @@ class Discrepancy:
                 "basis": self.basis, "days": self.days, "by_pixel": self.by_pixel}
 
 
-def order_key_sql(alias: str) -> str:
-    """The report's order key of an event row (needs m_okeys and the $re parameter).
+def keyed_sql(source: str, cols: str = "x.*") -> str:
+    """`cols` of the event rows of `source` (a table or a parenthesised query) and their `order_key` (needs
+    m_okeys and the $re parameter).
 
-    An event_id equal to an order id counts only among its own pixel's orders.
+    Order key: custom_data.order_id; else an event_id equal to an order id of the event's own pixel; else
+    the event_id with the settings regex removed. A join finds the ids that are order ids (m_okeys has one
+    row per pixel and key), not a subquery per row.
     """
-    return (f"CASE WHEN {alias}.order_id IS NOT NULL AND trim({alias}.order_id) <> '' THEN trim({alias}.order_id) "
-            f"WHEN {alias}.event_id IN (SELECT k FROM m_okeys WHERE m_okeys.pixel_id IS NOT DISTINCT FROM {alias}.pixel_id) "
-            f"THEN {alias}.event_id ELSE regexp_replace({alias}.event_id, $re, '') END")
+    return (f"SELECT {cols}, CASE WHEN x.order_id IS NOT NULL AND trim(x.order_id) <> '' THEN trim(x.order_id) "
+            f"WHEN idk.k IS NOT NULL THEN x.event_id ELSE regexp_replace(x.event_id, $re, '') END AS order_key "
+            f"FROM {source} x LEFT JOIN m_okeys idk ON idk.pixel_id IS NOT DISTINCT FROM x.pixel_id AND idk.k = x.event_id")
 
 
 def shop_pixels(pixels: Any) -> list[tuple[str, str]]:
@@ -112,7 +115,7 @@ def prepare_order_keys(con: duckdb.DuckDBPyConnection, scope: Scope, event_name:
             UNION ALL
             SELECT 'browser', pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_browser
             WHERE event_name = $name AND {dedup.first_copies_sql('m_browser', 'browser')}),
-        keyed AS (SELECT p.*, {order_key_sql('p')} AS order_key FROM purch p)
+        keyed AS ({keyed_sql('purch')})
         SELECT keyed.*, ok.owner AS matched_owner, ok.order_id AS matched_order FROM keyed
         LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM keyed.pixel_id AND ok.k = keyed.order_key""",
                 {"name": event_name, "re": key_regex})

@@ -17,14 +17,14 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     for k in ORDER_KEYS:
         parts.append(f"""SELECT j.pixel_id, j.event_name, j.event_uid, j.event_id, j.event_time, j.in_window, j.matched_owner, j.matched_order,
                    NOT j.rejected AND j.test_event_code IS NULL AS counted, '{k}' AS key,
-                   list_transform(j.{k}, lambda x: left(x, 64)) AS hashes, j.{k} AS raw
+                   list_transform(j.{k}, lambda x: left(x, 64)) AS hashes, j.{k} AS raw,
+                   {"list_transform(j.external_id, lambda x: sha256(trim(x)))" if k == "external_id" else "NULL"} AS raw_sha
             FROM m_lint_server j WHERE j.{k}_p AND j.matched_order IS NOT NULL""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_hash_pairs AS
         WITH per_key AS ({' UNION ALL '.join(parts)})
-        SELECT p.*, h.hash AS correct,
+        SELECT p.* EXCLUDE (raw_sha), h.hash AS correct,
                -- external_id is often sent unhashed (Meta's SDK does not hash it): compare its hash too.
-               list_contains(p.hashes, h.hash) OR (p.key = 'external_id'
-                   AND list_contains(list_transform(p.raw, lambda x: sha256(trim(x))), h.hash)) AS matches
+               list_contains(p.hashes, h.hash) OR (p.key = 'external_id' AND list_contains(p.raw_sha, h.hash)) AS matches
         FROM per_key p JOIN order_hashes h
           ON h.owner = p.matched_owner AND h.order_id = p.matched_order AND h.key = p.key AND h.variant = 'correct'""")
 

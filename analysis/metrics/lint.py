@@ -11,7 +11,7 @@ from analysis import config as config_mod
 from analysis import store
 from analysis.ingest.base import sql_str
 from analysis.metrics import emq
-from analysis.metrics.discrepancy import order_key_sql
+from analysis.metrics.discrepancy import keyed_sql
 from analysis.normalize import HASH_KEYS, HASHLIKE_RE
 
 ISO_4217 = frozenset("""AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
@@ -155,14 +155,19 @@ def _fbc_case_sql(min_len: int, hours: int) -> str:
 
 def _server_ip_sql(share: float, min_fbp: int) -> str:
     cols = _COLS.format(field="'client_ip_address'", diagnosis="NULL")
+    # Only an address with the share of a day's events can be a server's: count distinct browser ids for those.
     return f"""
-        WITH per_ip AS (
-            SELECT pixel_id, day, client_ip_address, count(*) AS n, count(DISTINCT fbp) AS fbps
+        WITH per_day AS (SELECT pixel_id, day, count(*) AS n FROM m_server_all GROUP BY ALL),
+        per_ip AS (
+            SELECT pixel_id, day, client_ip_address, count(*) AS n
             FROM m_server_all WHERE client_ip_address IS NOT NULL GROUP BY ALL),
-        per_day AS (SELECT pixel_id, day, count(*) AS n FROM m_server_all GROUP BY ALL),
-        suspects AS (
+        heavy AS (
             SELECT p.pixel_id, p.day, p.client_ip_address FROM per_ip p JOIN per_day d USING (pixel_id, day)
-            WHERE p.n >= {share!r} * d.n AND p.fbps >= {min_fbp})
+            WHERE p.n >= {share!r} * d.n),
+        suspects AS (
+            SELECT pixel_id, day, client_ip_address FROM m_server_all
+            WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM heavy)
+            GROUP BY ALL HAVING count(DISTINCT fbp) >= {min_fbp})
         SELECT {cols} FROM m_server_all s
         WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM suspects)"""
 
@@ -174,13 +179,16 @@ def _hash_mismatch_sql() -> str:
         "order_id,", "p.matched_order AS order_id,").replace("event_time,", "p.event_time,").replace(
         "in_window", "p.in_window")
     # The first mistake variant that reproduces one of the server's hashes names the cause.
+    # Only the pairs that do not match look for a variant, among their own orders' variants.
     return f"""
-        SELECT {cols} FROM m_hash_pairs p
+        WITH mm AS (SELECT * FROM m_hash_pairs WHERE NOT matches)
+        SELECT {cols} FROM mm p
         LEFT JOIN (SELECT owner, order_id, key, hash, min(variant) AS variant FROM order_hashes
-                   WHERE variant <> 'correct' GROUP BY ALL) v
+                   WHERE variant <> 'correct'
+                     AND (owner, order_id) IN (SELECT matched_owner, matched_order FROM mm) GROUP BY ALL) v
           ON v.owner = p.matched_owner AND v.order_id = p.matched_order AND v.key = p.key
          AND list_contains(p.hashes, v.hash)
-        WHERE NOT p.matches QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""
+        QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""
 
 
 def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: bool = False) -> None:
@@ -194,7 +202,7 @@ def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: b
     keep = "" if full else "WHERE k.event_name = 'Purchase' OR ok.order_id IS NOT NULL"
     # The order key of every event on narrow columns first; the whole rows only of the events kept.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_server AS
-        WITH k AS (SELECT x.event_uid, x.event_name, x.pixel_id, {order_key_sql('x')} AS order_key FROM m_server_all x),
+        WITH k AS ({keyed_sql('m_server_all', 'x.event_uid, x.event_name, x.pixel_id')}),
         m AS (SELECT k.event_uid, k.order_key, ok.owner AS matched_owner, ok.order_id AS matched_order FROM k
               LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM k.pixel_id AND ok.k = k.order_key {keep})
         SELECT s.*, m.order_key, m.matched_owner, m.matched_order, o.status AS order_status, o.total AS order_total

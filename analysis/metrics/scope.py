@@ -56,6 +56,38 @@ def check_tz(tz: str) -> str:
     return tz
 
 
+def offsets(con: duckdb.DuckDBPyConnection, tz: str, lo: datetime, hi: datetime) -> list[tuple[datetime | None, int]]:
+    """The UTC offsets (seconds) of `tz` over [lo, hi] (naive UTC) as DuckDB's own time-zone data has them:
+    [(since, offset)], the first since None. Found on a 15-minute grid, each change narrowed to the second.
+    """
+    sql = """SELECT t, CAST(epoch(CAST(timezone($tz, timezone('UTC', t)) AS TIMESTAMP)) - epoch(t) AS BIGINT)
+             FROM generate_series(CAST($lo AS TIMESTAMP), CAST($hi AS TIMESTAMP), INTERVAL {step}) g(t) ORDER BY t"""
+    grid = con.execute(sql.format(step="15 MINUTE"), {"tz": tz, "lo": lo, "hi": hi}).fetchall()
+    out: list[tuple[datetime | None, int]] = [(None, grid[0][1])]
+    for (a, off_a), (b, off_b) in zip(grid, grid[1:]):
+        if off_a != off_b:
+            fine = con.execute(sql.format(step="1 SECOND"), {"tz": tz, "lo": a, "hi": b}).fetchall()
+            out += [(t, o) for (_, p), (t, o) in zip(fine, fine[1:]) if o != p]
+    return out
+
+
+def local_day_sql(con: duckdb.DuckDBPyConnection, col: str, tz: str, lo: datetime, hi: datetime) -> str:
+    """The local date in `tz` of a naive-UTC timestamp column whose values lie in [lo, hi].
+
+    Equal to CAST(timezone(tz, col) AS DATE) there, without a time-zone lookup per row: the few offsets
+    the zone has over the span are written into the expression.
+    """
+    lit = lambda t: f"TIMESTAMP '{t.strftime('%Y-%m-%d %H:%M:%S')}'"  # noqa: E731
+    spans = offsets(con, tz, lo, hi)
+    if len(spans) == 1:
+        shift = f"INTERVAL ({spans[0][1]}) SECOND"
+    else:
+        whens = " ".join(f"WHEN {col} < {lit(spans[i + 1][0])} THEN INTERVAL ({spans[i][1]}) SECOND"
+                         for i in range(len(spans) - 1))
+        shift = f"CASE {whens} ELSE INTERVAL ({spans[-1][1]}) SECOND END"
+    return f"CAST({col} + {shift} AS DATE)"
+
+
 def latest_day(con: duckdb.DuckDBPyConnection, tz: str, today: date) -> date | None:
     """The latest day with data that is not after today (a garbage future timestamp cannot move it)."""
     bound = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo(tz)).astimezone(timezone.utc)
@@ -123,8 +155,7 @@ def prepare(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
                CAST($pixel AS VARCHAR) AS pixel""", {"start": start, "end": end, "tz": scope.tz, "pixel": scope.pixel_id})
     # A view cannot hold parameters: the bounds are written in as literals (values the code made).
     lit = lambda t: f"TIMESTAMP '{t.strftime('%Y-%m-%d %H:%M:%S.%f')}'"  # noqa: E731
-    tz = "'" + scope.tz.replace("'", "''") + "'"
-    day = f"CAST(timezone({tz}, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
+    day = local_day_sql(con, "event_time", scope.tz, lo, hi)
     in_win = f"(event_time >= {lit(start)} AND event_time < {lit(end)})"
     rng = f"event_time >= {lit(lo)} AND event_time < {lit(hi)}"
     pixel = ("AND pixel_id = '" + scope.pixel_id.replace("'", "''") + "'") if scope.pixel_id else ""
