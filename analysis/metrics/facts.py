@@ -18,7 +18,7 @@ from analysis import config as config_mod
 from analysis import store
 from analysis.metrics import emq
 from analysis.metrics.hash_match import ORDER_KEYS
-from analysis.metrics.scope import Scope
+from analysis.metrics.scope import Scope, local_day_sql
 from analysis.normalize import USER_DATA_KEYS
 from analysis.rollups import READ_TIME_RULES, read
 from analysis.rollups.schema import name_fold_sql
@@ -82,10 +82,6 @@ class Agg:
         return self.num / self.den if self.den else None
 
 
-def _local(col: str) -> str:
-    return f"CAST(timezone($tz, CAST({col} AS TIMESTAMPTZ)) AS DATE)"
-
-
 def _norm(col: str) -> str:
     return name_fold_sql(col)
 
@@ -103,7 +99,7 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
     except duckdb.CatalogException:
         pass
     lo, hi = sc.reach()
-    params = {"tz": sc.tz, "lo": lo, "hi": hi, "pixel": sc.pixel_id}
+    params = {"lo": lo, "hi": hi, "pixel": sc.pixel_id}
     read_time = ", ".join(f"'{r}'" for r in sorted(READ_TIME_RULES))
     pairs = ", ".join(f"count(*) FILTER (p.key = '{k}') AS hp_{k}, "
                       f"count(*) FILTER (p.key = '{k}' AND p.matches) AS hm_{k}" for k in ORDER_KEYS)
@@ -111,7 +107,8 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
     # The rollups' 15-minute buckets, summed to hours; each keeps the local day of its quarter hour,
     # so an hour that a +05:45 midnight splits stays split, as its events are.
     rng = "r.bucket >= $lo AND r.bucket < $hi AND (CAST($pixel AS VARCHAR) IS NULL OR r.pixel_id = $pixel)"
-    when = "date_trunc('hour', {t}) AS hour, " + _local("{t}") + " AS day"
+    day = lambda col: local_day_sql(con, col, sc.tz, lo, hi)  # noqa: E731  (every time here lies in [lo, hi))
+    when = "date_trunc('hour', {t}) AS hour, " + day("{t}") + " AS day"
     valid = ", ".join(f"sum(r.v_{k}) AS v_{k}" for k in USER_DATA_KEYS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_facts AS
         WITH parts AS (
@@ -133,8 +130,8 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
             (SELECT r.pixel_id, r.event_name, {when.format(t='r.mismatch_at')}, count(*) AS name_mismatch
              FROM (SELECT *, mismatch_at AS bucket FROM pair_keys) r WHERE r.mismatch_at IS NOT NULL AND {rng} GROUP BY ALL)
             UNION ALL BY NAME
-            (SELECT p.pixel_id, p.event_name, date_trunc('hour', p.event_time) AS hour, s.day, {pairs}
-             FROM m_hash_pairs p JOIN m_server s USING (event_uid) WHERE p.counted GROUP BY ALL))
+            (SELECT p.pixel_id, p.event_name, {when.format(t='p.event_time')}, {pairs}
+             FROM m_hash_pairs p WHERE p.counted GROUP BY ALL))
         SELECT pixel_id, event_name, hour, day, {sums} FROM parts GROUP BY ALL""", params)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_facts_lint AS
         SELECT r.pixel_id, r.event_name, {when.format(t='r.bucket')}, r.rule, sum(r.hits) AS hits
@@ -143,10 +140,9 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config) -
           AND (r.rule <> 'missing_event_id' OR (r.pixel_id, r.event_name) IN (SELECT pixel_id, event_name FROM m_both))
         GROUP BY ALL
         UNION ALL
-        SELECT s.pixel_id, s.event_name, date_trunc('hour', s.event_time) AS hour, s.day, l.rule,
-               count(*) AS hits
-        FROM (SELECT DISTINCT rule, event_uid FROM m_lint WHERE side = 'server' AND rule IN ({read_time})) l
-        JOIN m_server_all s USING (event_uid) GROUP BY ALL""", params)
+        SELECT l.pixel_id, l.event_name, {when.format(t='l.event_time')}, l.rule, count(*) AS hits
+        FROM (SELECT DISTINCT rule, event_uid, pixel_id, event_name, event_time FROM m_lint
+              WHERE side = 'server' AND rule IN ({read_time})) l GROUP BY ALL""", params)
     # discrepancy.gap: eligible orders by their created_at hour and the server Purchase conversions
     # (clusters) matched to them, whatever their event_time. Per pixel (all_pixels false: the orders of
     # that pixel and its Purchases) and for the whole scope (all_pixels true: every order once), as the

@@ -12,6 +12,7 @@ from analysis import store
 from analysis.ingest.base import sql_str
 from analysis.metrics import emq
 from analysis.metrics.discrepancy import keyed_sql
+from analysis.metrics.hash_match import ORDER_KEYS
 from analysis.normalize import HASH_KEYS, HASHLIKE_RE
 
 ISO_4217 = frozenset("""AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
@@ -200,12 +201,17 @@ def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: b
     drill-downs that list each finding of every rule (report.prepare(full_lint=True)).
     """
     keep = "" if full else "WHERE k.event_name = 'Purchase' OR ok.order_id IS NOT NULL"
+    # Whole rows only for the drill-downs; the report's rules and hash check read these columns (copying
+    # every column of the kept rows costs more than the rest of the statement).
+    narrow = ["event_uid", "pixel_id", "event_name", "event_id", "order_id", "event_time", "day", "in_window",
+              "rejected", "test_event_code", "value", *(c for k in ORDER_KEYS for c in (k, f"{k}_p"))]
+    cols = "s.*" if full else ", ".join(f"s.{c}" for c in narrow)
     # The order key of every event on narrow columns first; the whole rows only of the events kept.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_lint_server AS
         WITH k AS ({keyed_sql('m_server_all', 'x.event_uid, x.event_name, x.pixel_id')}),
         m AS (SELECT k.event_uid, k.order_key, ok.owner AS matched_owner, ok.order_id AS matched_order FROM k
               LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM k.pixel_id AND ok.k = k.order_key {keep})
-        SELECT s.*, m.order_key, m.matched_owner, m.matched_order, o.status AS order_status, o.total AS order_total
+        SELECT {cols}, m.order_key, m.matched_owner, m.matched_order, o.status AS order_status, o.total AS order_total
         FROM m_server_all s JOIN m USING (event_uid)
         LEFT JOIN m_orders o ON o.pixel_id IS NOT DISTINCT FROM s.pixel_id AND o.owner = m.matched_owner
          AND o.order_id = m.matched_order""", {"re": cfg["order_key_regex"]})
