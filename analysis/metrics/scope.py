@@ -109,19 +109,27 @@ def months_with_data(con: duckdb.DuckDBPyConnection, tz: str, pixel_id: str | No
     month, first_day, last_day, events. Connectors alone (orders, Meta's /stats) make a month to check too."""
     pixel_sql = "AND pixel_id = $pixel" if pixel_id else ""
     params: dict = {"tz": tz, "today": today} | ({"pixel": pixel_id} if pixel_id else {})
-    local = "CAST(timezone($tz, CAST(event_time AS TIMESTAMPTZ)) AS DATE)"
+    # Counted per UTC quarter hour first, then each quarter hour's local day: every zone's midnight is on
+    # a quarter hour, so this is exact, and the zone is looked up once per quarter hour, not per row.
+    q = "time_bucket(INTERVAL 15 MINUTE, {t}) AS q, count(*) AS n"
     con.execute("SET TimeZone = 'UTC'")        # stored times are naive UTC
     return store.query(con, f"""
-        SELECT CAST(date_trunc('month', d) AS DATE) AS month, min(d) AS first_day, max(d) AS last_day, count(*) AS events
-        FROM (SELECT {local} AS d FROM server_events WHERE event_time IS NOT NULL {pixel_sql}
+        WITH per_q AS (
+              SELECT {q.format(t='event_time')} FROM server_events WHERE event_time IS NOT NULL {pixel_sql} GROUP BY q
               UNION ALL
-              SELECT {local} FROM browser_events WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql}
+              SELECT {q.format(t='event_time')} FROM browser_events
+              WHERE event_time IS NOT NULL AND source <> 'mirror' {pixel_sql} GROUP BY q
               UNION ALL
-              SELECT {local.replace('event_time', 'created_at')} FROM orders
-              WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')}
+              SELECT {q.format(t='created_at')} FROM orders
+              WHERE true {pixel_sql.replace('pixel_id', 'coalesce(pixel_id, $pixel)')} GROUP BY q
               UNION ALL
-              SELECT {local.replace('event_time', 'hour')} FROM meta_stats WHERE true {pixel_sql})
-        WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
+              SELECT {q.format(t='hour')} FROM meta_stats WHERE true {pixel_sql} GROUP BY q),
+        per_day AS (SELECT CAST(timezone($tz, CAST(q AS TIMESTAMPTZ)) AS DATE) AS d, sum(n) AS n
+                    FROM per_q GROUP BY ALL)
+        SELECT CAST(date_trunc('month', d) AS DATE) AS month, min(d) AS first_day, max(d) AS last_day,
+               CAST(sum(n) AS BIGINT) AS events
+        FROM per_day WHERE d <= $today GROUP BY ALL ORDER BY month""", params)
+
 
 def resolve(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None, tz: str,
             pixel_id: str | None, days: int = 30, today: date | None = None) -> Scope:
