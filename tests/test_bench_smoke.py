@@ -11,6 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from tests.conftest import chromium_path
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -29,6 +31,8 @@ def test_audit_benchmark_runs_and_the_report_agrees_with_pandas(tmp_path: Path) 
     # Both loads happened, the last day's files in the second, and every measurement was taken.
     assert res["rows"]["one_more_day"]["server-events"] > 0 and res["rows"]["first_ingest"]["server-events"] > 0
     assert res["events"] > 20_000
+    browser = {"chromium_weekly", "chromium_health"} if chromium_path() else set()
     assert set(res["measurements"]) == {"first_ingest", "one_more_day", "report", "check", "page_weekly",
-                                        "page_health", "page_deployments", "pandas"}
+                                        "page_health", "page_deployments", "pandas"} | browser
+    assert set(res["ratios"]["chromium_over_pandas"]) == {b[len("chromium_"):] for b in browser}
     assert "against the targets" in proc.stdout

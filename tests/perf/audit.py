@@ -8,6 +8,8 @@ process so that caches and peak memory are its own:
 - a cold `capi-audit report` (default window) and `capi-audit check` (that window and the one before);
 - the data loading of the Weekly EMQ, Monthly health check and Deployments pages, through
   dashboard.data's public functions as the pages call them (the sidebar's reads included);
+- the Weekly EMQ and Monthly health check pages, cold, in Debian's Chromium (when it and Playwright
+  are installed; --no-browser skips them);
 - pandas: coverage per event, 48-hour pairs and the daily Purchase gap from the counted rows of the
   report's window, already in memory (only the computation is timed).
 The pandas numbers must equal the report's: a disagreement is printed and the run exits 1.
@@ -86,6 +88,57 @@ else:
     raise SystemExit(f"no page {page}")
 print(json.dumps({"seconds": time.perf_counter() - t}))
 """
+
+# A page in a real browser, cold: a fresh `capi-audit serve` on the store (empty caches), Debian's Chromium
+# opens the page, and the clock stops when the run is over and its charts are drawn (the browser tests'
+# own readiness rule). Server start-up is not timed: a user opens a dashboard that is already running.
+BROWSER = r"""
+import json, socket, subprocess, sys, time, urllib.request
+from playwright.sync_api import sync_playwright
+from tests.conftest import CHROMIUM_ARGS, chromium_path
+from tests.test_browser import PAGES, _settle
+db, slug = sys.argv[1], sys.argv[2]
+charts = dict(PAGES)[slug]
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "--db", db, "serve", "--port", str(port)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        t = time.perf_counter()
+        page.goto(f"{url}/{slug}")
+        _settle(page, charts)
+        seconds = time.perf_counter() - t
+        errors = page.locator("[data-testid='stException']").count()
+        browser.close()
+finally:
+    proc.terminate()
+    proc.wait(timeout=30)
+print(json.dumps({"seconds": seconds, "exceptions": errors}))
+"""
+
+
+def chromium_available() -> bool:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from tests.conftest import chromium_path
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    finally:
+        sys.path.pop(0)
+    return chromium_path() is not None
+
 
 # The pandas side: the counted rows of the report's window (± 7 days for the pairing) are read into
 # memory first (not timed), then the three core numbers are computed from the contract's definitions.
@@ -283,8 +336,10 @@ def compare(rep: dict, pan: dict) -> list[str]:
     return bad
 
 
-def bench(events: int, days: int, work: Path, log=print) -> dict:
-    """Generate, load and measure; returns the figures (see main's table) with `disagreements`."""
+def bench(events: int, days: int, work: Path, log=print, browser: bool = False) -> dict:
+    """Generate, load and measure; returns the figures (see main's table) with `disagreements`.
+
+    browser: also time the Weekly EMQ and Monthly health check pages, cold, in Chromium."""
     work.mkdir(parents=True, exist_ok=True)
     opd = max(1, round(events / (days * EVENTS_PER_ORDER_DAY)))
     db = work / "bench.duckdb"
@@ -310,6 +365,12 @@ def bench(events: int, days: int, work: Path, log=print) -> dict:
         r = child(PAGE, page, env={"CAPI_AUDIT_DB": str(db)})
         # The loading alone: a running dashboard has imported Streamlit and the app before a page runs.
         m[f"page_{page}"] = {**r, "wall_seconds": r["seconds"], "seconds": r["own_seconds"]}
+    if browser:
+        for page, slug in (("weekly", ""), ("health", "health_check")):
+            r = child(BROWSER, str(db), slug)
+            if r.pop("exceptions"):
+                raise Failed(f"the {page} page showed an exception in Chromium")
+            m[f"chromium_{page}"] = {**r, "wall_seconds": r["seconds"], "seconds": r["own_seconds"]}
     w = rep["window"]
     pan = child(PANDAS, str(db), w["since"], w["until"], "48")
     m["pandas"] = {k: pan[k] for k in ("seconds", "cpu", "peak_mb")}
@@ -334,6 +395,7 @@ def bench(events: int, days: int, work: Path, log=print) -> dict:
         "ingest_seconds_by_kind": {k: m[k]["seconds_by_kind"] for k in ("first_ingest", "one_more_day")},
         "ratios": {"report_over_pandas": m["report"]["seconds"] / p, "check_over_pandas": m["check"]["seconds"] / p,
                    "pages_over_pandas": {k[5:]: m[k]["seconds"] / p for k in m if k.startswith("page_")},
+                   "chromium_over_pandas": {k[9:]: m[k]["seconds"] / p for k in m if k.startswith("chromium_")},
                    "one_more_day_over_its_share": m["one_more_day"]["seconds"] / max(share, 1e-9),
                    "report_peak_mb": m["report"]["peak_mb"]},
         # What the agreement rests on: figures compared (a run that compares nothing proves nothing).
@@ -347,7 +409,9 @@ def bench(events: int, days: int, work: Path, log=print) -> dict:
 LABELS = {"first_ingest": "first ingest (all days but the last)", "one_more_day": "one more day (the last day's files)",
           "report": "cold report, default window", "check": "check (window and the one before)",
           "page_weekly": "page data: Weekly EMQ", "page_health": "page data: Monthly health check",
-          "page_deployments": "page data: Deployments", "pandas": "pandas on rows in memory (compute only)"}
+          "page_deployments": "page data: Deployments",
+          "chromium_weekly": "Chromium, cold: Weekly EMQ", "chromium_health": "Chromium, cold: Monthly health check",
+          "pandas": "pandas on rows in memory (compute only)"}
 
 
 def table(res: dict) -> str:
@@ -361,6 +425,8 @@ def table(res: dict) -> str:
              f"{c['previous_window']['until']}",
              f"{'measurement':42s} {'seconds':>8s} {'CPU s':>7s} {'× pandas':>9s} {'peak MB':>8s}"]
     for k, label in LABELS.items():
+        if k not in m:
+            continue
         x = m[k]
         lines.append(f"{label:42s} {x['seconds']:>8.2f} {x['cpu']:>7.2f} {x['seconds'] / max(p, 1e-9):>9.1f} "
                      f"{x['peak_mb']:>8.0f}")
@@ -373,7 +439,9 @@ def table(res: dict) -> str:
         f"  one more day / its share of the first load {r['one_more_day_over_its_share']:5.2f}   (target ≤ 2; "
         f"{day_rows:,} of {first_rows + day_rows:,} rows)",
         "  pages / pandas                      " + ", ".join(f"{k} {v:.2f}" for k, v in r["pages_over_pandas"].items())
-        + "   (target ≤ 1, in Chromium)",
+        + "   (data loading, for comparison)",
+        "  pages in Chromium / pandas          " + (", ".join(f"{k} {v:.2f}" for k, v in r["chromium_over_pandas"].items())
+                                                 or "not measured (no Chromium)") + "   (target ≤ 1)",
     ]
     return "\n".join(lines)
 
@@ -381,7 +449,10 @@ def table(res: dict) -> str:
 def main(args) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="capi-bench-audit-"))
     try:
-        res = bench(args.events, args.days, work, log=lambda s: print(s, file=sys.stderr, flush=True))
+        browser = not args.no_browser and chromium_available()
+        if not args.no_browser and not browser:
+            print("Chromium or Playwright is missing: the pages are not timed in a browser", file=sys.stderr)
+        res = bench(args.events, args.days, work, log=lambda s: print(s, file=sys.stderr, flush=True), browser=browser)
     except Failed as exc:
         print(f"CRASH: {exc}", file=sys.stderr)
         return 2

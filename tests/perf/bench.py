@@ -234,6 +234,7 @@ def main() -> int:
     au.add_argument("--days", type=int, default=30, help="daily files a side (default 30); orders a day follow")
     au.add_argument("--keep", type=Path, help="generate and load in this directory and keep it")
     au.add_argument("--json", type=Path, help="also write the figures to this file")
+    au.add_argument("--no-browser", action="store_true", help="do not time the pages in Chromium")
     ing = sub.add_parser("ingest", help="ingest throughput, per-file cost, demo build")
     ing.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every measurement")
     ing.add_argument("--events", type=_count, help="server events in the events file (default 1,000,000)")
