@@ -120,6 +120,23 @@ def test_server_ip_needs_many_distinct_fbp(sc):
     assert found(report(sc), "server_ip_as_client_ip") == 0
 
 
+def test_server_ip_is_judged_per_day_against_that_days_share(sc):
+    # Day 1: the address carries 20 of 30 events with 20 browser ids: flagged. Day 2: the same address,
+    # 20 browser ids again, but only 20 of 500 events (4 % < 5 %): not flagged, though the month's share
+    # would differ either way.
+    ip = "198.51.100.1"
+    day1 = [sev("ViewContent", f"2026-10-01T10:{i:02d}:00", f"a{i}", ud("em", client_ip_address=ip,
+                                                                        fbp=f"fb.1.1759310000000.{i}")) for i in range(20)]
+    day1 += [sev("ViewContent", f"2026-10-01T11:{i:02d}:00", f"b{i}", ud("em", client_ip_address=f"203.0.113.{i}"))
+             for i in range(10)]
+    day2 = [sev("ViewContent", f"2026-10-02T10:{i:02d}:00", f"c{i}", ud("em", client_ip_address=ip,
+                                                                        fbp=f"fb.1.1759310000000.{i}")) for i in range(20)]
+    day2 += [sev("ViewContent", f"2026-10-02T{12 + i // 60:02d}:{i % 60:02d}:00", f"d{i}",
+                 ud("em", client_ip_address=f"203.0.{i // 200}.{i % 200}")) for i in range(480)]
+    sc.server(*day1, *day2)
+    assert found(report(sc), "server_ip_as_client_ip") == 20
+
+
 def test_timestamp_event_id_but_not_a_shopify_order_id(sc):
     t = ts("2026-10-01T10:00:00")
     sc.server(sev("Purchase", "2026-10-01T10:00:00", str(t)),

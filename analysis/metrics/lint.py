@@ -156,20 +156,21 @@ def _fbc_case_sql(min_len: int, hours: int) -> str:
 
 def _server_ip_sql(share: float, min_fbp: int) -> str:
     cols = _COLS.format(field="'client_ip_address'", diagnosis="NULL")
-    # Only an address with the share of a day's events can be a server's: count distinct browser ids for those.
+    # Only an address with the share of a day's events can be a server's: one pass counts the days and the
+    # addresses, and only the heavy addresses' events are read again (for their distinct browser ids).
     return f"""
-        WITH per_day AS (SELECT pixel_id, day, count(*) AS n FROM m_server_all GROUP BY ALL),
-        per_ip AS (
-            SELECT pixel_id, day, client_ip_address, count(*) AS n
-            FROM m_server_all WHERE client_ip_address IS NOT NULL GROUP BY ALL),
+        WITH per AS (
+            SELECT pixel_id, day, client_ip_address, count(*) AS n, GROUPING(client_ip_address) AS whole_day
+            FROM m_server_all GROUP BY GROUPING SETS ((pixel_id, day), (pixel_id, day, client_ip_address))),
         heavy AS (
-            SELECT p.pixel_id, p.day, p.client_ip_address FROM per_ip p JOIN per_day d USING (pixel_id, day)
-            WHERE p.n >= {share!r} * d.n),
+            SELECT p.pixel_id, p.day, p.client_ip_address FROM per p JOIN per d USING (pixel_id, day)
+            WHERE p.whole_day = 0 AND d.whole_day = 1 AND p.client_ip_address IS NOT NULL AND p.n >= {share!r} * d.n),
+        rows AS (
+            SELECT {cols}, day, client_ip_address, fbp FROM m_server_all
+            WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM heavy)),
         suspects AS (
-            SELECT pixel_id, day, client_ip_address FROM m_server_all
-            WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM heavy)
-            GROUP BY ALL HAVING count(DISTINCT fbp) >= {min_fbp})
-        SELECT {cols} FROM m_server_all s
+            SELECT pixel_id, day, client_ip_address FROM rows GROUP BY ALL HAVING count(DISTINCT fbp) >= {min_fbp})
+        SELECT {cols} FROM rows s
         WHERE (pixel_id, day, client_ip_address) IN (SELECT pixel_id, day, client_ip_address FROM suspects)"""
 
 
