@@ -228,7 +228,7 @@ def portfolio(f: Filters) -> dict[str, Any]:
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def _months(db: str, stamp: tuple[float, ...], tz: str, pixel: str | None) -> pd.DataFrame:
     with _reading(db) as con:
-        rows = scope_mod.months_with_data(con, tz, pixel, datetime.now(ZoneInfo(tz)).date())
+        rows = page_data.months(con, tz, pixel)
     return pd.DataFrame(rows, columns=["month", "first_day", "last_day", "events"])
 
 

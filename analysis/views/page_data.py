@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -20,6 +21,12 @@ def default_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, tz: s
     """The report's default window: `report.days` days ending on the latest day with data."""
     sc = scope_mod.resolve(con, None, None, tz, pixel, int(cfg["report.days"]))
     return sc.since, sc.until
+
+
+def months(con: duckdb.DuckDBPyConnection, tz: str, pixel: str | None) -> list[dict[str, Any]]:
+    """Calendar months with server or browser events, orders or Meta /stats, up to today in tz
+    (month, first_day, last_day, events)."""
+    return scope_mod.months_with_data(con, tz, pixel, datetime.now(ZoneInfo(tz)).date())
 
 
 def metric_daily(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, window: dict[str, str],
