@@ -250,7 +250,8 @@ def test_page_data_holds_the_reports_numbers_and_its_series_agree_with_them(week
     cov = pd.DataFrame(page["daily"]["coverage"])
     by_day = series.coverage_by_day(cov, ("em",)).set_index("day")["em"]
     d1 = cov[cov["day"] == date(2026, 10, 1)]
-    assert by_day[date(2026, 10, 1)] == pytest.approx((d1["em"] * d1["server_events"]).sum() / d1["server_events"].sum())
+    weighted = (d1["em"] * d1["server_events"]).sum() / d1["server_events"].sum()
+    assert by_day[date(2026, 10, 1)] == pytest.approx(weighted)
     assert by_day[date(2026, 10, 1)] == pytest.approx(2 / 3)          # Purchase 1 of 2, Lead 1 of 1
     # Server events per day: the dedup rows' sides sum to the report's event counts.
     sides = series.sides_by_day(pd.DataFrame(page["daily"]["dedup"]))

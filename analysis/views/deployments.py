@@ -121,7 +121,8 @@ def of(dep: dict[str, Any], findings: pd.DataFrame) -> pd.DataFrame:
     """classify()'s rows of one deployment of the report."""
     if findings.empty:
         return findings
-    return findings[(findings["deployment"] == dep["name"]) & (findings["deployed_at"] == parse_utc(dep["deployed_at"]))]
+    at = parse_utc(dep["deployed_at"])
+    return findings[(findings["deployment"] == dep["name"]) & (findings["deployed_at"] == at)]
 
 
 def summary(dep: dict[str, Any], findings: pd.DataFrame, lint: list[dict[str, Any]], limit: int = 3) -> str:

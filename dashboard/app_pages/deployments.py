@@ -91,12 +91,12 @@ shown_breaks = breaks if event == ALL_EVENTS else breaks[breaks["event_name"] ==
 timeline_deps = pd.DataFrame(deps, columns=["name", "deployed_at", "verdict"]) if deps else \
     pd.DataFrame(columns=["name", "deployed_at", "verdict"])
 title = f"Key metrics per day · {event.lower() if event == ALL_EVENTS else event}"
-st.plotly_chart(figures.deployment_timeline(series.ratios(shown), timeline_deps, shown_breaks, (w["since"], w["until"]), title=title),
-                key="deployments_timeline")
+st.plotly_chart(figures.deployment_timeline(series.ratios(shown), timeline_deps, shown_breaks, (w["since"], w["until"]),
+                                            title=title), key="deployments_timeline")
 # Cost per purchase on the same days (ad account insights, when synced): a jump flagged next to a pairing change.
 if (cpa := present.cpa_frames(rep)) is not None:
     st.plotly_chart(figures.cpa_daily(cpa[0], timeline_deps[["deployed_at", "name"]], cpa[1], rep["cpa"]["currency"],
-                                     (w["since"], w["until"])), key="deployments_cpa")
+                                      (w["since"], w["until"])), key="deployments_cpa")
 if not shown_breaks.empty:
     lines = []
     for (day, metric), group in shown_breaks.groupby(["date", "metric"], sort=True):
@@ -119,7 +119,7 @@ dep = by_key[picked]
 st.markdown(f"{badge(dep['verdict'])} {present.md(summaries[picked])}")
 win = dep["window"]
 st.caption(present.md(" · ".join(x for x in (dep.get("component"), dep.get("description"),
-                                           f"pixel {dep['pixel_id']}" if dep.get("pixel_id") else "all pixels") if x))
+                                              f"pixel {dep['pixel_id']}" if dep.get("pixel_id") else "all pixels") if x))
            + f" · before {win['before'][0][:16].replace('T', ' ')} → after {win['after'][1][:16].replace('T', ' ')} "
            f"UTC · {dep.get('compared', 0)} metrics compared")
 
@@ -129,8 +129,8 @@ if not worse.empty:
     keys = list(dict.fromkeys(zip(worse["event_name"], worse["metric"])))[:6]
     at = dep_views.parse_utc(dep["deployed_at"])
     st.plotly_chart(figures.deployment_focus(series.ratios(daily, by_event=True), keys, dep["name"], at,
-                                            tuple(dep_views.parse_utc(t) for t in win["before"]),
-                                            tuple(dep_views.parse_utc(t) for t in win["after"])),
+                                             tuple(dep_views.parse_utc(t) for t in win["before"]),
+                                             tuple(dep_views.parse_utc(t) for t in win["after"])),
                     key="deployment_focus")
 
 st.markdown("**Every metric before and after** — regressions first (red), then drops the volume is too small to "

@@ -122,13 +122,13 @@ names = sorted({e["event_name"] for e in events})
 chosen = st.multiselect("Events on the trend", names, default=[e["event_name"] for e in kpi] or names[:5])
 target = max((p["target"] for p in priority.values()), default=8.0)
 st.plotly_chart(figures.emq_trend(rep["daily"]["emq"], rep["daily"]["emq_meta"], rep["deployments_list"],
-                                 events=chosen, target=target), key="emq_trend")
+                                  events=chosen, target=target), key="emq_trend")
 
 # Only with ad account insights (capi-audit sync meta-insights): a CPA jump next to a pairing change.
 if (cpa := present.cpa_frames(rep)) is not None:
     st.caption(present.md(present.cpa_line(rep)))
     st.plotly_chart(figures.cpa_daily(cpa[0], rep["deployments_list"], cpa[1], rep["cpa"]["currency"],
-                                     (w["since"], w["until"])), key="cpa_daily")
+                                      (w["since"], w["until"])), key="cpa_daily")
     for text in cpa[1]["evidence"]:
         st.warning(present.md(text), icon=":material/trending_up:")
 
