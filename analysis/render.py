@@ -4,17 +4,18 @@ from __future__ import annotations
 import html as html_mod
 import math
 import re
-from collections import defaultdict
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
-from plotly.subplots import make_subplots
+
+from analysis import figures
+from analysis.views import series
 
 COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "unknown": "#6e7781"}
 MARKS = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "unknown": "❔ unknown"}
 TREND_KEYS = ("em", "ph", "fbp", "fbc")
-LINE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 MAX_CHART_EVENTS = 6
 
 
@@ -193,12 +194,6 @@ def _e(text: Any) -> str:
     return html_mod.escape(str(text))
 
 
-def _t(text: Any) -> str:
-    """Text inside a figure: plotly renders <b>, <a href> … in names and annotations, and decodes &lt; &gt; &amp;
-    back for display, so escaping (quotes left alone: plotly does not decode &quot;) shows the name as sent."""
-    return html_mod.escape(str(text), quote=False)
-
-
 def _html_table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
@@ -231,92 +226,34 @@ def _chart_events(report: dict[str, Any]) -> list[tuple[str, str]]:
     return [(e["pixel_id"], e["event_name"]) for e in busiest if e["server_events"]][:MAX_CHART_EVENTS]
 
 
-def _markers(report: dict[str, Any]) -> list[tuple[str, str]]:
-    """(time, name) of every deployment: analysed ones, and those the series listed for the window."""
+def _markers(report: dict[str, Any]) -> pd.DataFrame:
+    """Every deployment (deployed_at, name): analysed ones, and those the series listed for the window."""
     seen: dict[tuple[str, str], None] = {}
     for d in list(report.get("deployments") or []) + list(report.get("deployments_list") or []):
         seen[(str(d["deployed_at"]).replace("T", " ").rstrip("Z"), d["name"])] = None
-    return sorted(seen)
+    return pd.DataFrame(sorted(seen), columns=["deployed_at", "name"])
 
 
-def _add_markers(fig: go.Figure, markers: list[tuple[str, str]]) -> None:
-    for at, name in markers:
-        fig.add_vline(x=at, line=dict(color="#7f7f7f", dash="dot", width=1))
-        fig.add_annotation(x=at, y=1, yref="paper", text=_t(name), showarrow=False, textangle=-90, xanchor="right",
-                           yanchor="top", font=dict(size=10, color="#7f7f7f"))
+def _frame(rows: list[dict[str, Any]] | None) -> pd.DataFrame:
+    return pd.DataFrame(rows) if rows else pd.DataFrame()
 
 
-def _label(key: tuple[str, str], many: bool) -> str:
-    return _t(f"{key[1]} · {key[0]}" if many else key[1])
+def _charts(report: dict[str, Any], daily: dict[str, Any], keys: list[tuple[str, str]]) -> list[str]:
+    """The trend charts, drawn by the same builders as the dashboard's pages."""
+    markers = _markers(report)
+    dedup = series.dedup_by_day(_frame(daily.get("dedup")), keys)
+    return [_figure(figures.emq_trend(_frame(daily.get("emq")), _frame(daily.get("emq_meta")), markers, target=None,
+                                      keys=keys), "chart-emq"),
+            _figure(figures.coverage_trend(_frame(daily.get("coverage")), keys, markers, TREND_KEYS),
+                    "chart-coverage"),
+            _figure(figures.dedup_daily(dedup).update_layout(title="Deduplication per day (charted events)"),
+                    "chart-dedup")]
 
 
-def _emq_chart(daily: dict[str, Any], keys: list[tuple[str, str]], markers: list[tuple[str, str]]) -> go.Figure:
-    fig = go.Figure()
-    many = len({p for p, _ in keys}) > 1
-    for i, key in enumerate(keys):
-        colour = LINE_COLOURS[i % len(LINE_COLOURS)]
-        rows = [r for r in daily.get("emq") or [] if (r["pixel_id"], r["event_name"]) == key]
-        fig.add_trace(go.Scatter(x=[r["day"] for r in rows], y=[r["emq"] for r in rows], name=_label(key, many),
-                                 mode="lines+markers", line=dict(color=colour)))
-        meta = [r for r in daily.get("emq_meta") or [] if (r["pixel_id"], r["event_name"]) == key]
-        if meta:
-            fig.add_trace(go.Scatter(x=[r["day"] for r in meta], y=[r["score"] for r in meta],
-                                     name=_label(key, many) + " (Meta)", mode="lines+markers",
-                                     line=dict(color=colour, dash="dash")))
-    _add_markers(fig, markers)
-    fig.update_layout(title="EMQ per day (solid: estimated · dashed: Meta)", yaxis=dict(range=[0, 10.2]))
-    return fig
-
-
-def _coverage_chart(daily: dict[str, Any], keys: list[tuple[str, str]], markers: list[tuple[str, str]]) -> go.Figure:
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[f"{k} coverage" for k in TREND_KEYS], shared_xaxes=True)
-    many = len({p for p, _ in keys}) > 1
-    for n, k in enumerate(TREND_KEYS):
-        for i, key in enumerate(keys):
-            rows = [r for r in daily.get("coverage") or [] if (r["pixel_id"], r["event_name"]) == key]
-            fig.add_trace(go.Scatter(x=[r["day"] for r in rows], y=[r.get(k) for r in rows], name=_label(key, many),
-                                     legendgroup=str(i), showlegend=n == 0, mode="lines",
-                                     line=dict(color=LINE_COLOURS[i % len(LINE_COLOURS)])),
-                          row=n // 2 + 1, col=n % 2 + 1)
-    for at, _ in markers:
-        fig.add_vline(x=at, line=dict(color="#7f7f7f", dash="dot", width=1), row="all", col="all")
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    fig.update_layout(title="Identifier coverage per day (dotted: deployments)")
-    return fig
-
-
-def _dedup_chart(daily: dict[str, Any], keys: list[tuple[str, str]]) -> go.Figure:
-    per_day: dict[Any, dict[str, int]] = defaultdict(lambda: {"paired": 0, "server_only": 0, "browser_only": 0})
-    for r in daily.get("dedup") or []:
-        if (r["pixel_id"], r["event_name"]) in keys:
-            for col in ("paired", "server_only", "browser_only"):
-                per_day[r["day"]][col] += r[col] or 0
-    days = sorted(per_day)
-    fig = go.Figure()
-    for col, name, colour in (("paired", "server copies paired", "#2ca02c"), ("server_only", "server only", "#1f77b4"),
-                              ("browser_only", "browser only", "#ff7f0e")):
-        fig.add_trace(go.Bar(x=days, y=[per_day[d][col] for d in days], name=name, marker_color=colour))
-    fig.update_layout(barmode="stack", title="Deduplication per day (charted events)")
-    return fig
-
-
-def _discrepancy_chart(report: dict[str, Any]) -> go.Figure:
+def _discrepancy_chart(report: dict[str, Any]) -> str:
     disc = report["discrepancy"]
-    days = sorted(disc.get("days") or [], key=lambda d: d["date"])
-    x = [d["date"] for d in days]
-    name = _t(disc.get("event_name", ""))
-    fig = go.Figure()
-    lines = [("backend_orders", "backend orders", "#111111"), ("server_events", f"server {name}", "#1f77b4"),
-             ("browser_events", f"browser {name}", "#ff7f0e")]
-    if any(d.get("meta_received") is not None for d in days):
-        lines.append(("meta_received", "Meta received (server)", "#2ca02c"))
-    for col, label, colour in lines:
-        fig.add_trace(go.Scatter(x=x, y=[d.get(col) for d in days], name=label, mode="lines", line=dict(color=colour)))
-    flagged = [d for d in days if d["flagged"]]
-    fig.add_trace(go.Scatter(x=[d["date"] for d in flagged], y=[d["backend_orders"] for d in flagged],
-                             name="flagged day", mode="markers", marker=dict(color="#d62728", size=11)))
-    fig.update_layout(title=f"{name} per day vs backend orders (flagged: |gap| > {_share(disc.get('threshold'))})")
-    return fig
+    return _figure(figures.discrepancy_daily(_frame(disc.get("days")), float(disc.get("threshold") or 0),
+                                             disc.get("event_name", "")), "chart-discrepancy")
 
 
 _CSS = """
@@ -331,7 +268,7 @@ th{background:#f6f8fa}.status{font-weight:600;color:#fff;border-radius:4px;paddi
 def html(report: dict[str, Any], daily: dict[str, Any] | None = None) -> str:
     """One HTML file that opens without a network: plotly.js inline, then the checklist, trends and tables."""
     daily = daily if daily is not None else report.get("daily")
-    keys, markers = _chart_events(report), _markers(report)
+    keys = _chart_events(report)
     parts = [f"<h1>{_e(_title(report))}</h1>", f'<p class="sub">{_e(_subtitle(report))}</p>', "<h2>Checklist</h2>"]
     if report.get("checklist"):
         rows = "".join(
@@ -352,14 +289,12 @@ def html(report: dict[str, Any], daily: dict[str, Any] | None = None) -> str:
     parts += ["<h2>Events</h2>", _html_table(EVENT_HEAD, _event_rows(report), "events")]
     parts.append("<h2>Trends</h2>")
     if daily and keys:
-        parts.append(_figure(_emq_chart(daily, keys, markers), "chart-emq"))
-        parts.append(_figure(_coverage_chart(daily, keys, markers), "chart-coverage"))
-        parts.append(_figure(_dedup_chart(daily, keys), "chart-dedup"))
+        parts += _charts(report, daily, keys)
     else:
         parts.append('<p class="note">No daily series in this report.</p>')
     parts += ["<h2>Volumes vs backend orders</h2>", f"<p>{_e(_volume_line(report))}</p>"]
     if (report.get("discrepancy") or {}).get("days"):
-        parts.append(_figure(_discrepancy_chart(report), "chart-discrepancy"))
+        parts.append(_discrepancy_chart(report))
     parts.append("<h2>Deployments</h2>")
     parts.append(_html_table(DEPLOY_HEAD, _deploy_rows(report), "deployments") if report.get("deployments")
                  else '<p class="note">None analysed in this window.</p>')

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ def texts(elements) -> str:
 
 
 def plain(elements) -> list[str]:
-    # Markdown from the data is backslash-escaped (data.md): compare the text as shown.
+    # Markdown from the data is backslash-escaped (present.md): compare the text as shown.
     return [e.value.replace("\\", "") for e in elements]
 
 
@@ -303,19 +303,6 @@ def test_missing_database_is_a_sentence_not_a_traceback(tmp_path: Path, monkeypa
     assert not missing.exists()
 
 
-def test_weekly_delta_compares_the_last_7_days_with_the_7_before():
-    import pandas as pd
-
-    from dashboard import data
-
-    until = date(2026, 10, 14)
-    rows = [{"pixel_id": "1", "event_name": "Purchase", "day": until - timedelta(days=i),
-             "emq": 8.0 if i < 7 else 6.0, "events": 10} for i in range(14)]
-    rows.append({"pixel_id": "1", "event_name": "Purchase", "day": until, "emq": 2.0, "events": 30})
-    last, prev = data.weekly_emq(pd.DataFrame(rows), until)[("1", "Purchase")]
-    assert last == pytest.approx((8.0 * 70 + 2.0 * 30) / 100) and prev == 6.0
-
-
 def test_trace_page_finds_an_order_and_its_copies(demo_db: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CAPI_AUDIT_DB", str(demo_db))
     con = store.connect(demo_db, read_only=True)
@@ -334,144 +321,23 @@ def test_trace_page_finds_an_order_and_its_copies(demo_db: Path, monkeypatch: py
     assert "Nothing is known about 'no-such-id'" in texts(at.warning)
 
 
-def test_months_default_to_the_latest_month_the_data_covers():
-    import pandas as pd
-
-    from dashboard import data
-
-    def frame(*spans):
-        return pd.DataFrame([{"month": a.replace(day=1), "first_day": a, "last_day": b, "events": 1} for a, b in spans])
-
-    assert data.month_bounds(date(2024, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 29))
-    assert data.previous_month(date(2026, 1, 15)) == date(2025, 12, 1)
-    # 90-day demo: Aug 25 … Nov 22 → October, the latest month covered end to end.
-    demo90 = frame((date(2026, 8, 25), date(2026, 8, 31)), (date(2026, 9, 1), date(2026, 9, 30)),
-                   (date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 22)))
-    assert data.default_month(demo90) == date(2026, 10, 1)
-    # Only partly covered months: the latest.
-    assert data.default_month(frame((date(2026, 10, 29), date(2026, 10, 31)),
-                                    (date(2026, 11, 1), date(2026, 11, 22)))) == date(2026, 11, 1)
-    assert data.default_month(frame()) is None
-
-
-def _report(emq: float, overlap_matched: int, flagged: int, regressed: int) -> dict:
-    return {
-        "events": [{"pixel_id": "1", "event_name": "Purchase", "server_events": 100, "browser_events": 80,
-                    "emq_estimate": emq, "emq_meta": None,
-                    "coverage": {"em": 0.9, "ph": 0.5, "fbp": 1.0, "fbc": 0.2},
-                    "dedup": {"matched": overlap_matched, "name_mismatch": 0, "server_repeats": 2}},
-                   {"pixel_id": "1", "event_name": "ViewContent", "server_events": 900, "browser_events": 0,
-                    "emq_estimate": 5.0, "emq_meta": None, "coverage": {"em": 0.0}, "dedup": {}}],
-        "discrepancy": {"event_name": "Purchase", "days": [
-            {"backend_orders": 50, "server_events": 40, "browser_events": 30, "flagged": i < flagged}
-            for i in range(3)]},
-        "deployments": [{"verdict": "regressed" if i < regressed else "ok"} for i in range(2)],
-    }
-
-
-def test_month_over_month_lists_each_items_numbers_and_marks_what_got_worse():
-    from dashboard import data
-
-    priority = {"Purchase": {"tier": 1, "target": 8.0}}
-    mom = data.month_over_month(_report(7.0, 60, 2, 1), _report(8.0, 76, 0, 0), priority)
-    rows = {(r.item, r.measure): r for r in mom.itertuples(index=False)}
-    assert list(dict.fromkeys(mom["item"])) == ["emq", "volume", "dedup", "coverage", "deployments", "privacy"]
-    emq = rows[("emq", "Purchase: EMQ estimate")]
-    assert (emq.this, emq.last, emq.change, emq.worse) == ("7.0", "8.0", "-1.0", True)
-    assert rows[("volume", "flagged days")][2:] == ("2", "0", "+2", True)
-    assert rows[("volume", "gap over the month")][2:] == ("20.0%", "20.0%", "±0 pts", False)
-    assert rows[("dedup", "overlap (priority events)")][2:] == ("75.0%", "95.0%", "-20.0 pts", True)
-    assert rows[("coverage", "em coverage (priority events)")][2:] == ("90.0%", "90.0%", "±0 pts", False)
-    assert rows[("deployments", "regressed")].worse and not rows[("deployments", "deployments")].worse
-    assert ("emq", "ViewContent: EMQ estimate") not in rows            # not a priority event
-    same = data.month_over_month(_report(7.02, 60, 0, 0), _report(7.04, 60, 0, 0), priority)
-    assert same.loc[same["measure"] == "Purchase: EMQ estimate", ["change", "worse"]].values.tolist() == [["±0", False]]
-    empty = data.month_over_month(_report(7.0, 60, 0, 0), {}, priority)
-    assert set(empty["last"]) == {"—"} and set(empty["change"]) == {""} and not empty["worse"].any()
-
-
-def _detail(**kw) -> dict:
-    row = {"deployment": "checkout-v2", "deployed_at": datetime(2026, 11, 7, 9), "pixel_id": "1",
-           "event_name": "Purchase", "metric": "coverage.em", "before": 1.0, "after": 1.0, "delta": 0.0,
-           "before_num": 200.0, "after_num": 200.0, "before_events": 200, "after_events": 200, "before_days": 3,
-           "after_days": 3, "compared": True, "regressed": False, "z": None}
-    return row | kw
-
-
-def test_classify_puts_regressions_first_then_unconfirmed_drops():
-    import pandas as pd
-
-    from dashboard import data
-
-    detail = pd.DataFrame([
-        _detail(metric="coverage.fbp", before=0.9, after=0.95, delta=0.05),
-        _detail(metric="coverage.ph", before=1.0, after=0.2, delta=-0.8, regressed=True, before_num=200.0,
-                after_num=40.0),
-        # 80 events: under the 100-event minimum, but 1.0 → 0.0 clears the share bars by far
-        _detail(metric="hash_match.ph", before=1.0, after=0.0, delta=-1.0, compared=False, before_num=80.0,
-                after_num=0.0, before_events=80, after_events=80),
-        # 9 → 19 events: a big move, but not 4 standard errors
-        _detail(event_name="Lead", metric="coverage.ph", before=0.56, after=0.32, delta=-0.24, compared=False,
-                before_num=5.0, after_num=6.0, before_events=9, after_events=19),
-        _detail(metric="coverage.st", before=0.73, after=0.68, delta=-0.05, before_num=146.0, after_num=136.0),
-    ])
-    out = data.classify(detail)
-    assert out[["metric", "finding"]].values.tolist() == [
-        ["coverage.ph", "regressed"], ["hash_match.ph", "unconfirmed"], ["coverage.st", "worse"],
-        ["coverage.ph", "not compared"], ["coverage.fbp", "better"]]
-    assert out["worse_by"].iloc[0] == pytest.approx(0.8)
-
-    dep = {"name": "checkout-v2", "deployed_at": "2026-11-07T09:00:00Z", "verdict": "regressed", "compared": 3}
-    lint = [{"rule": "hash_mismatch", "side": "server", "event_name": "Purchase", "field": "ph",
-             "diagnosis": "missing_country_code"}]
-    assert data.deployment_summary(dep, out, lint) == (
-        "checkout-v2 (2026-11-07): coverage.ph 1.00 → 0.20 on Purchase · "
-        "too few events to confirm: hash_match.ph 1.00 → 0.00 on Purchase")
-    lint_row = _detail(metric="lint.hash_mismatch", before=0.0, after=0.77, delta=0.77, regressed=True)
-    summary = data.deployment_summary(dep, data.classify(pd.DataFrame([lint_row])), lint)
-    assert summary == ("checkout-v2 (2026-11-07): lint.hash_mismatch 0.00 → 0.77 on Purchase "
-                       "(ph: missing_country_code)")
-    assert data.deployment_summary(dep | {"verdict": "ok"}, data.classify(pd.DataFrame()), []) == \
-        "checkout-v2 (2026-11-07): no metric got worse by the regression bars (3 compared)."
-
-
-def test_mirror_line_is_an_estimate_or_nothing():
-    import pandas as pd
-
-    from dashboard import data
-
-    assert data.mirror_line(pd.DataFrame()) is None
-    gaps = pd.DataFrame([
-        {"pixel_id": "1", "event_name": "Purchase", "mirror_events": 60, "with_event_id": 50, "not_seen_by_pixel": 10,
-         "estimate": 0.2},
-        {"pixel_id": "1", "event_name": "Lead", "mirror_events": 10, "with_event_id": 10, "not_seen_by_pixel": 5,
-         "estimate": 0.5},
-        {"pixel_id": "2", "event_name": "Purchase", "mirror_events": 9, "with_event_id": 9, "not_seen_by_pixel": 9,
-         "estimate": None},                                                   # no pixel copies: no estimate
-    ])
-    assert data.mirror_line(gaps).startswith("≈ 25% of pixel events never reached Meta (estimate from the "
-                                             "first-party mirror: 15 of 60")
-    assert data.mirror_line(gaps, "Purchase", "1").startswith("≈ 20% of Purchase pixel events")
-    assert data.mirror_line(gaps, "Purchase", "2") is None
-
-
 def test_md_shows_data_text_literally():
-    from dashboard import data
+    from dashboard import present
 
-    assert data.md("lint.hash_mismatch $5 :red[x] <b>\nnext") == \
+    assert present.md("lint.hash_mismatch $5 :red[x] <b>\nnext") == \
         "lint.hash\\_mismatch \\$5 \\:red\\[x\\] \\<b\\> next"
 
 
 def test_evidence_becomes_a_lead_and_a_list_of_findings():
-    from dashboard import data
+    from dashboard import present
 
-    assert data.evidence_parts("No deployments recorded in this window.") == \
+    assert present.evidence_parts("No deployments recorded in this window.") == \
         ("No deployments recorded in this window.", [])
-    assert data.evidence_parts("AddToCart 6.4 (Meta; estimate 6.1) < 6.5 target; Lead 7.3 (Meta; estimate 8.1) "
+    assert present.evidence_parts("AddToCart 6.4 (Meta; estimate 6.1) < 6.5 target; Lead 7.3 (Meta; estimate 8.1) "
                                "< 8 target; Purchase 9.0 ≥ 8 target.") == \
         ("", ["AddToCart 6.4 (Meta; estimate 6.1) < 6.5 target", "Lead 7.3 (Meta; estimate 8.1) < 8 target",
               "Purchase 9.0 ≥ 8 target"])
-    assert data.evidence_parts("Coverage dropped: a (−0.13); b; c.") == \
+    assert present.evidence_parts("Coverage dropped: a (−0.13); b; c.") == \
         ("Coverage dropped:", ["a (−0.13)", "b", "c"])
 
 
@@ -513,7 +379,7 @@ def connectors_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("page", ["weekly_emq", "health_check"])
 def test_connectors_alone_pages_show_metas_numbers_and_say_what_needs_logs(page: str, connectors_db: Path,
                                                                          monkeypatch: pytest.MonkeyPatch):
-    from dashboard.data import NEEDS_LOGS_PAGE
+    from dashboard.present import NEEDS_LOGS_PAGE
 
     monkeypatch.setenv("CAPI_AUDIT_DB", str(connectors_db))
     at = open_page(page)

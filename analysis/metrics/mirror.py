@@ -1,7 +1,10 @@
 """Browser events that never reached Meta, estimated from the first-party mirror (ad blockers spare it)."""
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -51,3 +54,19 @@ def by_event(con: duckdb.DuckDBPyConnection, window_hours: int = 48) -> list[Mir
         out.append(MirrorGap(r["pixel_id"], r["event_name"], int(r["mirror_events"]), int(r["with_event_id"]),
                              int(r["not_seen"]), r["not_seen"] / r["with_event_id"] if known else None))
     return out
+
+
+def line(gaps: Iterable[Mapping[str, Any]], event_name: str | None = None, pixel_id: str | None = None) -> str | None:
+    """"≈ N % of pixel events never reached Meta (estimate from the first-party mirror)" over by_event()'s rows
+    (of one event, one pixel), or None without mirror events (or without pixel copies to compare them with)."""
+    rows = [g for g in gaps if g["estimate"] is not None and not (isinstance(g["estimate"], float)
+                                                                   and math.isnan(g["estimate"]))
+            and (event_name is None or g["event_name"] == event_name)
+            and (pixel_id is None or g["pixel_id"] == pixel_id)]
+    paired = sum(int(g["with_event_id"]) for g in rows)
+    if not paired:
+        return None
+    lost = sum(int(g["not_seen_by_pixel"]) for g in rows)
+    what = f"{event_name} pixel events" if event_name else "pixel events"
+    return (f"≈ {lost / paired:.0%} of {what} never reached Meta (estimate from the first-party mirror: "
+            f"{lost:,} of {paired:,} mirrored events with an event_id have no pixel copy).")

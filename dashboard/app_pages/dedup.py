@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from analysis import figures
+from analysis.metrics import mirror
+from dashboard import data
 
 f = data.current()
 rep = data.audit_or_stop(f)
@@ -29,13 +31,13 @@ pixel, event = st.selectbox("Event", pairs, index=default, key="dedup_event",
                             format_func=lambda p: f"{p[1]} · {p[0]}" if many else p[1])
 
 # Only with a first-party mirror (capi-audit capture): pixel calls that blockers stopped before Meta.
-if (lost := data.mirror_line(rep["mirror"], event, pixel)) is not None:
+if (lost := mirror.line(rep["mirror"], event, pixel)) is not None:
     st.info(lost, icon=":material/visibility_off:")
 
 daily = rep["daily"]["dedup"]
 if not daily.empty:
     daily = daily[(daily["pixel_id"] == pixel) & (daily["event_name"] == event)]
-st.plotly_chart(charts.dedup_daily(daily), key="dedup_daily")
+st.plotly_chart(figures.dedup_daily(daily), key="dedup_daily")
 
 table = pd.DataFrame([{"pixel": e["pixel_id"], "event": e["event_name"], "server": e["server_events"],
                        "browser": e["browser_events"], **e["dedup"]} for e in events])

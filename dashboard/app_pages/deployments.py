@@ -1,10 +1,15 @@
 """Deployments: which release broke which identifier, and when — verdicts, a timeline, one deployment's drill-down."""
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from analysis import figures
+from analysis.views import deployments as dep_views
+from analysis.views import series
+from dashboard import data, present
 
 BADGES = {"regressed": ("red", ":material/error:", "regressed"), "ok": ("green", ":material/check_circle:", "ok"),
           "insufficient_data": ("gray", ":material/hourglass_empty:", "insufficient data")}
@@ -26,18 +31,13 @@ def widen(since, until) -> None:
 # Deployments outside the window are easy to miss: offer to widen it to all of them (with a week's margin,
 # the span a before/after comparison needs).
 everything = data.sources(f.db)["deployments"]
-if not everything.empty:
-    when = pd.to_datetime(everything["deployed_at"]).dt.date
-    outside = int(((when < pd.Timestamp(w["since"]).date()) | (when > pd.Timestamp(w["until"]).date())).sum())
-    if outside:
-        first = min(when.min() - pd.Timedelta(days=7), pd.Timestamp(w["since"]).date())
-        last = max(min(when.max() + pd.Timedelta(days=7), pd.Timestamp(w["until"]).date()),
-                   pd.Timestamp(w["until"]).date())
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        left.info(f"{outside} more deployment{'s' if outside > 1 else ''} outside this window "
-                  f"(first {when.min()}, last {when.max()}).")
-        right.button("Show every deployment", on_click=widen, args=(first, last), icon=":material/date_range:",
-                     help=f"Sets the window to {first} … {last}.")
+if not everything.empty and (out := dep_views.outside(everything["deployed_at"], date.fromisoformat(w["since"]),
+                                                      date.fromisoformat(w["until"]))):
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.info(f"{out.count} more deployment{'s' if out.count > 1 else ''} outside this window "
+              f"(first {out.first}, last {out.last}).")
+    right.button("Show every deployment", on_click=widen, args=(out.since, out.until), icon=":material/date_range:",
+                 help=f"Sets the window to {out.since} … {out.until}.")
 
 deps: list[dict] = rep["deployments"]
 breaks = pd.DataFrame(rep["suspected_breaks"], columns=["date", "metric", "event_name", "pixel_id", "before", "after"])
@@ -63,19 +63,12 @@ try:
 except data.DataError as exc:
     st.error(str(exc))
     st.stop()
-findings = data.classify(found["detail"])
-summaries = {(d["name"], d["deployed_at"]): data.deployment_summary(d, findings, rep["lint"]) for d in deps}
-
-
-def findings_of(d: dict) -> pd.DataFrame:
-    if findings.empty:
-        return findings
-    at = data.parse_utc(d["deployed_at"])
-    return findings[(findings["deployment"] == d["name"]) & (findings["deployed_at"] == at)]
+findings = found["findings"]
+summaries = {(d["name"], d["deployed_at"]): dep_views.summary(d, findings, rep["lint"]) for d in deps}
 
 
 def unconfirmed_of(d: dict) -> pd.DataFrame:
-    mine = findings_of(d)
+    mine = dep_views.of(d, findings)
     return mine[mine["finding"] == "unconfirmed"] if not mine.empty else mine
 
 
@@ -86,7 +79,7 @@ if deps:
     with st.container(key="deployment_summaries"):
         for d in reversed(deps):                            # newest first
             extra = " :orange-badge[:material/warning: unconfirmed drop]" if not unconfirmed_of(d).empty else ""
-            st.markdown(f"{badge(d['verdict'])}{extra} {data.md(summaries[(d['name'], d['deployed_at'])])}")
+            st.markdown(f"{badge(d['verdict'])}{extra} {present.md(summaries[(d['name'], d['deployed_at'])])}")
 
 # ---------------------------------------------------------------- the timeline
 daily = rep["metric_daily"]
@@ -98,17 +91,17 @@ shown_breaks = breaks if event == ALL_EVENTS else breaks[breaks["event_name"] ==
 timeline_deps = pd.DataFrame(deps, columns=["name", "deployed_at", "verdict"]) if deps else \
     pd.DataFrame(columns=["name", "deployed_at", "verdict"])
 title = f"Key metrics per day · {event.lower() if event == ALL_EVENTS else event}"
-st.plotly_chart(charts.deployment_timeline(shown, timeline_deps, shown_breaks, (w["since"], w["until"]), title=title),
-                key="deployments_timeline")
+st.plotly_chart(figures.deployment_timeline(series.ratios(shown), timeline_deps, shown_breaks, (w["since"], w["until"]),
+                                            title=title), key="deployments_timeline")
 # Cost per purchase on the same days (ad account insights, when synced): a jump flagged next to a pairing change.
-if (cpa := data.cpa_frames(rep)) is not None:
-    st.plotly_chart(charts.cpa_daily(cpa[0], timeline_deps[["deployed_at", "name"]], cpa[1], rep["cpa"]["currency"],
-                                     (w["since"], w["until"])), key="deployments_cpa")
+if (cpa := present.cpa_frames(rep)) is not None:
+    st.plotly_chart(figures.cpa_daily(cpa[0], timeline_deps[["deployed_at", "name"]], cpa[1], rep["cpa"]["currency"],
+                                      (w["since"], w["until"])), key="deployments_cpa")
 if not shown_breaks.empty:
     lines = []
     for (day, metric), group in shown_breaks.groupby(["date", "metric"], sort=True):
         moves = ", ".join(f"{b.event_name} {b.before:.2f} → {b.after:.2f}" for b in group.itertuples(index=False))
-        lines.append(f"- {data.md(day)}: {data.md(metric)} on {data.md(moves)}")
+        lines.append(f"- {present.md(day)}: {present.md(metric)} on {present.md(moves)}")
     st.markdown("**Suspected breaks** — a step change with no deployment within 2 days; look for an unrecorded "
                 "release or an outage that day:\n" + "\n".join(lines))
 if not deps:
@@ -123,21 +116,21 @@ picked = st.selectbox("Deployment", choices, index=(latest_bad or [len(deps) - 1
                       format_func=lambda k: f"{k[0]} · {k[1][:16].replace('T', ' ')} UTC · "
                                             f"{BADGES[by_key[k]['verdict']][2]}")
 dep = by_key[picked]
-st.markdown(f"{badge(dep['verdict'])} {data.md(summaries[picked])}")
+st.markdown(f"{badge(dep['verdict'])} {present.md(summaries[picked])}")
 win = dep["window"]
-st.caption(data.md(" · ".join(x for x in (dep.get("component"), dep.get("description"),
-                                           f"pixel {dep['pixel_id']}" if dep.get("pixel_id") else "all pixels") if x))
+st.caption(present.md(" · ".join(x for x in (dep.get("component"), dep.get("description"),
+                                              f"pixel {dep['pixel_id']}" if dep.get("pixel_id") else "all pixels") if x))
            + f" · before {win['before'][0][:16].replace('T', ' ')} → after {win['after'][1][:16].replace('T', ' ')} "
            f"UTC · {dep.get('compared', 0)} metrics compared")
 
-mine = findings_of(dep)
+mine = dep_views.of(dep, findings)
 worse = mine[mine["finding"].isin(["regressed", "unconfirmed"])] if not mine.empty else mine
 if not worse.empty:
     keys = list(dict.fromkeys(zip(worse["event_name"], worse["metric"])))[:6]
-    at = data.parse_utc(dep["deployed_at"])
-    st.plotly_chart(charts.deployment_focus(daily, keys, dep["name"], at,
-                                            tuple(data.parse_utc(t) for t in win["before"]),
-                                            tuple(data.parse_utc(t) for t in win["after"])),
+    at = dep_views.parse_utc(dep["deployed_at"])
+    st.plotly_chart(figures.deployment_focus(series.ratios(daily, by_event=True), keys, dep["name"], at,
+                                             tuple(dep_views.parse_utc(t) for t in win["before"]),
+                                             tuple(dep_views.parse_utc(t) for t in win["after"])),
                     key="deployment_focus")
 
 st.markdown("**Every metric before and after** — regressions first (red), then drops the volume is too small to "

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from analysis import figures
+from dashboard import data
 
 f = data.current()
 rep = data.audit_or_stop(f)
@@ -30,7 +31,7 @@ c2.metric("Days with orders", int((days["backend_orders"] > 0).sum()), border=Tr
 c3.metric("Meta's counts", "ingested" if days["meta_received"].notna().any() else "not ingested", border=True,
           help="Meta's /stats counts per day: `capi-audit ingest meta-stats FILE`.")
 
-st.plotly_chart(charts.discrepancy_daily(days, disc["threshold"], disc["event_name"]), key="discrepancy_daily")
+st.plotly_chart(figures.discrepancy_daily(days, disc["threshold"], disc["event_name"]), key="discrepancy_daily")
 
 red = "background-color: rgba(214, 39, 40, 0.18)"
 styled = days.style.apply(lambda row: [red if row["flagged"] else ""] * len(row), axis=1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from analysis import figures
+from analysis.views import health, series
+from dashboard import data, present
 
 # status → (badge colour, icon); the colours of `capi-audit check` and the HTML report
 STATUS = {"pass": ("green", ":material/check_circle:"), "warn": ("orange", ":material/warning:"),
@@ -23,13 +25,13 @@ if months.empty:
     st.stop()
 
 options = list(reversed(months["month"].tolist()))          # newest first
-default = data.default_month(months)
+default = health.default_month(months)
 pick, md_slot, html_slot = st.columns([2, 1, 1], vertical_alignment="bottom")
 month = pick.selectbox("Month", options, index=options.index(default), key="health_month",
                        format_func=lambda m: m.strftime("%B %Y"),
                        help="Calendar months with events. The default is the latest month the data covers from "
                             "its first to its last day, else the latest month with data.")
-before = data.previous_month(month)
+before = health.previous_month(month)
 try:
     rep = data.month_report(f, month)
     last = data.month_numbers(f, before)
@@ -38,7 +40,7 @@ except data.DataError as exc:
     st.stop()
 
 w, pw = rep["window"], rep["previous_window"]
-span = data.month_bounds(month)
+span = health.month_bounds(month)
 covered = months[months["month"] == month].iloc[0]
 partial = "" if (covered["first_day"], covered["last_day"]) == span else \
     f" · events from {covered['first_day']} to {covered['last_day']} only"
@@ -47,7 +49,7 @@ st.caption(f"{w['since']} … {w['until']} ({w['timezone']}) · {f.pixel or 'all
            "not apply on this page; its pixel and time zone do.")
 
 if not any(e["server_events"] or e["browser_events"] for e in rep["events"]):
-    st.info(data.NEEDS_LOGS_PAGE, icon=":material/description:")
+    st.info(present.NEEDS_LOGS_PAGE, icon=":material/description:")
 
 name = f"capi-audit-{month:%Y-%m}"
 md_slot.download_button("Markdown report", data.month_markdown(rep), file_name=f"{name}.md", mime="text/markdown",
@@ -62,7 +64,7 @@ checklist = rep["checklist"]
 counts = {s: sum(c["status"] == s for c in checklist) for s in STATUS}
 st.markdown("  ".join(f":{STATUS[s][0]}-badge[{STATUS[s][1]} {counts[s]} {s}]" for s in STATUS if counts[s]))
 if money := rep.get("money_at_stake"):
-    for col, (label, value, tip) in zip(st.columns(4), data.money_metrics(money, money["total"], f"{month:%B}")):
+    for col, (label, value, tip) in zip(st.columns(4), present.money_metrics(money, money["total"], f"{month:%B}")):
         col.metric(label, value, border=True, help=tip)
 
 priority = rep["priority_events"]
@@ -93,34 +95,35 @@ for event, spec in priority.items():
 keys = tuple((items.get("coverage", {}).get("details") or {}).get("keys") or ("em", "ph", "fbp", "fbc"))
 deps = pd.DataFrame(rep["deployments"], columns=["name", "deployed_at", "verdict"]) if rep["deployments"] \
     else pd.DataFrame(columns=["name", "deployed_at", "verdict"])
-figures = {
-    "emq": lambda: charts.card_emq(only_priority(daily["emq"]), only_priority(daily["emq_meta"]), targets, span),
-    "volume": lambda: charts.card_gap(pd.DataFrame(disc["days"]), disc["threshold"], disc["event_name"], span),
-    "dedup": lambda: charts.card_dedup(in_month(only_priority(rep["metric_daily"])), span),
-    "coverage": lambda: charts.card_coverage(only_priority(daily["coverage"]), keys, span),
-    "deployments": lambda: charts.card_deployments(deps, span),
-    "privacy": lambda: charts.card_privacy(only_priority(daily["dedup"]), span),
+cards = {
+    "emq": lambda: figures.card_emq(only_priority(daily["emq"]), only_priority(daily["emq_meta"]), targets, span),
+    "volume": lambda: figures.card_gap(pd.DataFrame(disc["days"]), disc["threshold"], disc["event_name"], span),
+    "dedup": lambda: figures.card_dedup(series.ratios(in_month(only_priority(rep["metric_daily"]))), span),
+    "coverage": lambda: figures.card_coverage(series.coverage_by_day(only_priority(daily["coverage"]), keys), keys,
+                                              span),
+    "deployments": lambda: figures.card_deployments(deps, span),
+    "privacy": lambda: figures.card_privacy(series.sides_by_day(only_priority(daily["dedup"])), span),
 }
 
 for row in range(0, len(checklist), 2):
     for col, item in zip(st.columns(2, border=True), checklist[row:row + 2]):
         with col.container(key=f"health_card_{item['id']}"):
             colour, icon = STATUS.get(item["status"], STATUS["unknown"])
-            st.markdown(f":{colour}-badge[{icon} {item['status']}] **{data.md(item['title'])}** `{item['id']}`")
-            lead, findings = data.evidence_parts(item["evidence"])
+            st.markdown(f":{colour}-badge[{icon} {item['status']}] **{present.md(item['title'])}** `{item['id']}`")
+            lead, findings = present.evidence_parts(item["evidence"])
             shown = 4
-            bullets = [f"- {data.md(x)}" for x in findings[:shown]]
-            st.markdown("\n".join(([data.md(lead), ""] if lead else []) + bullets))
+            bullets = [f"- {present.md(x)}" for x in findings[:shown]]
+            st.markdown("\n".join(([present.md(lead), ""] if lead else []) + bullets))
             if len(findings) > shown:
                 with st.expander(f"{len(findings) - shown} more"):
-                    st.markdown("\n".join(f"- {data.md(x)}" for x in findings[shown:]))
-            if item["id"] in figures:
-                st.plotly_chart(figures[item["id"]](), key=f"health_chart_{item['id']}",
+                    st.markdown("\n".join(f"- {present.md(x)}" for x in findings[shown:]))
+            if item["id"] in cards:
+                st.plotly_chart(cards[item["id"]](), key=f"health_chart_{item['id']}",
                                 config={"displayModeBar": False})
 
 st.subheader(f"{month:%B %Y} vs {before:%B %Y}")
-mom = data.month_over_month(rep, last, priority)
-if not data.has_data(last):
+mom = health.month_over_month(rep, last, priority)
+if not health.has_data(last):
     st.caption(f"No data in {before:%B %Y}: the last column stays empty.")
 red = "color: #cf222e; font-weight: 600"
 styled = mom.style.apply(lambda r: [red if r["worse"] and c == "change" else "" for c in r.index], axis=1)

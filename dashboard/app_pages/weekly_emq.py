@@ -7,7 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.normalize import USER_DATA_KEYS
-from dashboard import charts, data
+from analysis import figures
+from analysis.metrics import mirror
+from analysis.views import weekly
+from dashboard import data, present
 
 f = data.current()
 rep = data.audit_or_stop(f)
@@ -22,11 +25,11 @@ if fixes := rep.get("recommendations"):
     st.subheader("Fixes that would raise EMQ most")
     top_many = len({r["pixel_id"] for r in fixes}) > 1
     for r in fixes[:5]:
-        with st.expander(data.md(data.fix_line(r, top_many)), icon=":material/build:"):
-            lines = [f"- **{data.PLATFORM_NAMES[k]}**: {data.md(v)}" for k, v in r["how_to"].items()]
+        with st.expander(present.md(present.fix_line(r, top_many)), icon=":material/build:"):
+            lines = [f"- **{present.PLATFORM_NAMES[k]}**: {present.md(v)}" for k, v in r["how_to"].items()]
             if r["malformed_share"]:
                 lines.append(f"- **Malformed on {r['malformed_share']:.0%} of events**: "
-                             f"{data.md(r['malformed_how_to'])}")
+                             f"{present.md(r['malformed_how_to'])}")
             st.markdown("\n".join(lines))
     st.caption("Expected EMQ: the mean per-event score of capi-audit's model as if the identifier were present "
                "and well-formed on every event" + (" (weights calibrated to Meta's scores)."
@@ -39,7 +42,7 @@ def money_at_stake() -> None:
         return
     week = m["weeks"][-1]
     st.subheader("Money at stake (estimate)")
-    kpis = data.money_metrics(m, week, f"{week['since']} … {week['until']}")
+    kpis = present.money_metrics(m, week, f"{week['since']} … {week['until']}")
     for col, (label, value, tip) in zip(st.columns(4), kpis):
         col.metric(label, value, border=True, help=tip)
 
@@ -52,7 +55,7 @@ if not events:
                 "`capi-audit ingest server-events FILE`, or widen the window in the sidebar.")
         st.stop()
     # Connectors alone (Meta's snapshots and /stats, orders): Meta's numbers now, the rest once logs exist.
-    st.info(data.NEEDS_LOGS_PAGE, icon=":material/description:")
+    st.info(present.NEEDS_LOGS_PAGE, icon=":material/description:")
     for e in meta_only:
         fb = e["meta_feedback"]
         cols = st.columns(4)
@@ -71,14 +74,14 @@ if not events:
             st.dataframe(pd.DataFrame([{"identifier": k, "Meta's coverage %": v} for k, v in fb["match_keys"].items()]),
                          hide_index=True, key=f"meta_keys_{e['pixel_id']}_{e['event_name']}")
         for d in fb["diagnostics"]:
-            st.warning(data.md(f"{d['name'] or 'Meta diagnostic'}: {d['description'] or ''} {d['solution'] or ''}"),
+            st.warning(present.md(f"{d['name'] or 'Meta diagnostic'}: {d['description'] or ''} {d['solution'] or ''}"),
                        icon=":material/lightbulb:")
     money_at_stake()
     st.stop()
 
 priority: dict[str, dict] = rep["priority_events"]
 many = len({e["pixel_id"] for e in events}) > 1
-weekly = data.weekly_emq(rep["daily"]["emq"], date.fromisoformat(w["until"]))
+by_week = weekly.weekly_emq(rep["daily"]["emq"], date.fromisoformat(w["until"]))
 
 
 def fmt(v: float | None, spec: str) -> str:
@@ -91,10 +94,10 @@ if not kpi:
             "the charts below show every event.")
 for e in kpi:
     name = f"{e['event_name']} · {e['pixel_id']}" if many else e["event_name"]
-    last, prev = weekly.get((e["pixel_id"], e["event_name"]), (None, None))
+    last, prev = by_week.get((e["pixel_id"], e["event_name"]), (None, None))
     target = priority[e["event_name"]]["target"]
     cols = st.columns([1.4, 1, 1, 1, 1, 1])
-    change = None if last is None or prev is None else round(last - prev, 1) + 0.0  # + 0.0: no "-0.0"
+    change = weekly.change(last, prev)
     cols[0].metric(f"{name} · EMQ, 7 days", fmt(last, ".1f"), border=True,
                    delta=None if change is None else f"{change:+.1f}" if change else "±0.0",
                    delta_color="normal" if change else "off", delta_arrow="auto" if change else "off",
@@ -112,23 +115,23 @@ for e in kpi:
 money_at_stake()
 
 # Only with a first-party mirror (capi-audit capture): pixel calls that blockers stopped before Meta.
-if (lost := data.mirror_line(rep["mirror"])) is not None:
+if (lost := mirror.line(rep["mirror"])) is not None:
     st.info(lost, icon=":material/visibility_off:")
 
 names = sorted({e["event_name"] for e in events})
 chosen = st.multiselect("Events on the trend", names, default=[e["event_name"] for e in kpi] or names[:5])
 target = max((p["target"] for p in priority.values()), default=8.0)
-st.plotly_chart(charts.emq_trend(rep["daily"]["emq"], rep["daily"]["emq_meta"], rep["deployments_list"],
-                                 events=chosen, target=target), key="emq_trend")
+st.plotly_chart(figures.emq_trend(rep["daily"]["emq"], rep["daily"]["emq_meta"], rep["deployments_list"],
+                                  events=chosen, target=target), key="emq_trend")
 
 # Only with ad account insights (capi-audit sync meta-insights): a CPA jump next to a pairing change.
-if (cpa := data.cpa_frames(rep)) is not None:
-    st.caption(data.md(data.cpa_line(rep)))
-    st.plotly_chart(charts.cpa_daily(cpa[0], rep["deployments_list"], cpa[1], rep["cpa"]["currency"],
-                                     (w["since"], w["until"])), key="cpa_daily")
+if (cpa := present.cpa_frames(rep)) is not None:
+    st.caption(present.md(present.cpa_line(rep)))
+    st.plotly_chart(figures.cpa_daily(cpa[0], rep["deployments_list"], cpa[1], rep["cpa"]["currency"],
+                                      (w["since"], w["until"])), key="cpa_daily")
     for text in cpa[1]["evidence"]:
-        st.warning(data.md(text), icon=":material/trending_up:")
+        st.warning(present.md(text), icon=":material/trending_up:")
 
 heat = pd.DataFrame([{"label": f"{e['event_name']} · {e['pixel_id']}" if many else e["event_name"], **e["coverage"]}
                      for e in events])
-st.plotly_chart(charts.coverage_heatmap(heat, USER_DATA_KEYS), key="coverage_heatmap")
+st.plotly_chart(figures.coverage_heatmap(heat, USER_DATA_KEYS), key="coverage_heatmap")

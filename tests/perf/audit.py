@@ -63,6 +63,7 @@ print(json.dumps({"rows": rows, "seconds_by_kind": by_kind}))
 PAGE = r"""
 import json, logging, sys, time
 logging.disable(logging.WARNING)              # Streamlit's "no runtime" warnings in bare mode
+from analysis.views import health
 from dashboard import data
 page = sys.argv[1]
 t = time.perf_counter()
@@ -74,9 +75,9 @@ f = data.Filters(db=db, since=since, until=until, tz=tz, pixel=None)
 if page == "weekly":
     data.audit(f)
 elif page == "health":
-    month = data.default_month(data.months(db, tz, None))
+    month = health.default_month(data.months(db, tz, None))
     data.month_report(f, month)
-    data.month_numbers(f, data.previous_month(month))
+    data.month_numbers(f, health.previous_month(month))
 elif page == "deployments":
     rep = data.audit(f)
     deps = rep["deployments"]

@@ -1,4 +1,4 @@
-"""The dashboard's pure chart builders on tiny frames: traces, names, markers, colours."""
+"""The figure builders the dashboard and the HTML report share, on tiny frames: traces, names, markers, colours."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,7 +6,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from dashboard import charts
+from analysis import figures as charts
+from analysis.views import series
 
 D1, D2, D3 = date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)
 NO_ROWS = pd.DataFrame()
@@ -158,7 +159,7 @@ def test_card_dedup_sums_events_per_day_into_overlap_and_mismatch_shares():
         _facts("dedup.overlap", [(D1, 10, 100)], event="Lead"),
         _facts("dedup.name_mismatch", [(D2, 25, 100)]),
     ])
-    fig = charts.card_dedup(daily, SPAN)
+    fig = charts.card_dedup(series.ratios(daily), SPAN)
     mismatch, overlap = fig.data
     assert (mismatch.type, mismatch.name, overlap.name) == ("bar", "name mismatches", "overlap")
     assert list(overlap.y) == [0.5, 0.5] and list(mismatch.y) == [0.25] and list(mismatch.x) == [D2]
@@ -169,7 +170,8 @@ def test_card_coverage_weights_events_by_their_server_events():
         {"event_name": "Purchase", "day": D1, "server_events": 100, "em": 1.0, "ph": 0.5, "fbp": 1.0, "fbc": None},
         {"event_name": "Lead", "day": D1, "server_events": 300, "em": 0.0, "ph": 0.5, "fbp": 1.0, "fbc": 0.2},
     ])
-    fig = charts.card_coverage(cov, ("em", "ph", "fbc"), SPAN)
+    keys = ("em", "ph", "fbc")
+    fig = charts.card_coverage(series.coverage_by_day(cov, keys), keys, SPAN)
     assert [t.name for t in fig.data] == ["em", "ph", "fbc"]
     assert [list(t.y) for t in fig.data] == [[0.25], [0.5], [pytest.approx(0.2)]]   # fbc: only Lead has it
 
@@ -189,7 +191,7 @@ def test_card_deployments_puts_each_verdict_on_its_row_in_its_colour():
 def test_card_privacy_sums_server_and_browser_per_day():
     dd = pd.DataFrame([{"event_name": "Purchase", "day": D1, "server_events": 10, "browser_events": 8},
                        {"event_name": "Lead", "day": D1, "server_events": 5, "browser_events": 9}])
-    fig = charts.card_privacy(dd, SPAN)
+    fig = charts.card_privacy(series.sides_by_day(dd), SPAN)
     assert [(t.name, list(t.y)) for t in fig.data] == [("server", [15]), ("browser", [17])]
 
 
@@ -206,7 +208,7 @@ def test_deployment_timeline_panels_verdict_lines_and_suspected_breaks():
                        _facts("emq_estimate", [(D1, 850, 100), (D2, 800, 100)]),
                        _facts("dedup.overlap", [(D1, 95, 100)])])
     breaks = pd.DataFrame([{"date": "2026-10-03", "metric": "dedup.overlap", "event_name": "Purchase"}])
-    fig = charts.deployment_timeline(daily, _deps(), breaks, SPAN)
+    fig = charts.deployment_timeline(series.ratios(daily), _deps(), breaks, SPAN)
     named = {t.name: t for t in fig.data}
     assert list(named["hash_match.ph"].y) == [1.0, 0.0, 0.0] and named["hash_match.ph"].yaxis == "y3"
     assert list(named["emq_estimate"].y) == [8.5, 8.0] and named["emq_estimate"].yaxis == "y"
@@ -230,9 +232,10 @@ def test_deployment_focus_shades_before_and_after_and_puts_emq_on_the_right():
     daily = pd.concat([_facts("hash_match.ph", [(D1, 100, 100), (D2, 0, 100), (D3, 0, 90)]),
                        _facts("emq_estimate", [(D1, 850, 100), (D2, 800, 100)])])
     at = datetime(2026, 10, 2, 12)
-    fig = charts.deployment_focus(daily, [("Purchase", "hash_match.ph"), ("Purchase", "emq_estimate"),
-                                          ("Lead", "coverage.em")], "checkout-v2", at,
-                                  (datetime(2026, 9, 25, 12), at), (at, datetime(2026, 10, 9, 12)))
+    fig = charts.deployment_focus(series.ratios(daily, by_event=True),
+                                  [("Purchase", "hash_match.ph"), ("Purchase", "emq_estimate"),
+                                   ("Lead", "coverage.em")],
+                                  "checkout-v2", at, (datetime(2026, 9, 25, 12), at), (at, datetime(2026, 10, 9, 12)))
     assert [t.name for t in fig.data] == ["hash_match.ph · Purchase", "emq_estimate · Purchase"]
     assert [t.yaxis for t in fig.data] == ["y", "y2"]
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
@@ -248,7 +251,8 @@ def test_deployment_timeline_groups_breaks_of_one_day():
     breaks = pd.DataFrame([{"date": "2026-10-03", "metric": m, "event_name": e} for m, e in (
         ("lint.rejected_request", "Purchase"), ("lint.rejected_request", "Lead"), ("discrepancy.gap", "Purchase"),
         ("dedup.overlap", "Lead"))])
-    fig = charts.deployment_timeline(_facts("dedup.overlap", [(D1, 95, 100)]), pd.DataFrame(), breaks, SPAN)
+    fig = charts.deployment_timeline(series.ratios(_facts("dedup.overlap", [(D1, 95, 100)])), pd.DataFrame(), breaks,
+                                     SPAN)
     assert len([s for s in fig.layout.shapes if s.line.dash == "dot"]) == 4          # one line, four panels
     notes = {a.text: a.yref for a in fig.layout.annotations if a.text.startswith("suspected")}
     assert notes == {"suspected break: lint.rejected_request, discrepancy.gap": "y domain",
@@ -275,3 +279,37 @@ def test_cpa_daily_without_jumps_or_deployments():
     empty = pd.DataFrame(columns=["date", "rise", "evidence"])
     fig = charts.cpa_daily(days, pd.DataFrame(columns=["deployed_at", "name"]), empty)
     assert not fig.layout.shapes and fig.layout.yaxis.title.text == "cost per purchase"
+
+
+# ---------------------------------------------------------------- shared with the HTML report
+
+MARKUP = "<b>Lead</b> & <a href='x'>co</a>"
+
+
+def test_text_from_the_data_is_escaped_for_plotly_in_every_builder():
+    # plotly renders <b>, <a href> … in names, labels and annotations: every builder escapes what the data sent.
+    emq = _emq().assign(event_name=MARKUP)
+    deps = pd.DataFrame([{"deployed_at": datetime(2026, 10, 1, 12), "name": MARKUP}])
+    shown = "&lt;b&gt;Lead&lt;/b&gt; &amp; &lt;a href='x'&gt;co&lt;/a&gt;"
+    trend = charts.emq_trend(emq, NO_ROWS, deps, target=None)
+    assert [t.name for t in trend.data] == [shown] and [a.text for a in trend.layout.annotations] == [shown]
+    card = charts.card_deployments(deps.assign(verdict="ok"), SPAN)
+    assert list(card.data[0].text) == [shown]
+    assert charts.discrepancy_daily(_days([None, None, None]), 0.15, MARKUP).data[1].name == f"server {shown}"
+    heat = charts.coverage_heatmap(pd.DataFrame([{"label": MARKUP, "em": 1.0}]), ["em"])
+    assert list(heat.data[0].y) == [shown]
+
+
+def test_emq_trend_keys_set_the_series_and_their_order():
+    fig = charts.emq_trend(_emq(), _meta(), NO_ROWS, target=None, keys=[("1", "Lead"), ("1", "Purchase")])
+    assert [t.name for t in fig.data] == ["Lead", "Purchase", "Purchase (Meta)"] and not fig.layout.annotations
+
+
+def test_coverage_trend_has_a_panel_per_identifier_and_a_line_per_event():
+    cov = pd.DataFrame([{"pixel_id": "1", "event_name": e, "day": d, "server_events": 3, "em": v, "ph": 0.5,
+                         "fbp": 1.0, "fbc": 0.2} for e, v in (("Purchase", 0.9), ("Lead", 0.1)) for d in (D2, D1)])
+    fig = charts.coverage_trend(cov, [("1", "Purchase"), ("1", "Lead")], _deployments())
+    assert [a.text for a in fig.layout.annotations] == ["em coverage", "ph coverage", "fbp coverage", "fbc coverage"]
+    assert len(fig.data) == 8 and [t.showlegend for t in fig.data[:2]] == [True, True]
+    assert list(fig.data[0].x) == [D1, D2] and list(fig.data[0].y) == [0.9, 0.9] and list(fig.data[1].y) == [0.1, 0.1]
+    assert len([s for s in fig.layout.shapes if s.type == "line"]) == 4                 # the deployment, every panel
