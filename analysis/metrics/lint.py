@@ -262,7 +262,7 @@ def server_hits(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, rule: st
         params.pop("rule")
     return store.query(con, f"""
         SELECT DISTINCT event_uid, pixel_id, event_name, event_id, order_id, event_time FROM ({source})
-        WHERE {hours} {pix} ORDER BY event_time, event_id""", params)
+        WHERE {hours} {pix} ORDER BY event_time, event_id, event_uid""", params)
 
 
 def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:
