@@ -141,8 +141,11 @@ def test_deployments_outside_the_window_and_the_window_that_shows_them():
     at = pd.Series(["2026-10-02T09:00:00", "2026-10-20T09:00:00", "2026-11-25T09:00:00"])
     out = deployments.outside(at, date(2026, 10, 15), date(2026, 11, 14))
     assert (out.count, out.first, out.last) == (2, date(2026, 10, 2), date(2026, 11, 25))
-    assert (out.since, out.until) == (date(2026, 9, 25), date(2026, 11, 14))
+    # Widened to every deployment with a week's margin on each side (the last one's "after" days included).
+    assert (out.since, out.until) == (date(2026, 9, 25), date(2026, 12, 2))
     assert deployments.outside(at[1:2], date(2026, 10, 15), date(2026, 11, 14)) is None
+    early = deployments.outside(at[:2], date(2026, 10, 15), date(2026, 11, 14))
+    assert (early.since, early.until) == (date(2026, 9, 25), date(2026, 11, 14))
 
 
 # ---------------------------------------------------------------- daily series the charts draw
