@@ -166,6 +166,6 @@ def outside(deployed_at: pd.Series, since: date, until: date) -> Outside | None:
     if not count:
         return None
     first, last = when.min(), when.max()
-    # A week on each side: a deployment after the window gets its "after" days too.
+    # A week before the first; a deployment after the window's end gets its week of "after" days too.
     return Outside(count, first, last, min(first - timedelta(days=MARGIN_DAYS), since),
-                   max(last + timedelta(days=MARGIN_DAYS), until))
+                   last + timedelta(days=MARGIN_DAYS) if last > until else until)
