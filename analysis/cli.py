@@ -922,6 +922,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             err.print(f"[yellow]warning[/yellow] {escape(warning)}")
         if args.db:
             cfg.override("db", args.db, "--db")
+        store.set_memory_limit(cfg["memory_limit"])
         # Loads stop cleanly on Ctrl+C or SIGTERM, even inside a long DuckDB statement.
         with interrupts.handling() if args.command in ("ingest", "sync") else contextlib.nullcontext():
             return COMMANDS[args.command](args, cfg)

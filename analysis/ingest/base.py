@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import normalize
+from analysis import normalize, store
 from analysis.ingest import staging
 
 
@@ -99,6 +99,7 @@ def open_staging(path: Path) -> duckdb.DuckDBPyConnection:
         con.execute("SET TimeZone = 'UTC'")
         # What does not fit in memory spills beside the staging file (by default: .tmp in the working directory).
         con.execute(f"SET temp_directory = {sql_str(path.parent / 'spill')}")
+        store.limit_memory(con)
         # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
