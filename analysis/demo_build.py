@@ -51,7 +51,9 @@ class _Loader:
         for job in self.jobs:
             job.result()
         if self.batch is not None:
-            self.batch.close()
+            failed = self.batch.finish()
+            if failed:
+                raise failed[0][1]
 
     def remove(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -51,8 +51,12 @@ class Staged:
     rejects: list[Reject] = field(default_factory=list)
     # (table, how) in load order; how = "new" (insert unseen identities) or "upsert".
     tables: list[tuple[str, str]] = field(default_factory=list)
-    # Several files share one staging database: this file's tables there are named prefix + table.
+    # Several files share one staging database: this file's tables there are named prefix + table,
+    # or, for files parsed together, its rows are those of shared + table whose _file is its number.
     prefix: str = ""
+    shared: str | None = None
+    number: int = 0                 # the file's number in its staging database (prefix f<number>_)
+    ready: bool = True              # False while read but not yet parsed (see ingest.Batch.flush)
 
 
 # SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
