@@ -426,7 +426,9 @@ class Batch:
                         self.module.parse(path, staged, con, opts)
                 failed = False
             finally:
-                self._forget_memory(failed)
+                # A grouped read leaves nothing but the group's own tables after success.
+                if failed or not grouped:
+                    self._forget_memory(failed)
             if not grouped:
                 for table in ([t for t, _ in staged.tables]
                               + [c for t, _ in staged.tables for c, _ in RULES[t].children]):
@@ -450,7 +452,7 @@ class Batch:
             raise
         if grouped:
             self.group.append(staged)
-            if self.module.pending_lines(con) >= self.module.GROUP_LINES:
+            if sum(st.rows_read for st in self.group) >= self.module.GROUP_LINES:
                 self.failed += self.flush(report)
         return staged
 

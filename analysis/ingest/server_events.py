@@ -344,24 +344,27 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     with row_number() in the pipeline instead would run all of it on one thread.)
     """
     check_text(path)
-    con.execute("SET preserve_insertion_order = true")
     # This connection's data lives only until the group is parsed, and the staging file only until the
     # commit reads it once, so neither is worth the CPU that compressing it costs.
-    con.execute("SET force_compression = 'uncompressed'")
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_RAW} (_file INTEGER, line VARCHAR)")
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BAD} (_file INTEGER, line BIGINT, reason VARCHAR)")
+    con.execute("SET preserve_insertion_order = true; SET force_compression = 'uncompressed'; "
+                f"CREATE TEMP TABLE IF NOT EXISTS {_RAW} (_file INTEGER, line VARCHAR); "
+                f"CREATE TEMP TABLE IF NOT EXISTS {_BAD} (_file INTEGER, line BIGINT, reason VARCHAR)")
     number = int(staged.number)
     for max_line in (_LONG_LINE, _HUGE_LINE):
         try:
-            con.execute(f"INSERT INTO {_RAW} SELECT {number}, line FROM "
-                        f"{READ_CSV_LINES.format(path=sql_str(path), max_line=max_line, buffer=_BUFFER[max_line])}")
+            # Until the group is parsed, rows_read counts the lines read (how full the group is).
+            staged.rows_read = con.execute(
+                f"INSERT INTO {_RAW} SELECT {number}, line FROM "
+                f"{READ_CSV_LINES.format(path=sql_str(path), max_line=max_line, buffer=_BUFFER[max_line])}"
+            ).fetchall()[0][0]
             break
         except duckdb.Error:
             # (A failed statement leaves nothing of its own.)
             if max_line == _HUGE_LINE:
                 # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
                 bad = read_lines(con, path, "_lines_one")
-                con.execute(f"INSERT INTO {_RAW} SELECT {number}, line FROM _lines_one ORDER BY ln")
+                staged.rows_read = con.execute(f"INSERT INTO {_RAW} SELECT {number}, line FROM _lines_one "
+                                               "ORDER BY ln").fetchall()[0][0]
                 con.execute("DROP TABLE _lines_one")
                 if bad:
                     con.executemany(f"INSERT INTO {_BAD} VALUES ({number}, ?, ?)", bad)
@@ -371,10 +374,6 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
             finish(con, "server_events", [staged], opts)
         finally:
             forget(con, None)
-
-
-def pending_lines(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute(f"SELECT count(*) FROM {_RAW}").fetchall()[0][0]
 
 
 def forget(con: duckdb.DuckDBPyConnection, number: int | None) -> None:
