@@ -426,10 +426,10 @@ class Batch:
                         self.module.parse(path, staged, con, opts)
                 failed = False
             finally:
-                # A grouped read leaves nothing but the group's own tables after success.
-                if failed or not grouped:
+                # A file read into the group leaves nothing but the group's own tables after success.
+                if failed or staged.ready:
                     self._forget_memory(failed)
-            if not grouped:
+            if staged.ready:          # parsed now (a kind, or a form of a kind, that is not grouped)
                 for table in ([t for t, _ in staged.tables]
                               + [c for t, _ in staged.tables for c, _ in RULES[t].children]):
                     con.execute(f"ALTER TABLE out.{store.quote_ident(table)} RENAME TO "
@@ -450,7 +450,7 @@ class Batch:
             if isinstance(exc, OSError):
                 raise unreadable(path, exc) from None
             raise
-        if grouped:
+        if not staged.ready:
             self.group.append(staged)
             if sum(st.rows_read for st in self.group) >= self.module.GROUP_LINES:
                 self.failed += self.flush(report)

@@ -337,8 +337,8 @@ _RAW, _BAD = "_group_lines", "_group_bad"
 GROUP_TABLES = (_RAW, _BAD)     # the group's raw lines (file, line) in file order, and its unreadable lines
 
 
-def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
-    """Read one JSONL file's lines into the group of `staged.shared`; alone (no group), parse it at once.
+def read_group(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection) -> None:
+    """Append one file's lines to the group's raw lines as file `staged.number` (its unreadable lines apart).
 
     An order-preserving load: the group's rowid, less the file's first, is the line number. (Numbering
     with row_number() in the pipeline instead would run all of it on one thread.)
@@ -350,6 +350,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
                 f"CREATE TEMP TABLE IF NOT EXISTS {_RAW} (_file INTEGER, line VARCHAR); "
                 f"CREATE TEMP TABLE IF NOT EXISTS {_BAD} (_file INTEGER, line BIGINT, reason VARCHAR)")
     number = int(staged.number)
+    staged.ready = False
     for max_line in (_LONG_LINE, _HUGE_LINE):
         try:
             # Until the group is parsed, rows_read counts the lines read (how full the group is).
@@ -368,12 +369,41 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
                 con.execute("DROP TABLE _lines_one")
                 if bad:
                     con.executemany(f"INSERT INTO {_BAD} VALUES ({number}, ?, ?)", bad)
+
+
+def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
+    """Read one JSONL file's lines into the group of `staged.shared`; alone (no group), parse it at once."""
+    read_group(path, staged, con)
     if staged.shared is None:
-        staged.ready = False
         try:
             finish(con, "server_events", [staged], opts)
         finally:
             forget(con, None)
+
+
+def group_lines(con: duckdb.DuckDBPyConnection, files: list[Staged]) -> str:
+    """The group's lines as a relation (_file, ln, line), cut into one range per thread; drop_group_lines after."""
+    base = dict(con.execute(f"SELECT _file, min(rowid) FROM {_RAW} GROUP BY _file").fetchall())
+    numbers = [f.number for f in files]
+    # Each file's first rowid, looked up by position in a list (numbers grow, maybe with gaps): no join per row.
+    lo = min(numbers)
+    offsets = "[" + ", ".join(str(int(base.get(n, 0))) for n in range(lo, max(numbers) + 1)) + "]"
+    con.execute(f"CREATE TEMP MACRO _lines(lo, hi) AS TABLE SELECT _file, rowid + 1 - {offsets}[_file - {lo - 1}] "
+                f"AS ln, line FROM {_RAW} WHERE rowid >= lo AND rowid < hi")
+    # Rowids, not a count: a file dropped from the group (it failed) leaves a gap.
+    n = con.execute(f"SELECT coalesce(max(rowid) + 1, 0) FROM {_RAW}").fetchall()[0][0]
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    # A table scan splits by row group (122,880 rows): a smaller group would be parsed on one thread,
+    # so the lines are cut into one range per thread; each branch of the UNION ALL runs the whole
+    # pipeline above it on its own thread.
+    parts = max(1, min(threads, n // _MIN_SPLIT))
+    step = -(-n // parts) if n else 1
+    return "(" + " UNION ALL ".join(f"SELECT * FROM _lines({i * step}, {(i + 1) * step})" for i in range(parts)) + ")"
+
+
+def drop_group_lines(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP MACRO TABLE IF EXISTS _lines")
+    con.execute(f"DROP TABLE IF EXISTS {_RAW}")
 
 
 def forget(con: duckdb.DuckDBPyConnection, number: int | None) -> None:
@@ -391,31 +421,14 @@ def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts
 
     Fills each file's rejects, rows_read and tables.
     """
-    base = dict(con.execute(f"SELECT _file, min(rowid) FROM {_RAW} GROUP BY _file").fetchall())
-    numbers = [f.number for f in files]
-    # Each file's first rowid, looked up by position in a list (numbers grow, maybe with gaps): no join per row.
-    lo = min(numbers)
-    offsets = "[" + ", ".join(str(int(base.get(n, 0))) for n in range(lo, max(numbers) + 1)) + "]"
-    con.execute(f"CREATE TEMP MACRO _lines(lo, hi) AS TABLE SELECT _file, rowid + 1 - {offsets}[_file - {lo - 1}] "
-                f"AS ln, line FROM {_RAW} WHERE rowid >= lo AND rowid < hi")
-    # Rowids, not a count: a file dropped from the group (it failed) leaves a gap.
-    n = con.execute(f"SELECT coalesce(max(rowid) + 1, 0) FROM {_RAW}").fetchall()[0][0]
-    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    # A table scan splits by row group (122,880 rows): a smaller group would be parsed on one thread,
-    # so the lines are cut into one range per thread; each branch of the UNION ALL runs the whole
-    # pipeline above it on its own thread.
-    parts = max(1, min(threads, n // _MIN_SPLIT))
-    step = -(-n // parts) if n else 1
-    lines = "(" + " UNION ALL ".join(f"SELECT * FROM _lines({i * step}, {(i + 1) * step})"
-                                     for i in range(parts)) + ")"
+    lines = group_lines(con, files)
     # Row order does not matter from here on (file, line and idx are columns).
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET write_buffer_row_group_count = 1")   # flush each row group: less memory, no slower
     try:
         con.execute(f"CREATE TABLE out.{table} AS {_pipeline(opts, lines)}")
     finally:
-        con.execute("DROP MACRO TABLE IF EXISTS _lines")
-    con.execute(f"DROP TABLE {_RAW}")
+        drop_group_lines(con)
     con.execute(f"INSERT INTO out.{table} (_file, line, idx, reason) SELECT _file, line, 1, reason FROM {_BAD}")
     con.execute(f"DROP TABLE {_BAD}")
     _number(con, table)
