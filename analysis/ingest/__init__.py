@@ -496,10 +496,11 @@ class Batch:
                 try:
                     with interrupts.watching(con):
                         self.module.parse(staged.path, staged, con, self.opts)
-                except (OSError, duckdb.Error) as err:
+                except (OSError, IngestError, duckdb.Error) as err:
                     self.module.forget(con, None)
-                    failed.append((staged, unreadable(staged.path, err) if isinstance(err, OSError) else IngestError(
-                        f"{staged.path}: could not be read as {self.kind} ({str(err).splitlines()[0]}).")))
+                    failed.append((staged, err if isinstance(err, IngestError) else unreadable(staged.path, err)
+                                   if isinstance(err, OSError) else IngestError(
+                                       f"{staged.path}: could not be read as {self.kind} ({str(err).splitlines()[0]}).")))
                     continue
                 self.group = [staged]
                 failed += self.flush(report)
@@ -643,10 +644,8 @@ def ingest_files(db: str | Path, kind: str, paths: list[Path], opts: Options, *,
             # The files parsed together share the time it took.
             share = (time.perf_counter() - t1) / max(len(pending), 1)
             for n, (i, st, started, seconds) in enumerate(pending):
-                if id(st) in failed:
+                if id(st) in failed:        # (on_file heard of it when it was read)
                     results[i] = Result(path=st.path, kind=kind, error=str(failed[id(st)]), seconds=seconds + share)
-                    if on_file is not None:
-                        on_file(results[i])
                 pending[n] = (i, st, started, seconds + share)
             pending[:] = [p for p in pending if id(p[1]) not in failed]
         except KeyboardInterrupt:
