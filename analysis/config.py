@@ -37,6 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("db", "data/capi_audit.duckdb", "DuckDB database file (also --db)."),
     Setting("timezone", "UTC", "Time zone for calendar days in reports (also --tz)."),
     Setting("lock_timeout", 60.0, "Seconds a writer waits for another capi-audit process to release the database."),
+    Setting("memory_limit", "2GB", "Memory DuckDB may hold while loading (ingest, sync, demo, rebuild, undo); "
+            "beyond it the work spills to disk beside the database. A size like 2GB or 512MB."),
     Setting("default_country", "", "ISO country assumed for order phones without a country (empty: none)."),
     Setting("priority_events", DEFAULT_PRIORITY_EVENTS, "Priority events with tier (1-3) and EMQ target."),
     Setting("pixels", {}, "Shop name -> list of pixel ids, for orders without a pixel_id column."),
@@ -125,6 +127,8 @@ OTHER_ENV = frozenset({"CAPI_AUDIT_CONFIG", "CAPI_AUDIT_PASSWORD", "CAPI_AUDIT_C
 # A name that says it holds a credential, whatever section it is in.
 _SECRETISH = re.compile(r"(?:token|secret|password|passwd|api_?key|private_?key)$", re.IGNORECASE)
 
+# A size as DuckDB's memory_limit takes it.
+MEMORY_SIZE = re.compile(r"\s*[0-9]+(?:\.[0-9]+)?\s*(?:[KMGT]i?B)\s*", re.IGNORECASE)
 _BY_NAME = {s.name: s for s in SETTINGS}
 _KINDS = ((bool, "true or false"), (int, "a whole number"), (float, "a number"), (str, "a string"),
           (list, "a list"), (dict, "a table"))
@@ -201,6 +205,9 @@ def _checked(setting: Setting, value: Any, where: str) -> Any:
                     or not isinstance(target, (int, float))):
                 raise ConfigError(f"{where}: setting `priority_events.{event}` must be a table like "
                                   "{ tier = 1, target = 8.0 } (tier 1 to 3, target a number). Fix it there.")
+    if setting.name == "memory_limit" and isinstance(value, str) and not MEMORY_SIZE.fullmatch(value):
+        raise ConfigError(f"{where}: setting `memory_limit` must be a size like \"2GB\" or \"512MB\", not "
+                          f"{json.dumps(value)}. Fix it there.")
     same = isinstance(value, bool) if isinstance(default, bool) else (
         isinstance(value, type(default)) and not isinstance(value, bool))
     if not same:

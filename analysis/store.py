@@ -92,6 +92,28 @@ def _build_rollups(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATION_STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _build_rollups}
 
 
+# What DuckDB may hold while a writer works (its own default is 80 % of the machine's memory, which a
+# month loaded at once did reach): beyond it, joins, aggregates and sorts spill to <db>.tmp beside the
+# database. The `memory_limit` setting replaces it (set_memory_limit, from the command line's settings).
+MEMORY_LIMIT = "2GB"
+_memory_limit = MEMORY_LIMIT
+
+
+def set_memory_limit(value: str) -> None:
+    """The memory limit of every writer (and staging connection) this process opens from now on."""
+    global _memory_limit
+    _memory_limit = value.strip()
+
+
+def memory_limit() -> str:
+    return _memory_limit
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the writers' memory limit to a connection (a store writer or an ingest's staging connection)."""
+    con.execute(f"SET memory_limit = '{_memory_limit.replace(chr(39), '')}'")
+
+
 class StoreError(Exception):
     """A database problem explained as a sentence with the fix."""
 
@@ -200,6 +222,7 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
     con.execute("SET enable_progress_bar_print = false")
     if not read_only:
         con.execute("SET preserve_insertion_order = false")
+        limit_memory(con)
         _migrate(con)
     else:
         version = con.execute(

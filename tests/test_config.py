@@ -127,3 +127,20 @@ def test_priority_events_and_single_values_where_a_list_goes(tmp_path):
     toml.write_text('[priority_events]\nPurchase = { tier = 1 }\n[meta]\npixels = "123"\n')
     cfg = config.load(toml, env={})
     assert cfg["priority_events"] == {"Purchase": {"tier": 1}} and cfg["meta.pixels"] == ["123"]
+
+
+def test_memory_limit_is_a_size_and_reaches_every_writer(tmp_path):
+    from analysis import store
+
+    assert config.load(None, env={})["memory_limit"] == "2GB"
+    with pytest.raises(config.ConfigError, match=r"CAPI_AUDIT_MEMORY_LIMIT: setting `memory_limit` must be a size like"):
+        config.load(None, env={"CAPI_AUDIT_MEMORY_LIMIT": "lots"})
+    cfg = config.load(None, env={"CAPI_AUDIT_MEMORY_LIMIT": "512MB"})
+    try:
+        store.set_memory_limit(cfg["memory_limit"])
+        with store.writer(tmp_path / "a.duckdb") as con:
+            assert store.scalar(con, "SELECT current_setting('memory_limit')") == "488.2 MiB"
+    finally:
+        store.set_memory_limit(store.MEMORY_LIMIT)
+    with store.writer(tmp_path / "a.duckdb") as con:
+        assert store.scalar(con, "SELECT current_setting('memory_limit')") == "1.8 GiB"

@@ -133,3 +133,40 @@ def test_an_orders_file_that_fails_after_staging_its_hashes_leaves_none_behind(
     assert rows(db, "SELECT order_id, count(DISTINCT key), count(*) FROM order_hashes GROUP BY 1 ORDER BY 1") == [
         ("o1", 3, 9), ("o3", 3, 9)]   # em 2, ph 4, fn 3
     assert list(staging_dir.iterdir()) == []
+
+
+def test_files_parsed_in_groups_number_their_copies_each_on_its_own(tmp_path: Path, staging_dir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_events, "GROUP_LINES", 3)     # a, b in one group; c in the next
+    no_sent = json.dumps({"pixel_id": "111", "request": {"data": [json.loads(_line("n1"))["request"]["data"][0]]}})
+    a = _write(tmp_path, "a.jsonl", [no_sent, no_sent])                  # two copies: occurrences 1 and 2
+    b = _write(tmp_path, "b.jsonl", [no_sent, "[1]"])                    # occurrence 1 again: a duplicate
+    c = _write(tmp_path, "c.jsonl", [_line("e1"), _line("e1"), "{"])     # a second identical copy loads
+    db = tmp_path / "db.duckdb"
+    res = ingest_files(db, "server-events", [a, b, c], Options())
+    assert [(r.rows_read, r.loaded, r.duplicates, [(x.line, x.reason) for x in r.rejects]) for r in res] == [
+        (2, 2, 0, []), (2, 0, 1, [(2, "line is a JSON array, not an object")]),
+        (3, 2, 0, [(3, "line is not valid JSON")])]
+    assert rows(db, "SELECT count(*), count(DISTINCT event_uid) FROM server_events") == [(4, 4)]
+
+
+def test_a_group_that_fails_is_parsed_file_by_file(tmp_path: Path, staging_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    good1 = _write(tmp_path, "1.jsonl", [_line("e1")])
+    bad = _write(tmp_path, "2.jsonl", [_line("e2")])
+    good2 = _write(tmp_path, "3.jsonl", [_line("e3")])
+    real = server_events.finish
+
+    def finish(con, table, files, opts):
+        real(con, table, files, opts)
+        if any(f.path == bad for f in files):     # its group fails after staging rows: none may reach the store
+            con.execute("SELECT error('disk trouble')").fetchall()
+
+    monkeypatch.setattr(server_events, "finish", finish)
+    db = tmp_path / "db.duckdb"
+    res = ingest_files(db, "server-events", [good1, bad, good2], Options())
+    assert [(r.path.name, r.loaded, r.error) for r in res] == [
+        ("1.jsonl", 1, None), ("2.jsonl", 0, f"{bad}: could not be read as server-events (Invalid Input Error: "
+                                              "disk trouble)."), ("3.jsonl", 1, None)]
+    assert rows(db, "SELECT event_id FROM server_events ORDER BY 1") == [("e1",), ("e3",)]
+    assert rows(db, "SELECT path FROM ingestions ORDER BY 1") == [(str(good1),), (str(good2),)]

@@ -53,6 +53,10 @@ RULES: dict[str, TableRule] = {
 }
 
 
+# The table a kind's module stages (for modules that parse many files at once).
+TABLE_OF = {"server-events": "server_events", "browser-events": "browser_events"}
+
+
 @dataclass
 class Result:
     """What one file did to the store."""
@@ -107,13 +111,19 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[s
 
 
 def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestion_id: int, main: str,
-           prefix: str = "") -> tuple[int, int]:
-    """Move good staged rows of one table (stg.<prefix><table>) into the store; returns (loaded, duplicates)."""
+           prefix: str = "", shared: tuple[str, int] | None = None) -> tuple[int, int]:
+    """Move good staged rows of one table (stg.<prefix><table>) into the store; returns (loaded, duplicates).
+
+    shared: (group prefix, file number) when the file's rows are those of a group's table.
+    """
     q = store.quote_ident
     target_cols = _columns(con, main, table)
     main = q(main)   # a file named my-audit.duckdb gives the catalog name "my-audit"
-    src = f"stg.{q(prefix + table)}"
-    staged_cols = set(_columns(con, "stg", prefix + table))
+    if shared is None:
+        src = f"stg.{q(prefix + table)}"
+    else:
+        src = f"(SELECT * FROM stg.{q(shared[0] + table)} WHERE _file = {int(shared[1])})"
+    staged_cols = set(_columns(con, "stg", (shared[0] if shared else prefix) + table))
     good = "WHERE s.reason IS NULL" if "reason" in staged_cols else ""
     cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]
     with_ing = "ingestion_id" in target_cols
@@ -175,12 +185,26 @@ def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableR
     q = store.quote_ident
     target_cols = _columns(con, main, table)
     m = q(main)
-    staged_cols = set(_columns(con, "stg", batch[0][0].prefix + table))
+    first = batch[0][0]
+    staged_cols = set(_columns(con, "stg", (first.shared or first.prefix) + table))
     cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]
-    good = "WHERE reason IS NULL" if "reason" in staged_cols else ""
+    good = "reason IS NULL" if "reason" in staged_cols else "true"
     col_list = ", ".join(q(c) for c in cols)
-    parts = " UNION ALL ".join(f"SELECT {i} AS _f, {col_list} FROM stg.{q(st.prefix + table)} {good}"
-                               for i, (st, _) in enumerate(batch))
+    selects = [f"SELECT {i} AS _f, {col_list} FROM stg.{q(st.prefix + table)} WHERE {good}"
+               for i, (st, _) in enumerate(batch) if st.shared is None]
+    groups: dict[str, list[tuple[int, Staged]]] = {}
+    for i, (st, _) in enumerate(batch):
+        if st.shared is not None:
+            groups.setdefault(st.shared, []).append((i, st))
+    for shared, members in groups.items():
+        # A group's files are told apart by their number: looked up in a list (no join, no long CASE).
+        lo = min(st.number for _, st in members)
+        at = {st.number: i for i, st in members}
+        index = "[" + ", ".join(str(at.get(n, "NULL")) for n in range(lo, max(at) + 1)) + "]"
+        pick = f"{index}[_file - {lo - 1}]"
+        selects.append(f"SELECT _f, {col_list} FROM (SELECT {pick} AS _f, * FROM stg.{q(shared + table)} "
+                       f"WHERE {good} AND _file BETWEEN {lo} AND {max(at)}) WHERE _f IS NOT NULL")
+    parts = " UNION ALL ".join(selects)
     key_list = ", ".join(q(k) for k in rule.key)
     keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
     first_eq = " AND ".join(f"f.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
@@ -223,7 +247,8 @@ def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: date
     for table, _how in staged.tables:
         if merged and RULES[table].mode == "new":
             continue
-        loaded, dup = _merge(con, table, RULES[table], iid, main, staged.prefix)
+        loaded, dup = _merge(con, table, RULES[table], iid, main, staged.prefix,
+                             (staged.shared, staged.number) if staged.shared else None)
         if table in COUNTED:
             res.loaded += loaded
             res.duplicates += dup
@@ -329,6 +354,11 @@ class Batch:
             staging.release(self.staging.parent)
             raise
         self.files = 0
+        self.opts = Options()
+        # Files read but not yet parsed (a kind whose module parses many files at once: it has finish).
+        self.group: list[Staged] = []
+        self.groups = 0
+        self.failed: list[tuple[Staged, IngestError]] = []     # files of groups parsed by stage()
 
     def _out_tables(self) -> set[str]:
         assert self.con is not None
@@ -352,16 +382,23 @@ class Batch:
         macros = ("UNION ALL SELECT DISTINCT database_name, schema_name, function_name, CASE function_type "
                   "WHEN 'table_macro' THEN 'MACRO TABLE' ELSE 'MACRO' END FROM duckdb_functions() "
                   "WHERE database_name = 'temp' AND function_type IN ('macro', 'table_macro')") if failed else ""
+        # The group's raw lines stay until the group is parsed (flush drops them).
+        kept = getattr(self.module, "GROUP_TABLES", ())
+        keep = "".join(f" AND table_name <> '{t}'" for t in kept)
         for db, schema, name, kind in con.execute(
                 "SELECT database_name, schema_name, table_name, 'TABLE' FROM duckdb_tables() "
-                "WHERE database_name IN ('memory', 'temp') UNION ALL "
+                f"WHERE database_name IN ('memory', 'temp') {keep} UNION ALL "
                 "SELECT database_name, schema_name, view_name, 'VIEW' FROM duckdb_views() "
                 f"WHERE NOT internal AND database_name IN ('memory', 'temp') {macros}").fetchall():
             con.execute(f"DROP {kind} IF EXISTS {q(db)}.{q(schema)}.{q(name)}")
 
     def stage(self, path: Path, opts: Options, report: Callable[[float], None] | None = None,
               digest: tuple[str, int] | None = None) -> Staged:
-        """Parse one file into the staging database; a file that fails leaves nothing there."""
+        """Parse one file into the staging database; a file that fails leaves nothing there.
+
+        A kind whose module parses files together (it has `finish`) only reads the file here; its
+        rows are staged when the group is parsed (flush), and `ready` says so.
+        """
         if not path.is_file():
             raise IngestError(f"{path} does not exist or is not a file.")
         con = self.con
@@ -370,40 +407,114 @@ class Batch:
             content_hash, size = digest or file_digest(path)
         except OSError as exc:
             raise unreadable(path, exc) from None
+        number = self.files
         staged = Staged(kind=self.kind, path=path, staging=self.staging, content_hash=content_hash,
-                        size_bytes=size, prefix=f"f{self.files}_")
+                        size_bytes=size, prefix=f"f{number}_", number=number)
         self.files += 1
+        grouped = hasattr(self.module, "finish")
+        if grouped:
+            self.opts = opts
+            staged.shared, staged.ready = f"g{self.groups}_", False
         try:
             failed = True
             try:
                 with interrupts.watching(con):
-                    if report is not None:
+                    if report is not None and not grouped:
                         with _Poller(con, report):
                             self.module.parse(path, staged, con, opts)
                     else:
                         self.module.parse(path, staged, con, opts)
                 failed = False
             finally:
-                self._forget_memory(failed)
-            for table in ([t for t, _ in staged.tables]
-                          + [c for t, _ in staged.tables for c, _ in RULES[t].children]):
-                con.execute(f"ALTER TABLE out.{store.quote_ident(table)} RENAME TO "
-                            f"{store.quote_ident(staged.prefix + table)}")
+                # A file read into the group leaves nothing but the group's own tables after success.
+                if failed or staged.ready:
+                    self._forget_memory(failed)
+            if staged.ready:          # parsed now (a kind, or a form of a kind, that is not grouped)
+                for table in ([t for t, _ in staged.tables]
+                              + [c for t, _ in staged.tables for c, _ in RULES[t].children]):
+                    con.execute(f"ALTER TABLE out.{store.quote_ident(table)} RENAME TO "
+                                f"{store.quote_ident(staged.prefix + table)}")
         except BaseException as exc:
             # Earlier files' tables and views all carry their prefix; whatever else is there is this file's,
             # as is what a parser named with this file's prefix (the tables behind a staged view).
             for view in self._out_views():
-                if not re.fullmatch(r"f[0-9]+_.+", view):
+                if not re.fullmatch(r"[fg][0-9]+_.+", view):
                     con.execute(f"DROP VIEW out.{store.quote_ident(view)}")
             for table in self._out_tables():
-                if not re.fullmatch(r"f[0-9]+_.+", table) or table.startswith(staged.prefix):
+                if not re.fullmatch(r"[fg][0-9]+_.+", table) or table.startswith(staged.prefix):
                     con.execute(f"DROP TABLE out.{store.quote_ident(table)}")
+            if grouped:
+                self.module.forget(con, number)       # what it read of this file, the group's other files kept
             if isinstance(exc, duckdb.Error):
                 raise IngestError(f"{path}: could not be read as {self.kind} ({str(exc).splitlines()[0]}).") from None
             if isinstance(exc, OSError):
                 raise unreadable(path, exc) from None
             raise
+        if not staged.ready:
+            self.group.append(staged)
+            if sum(st.rows_read for st in self.group) >= self.module.GROUP_LINES:
+                self.failed += self.flush(report)
         return staged
+
+    def flush(self, report: Callable[[float], None] | None = None) -> list[tuple[Staged, IngestError]]:
+        """Parse the files read so far in one statement; returns the files that could not be parsed.
+
+        Should the group's statement fail, each of its files is read and parsed alone, so a file that
+        cannot be parsed fails by itself and the others still load.
+        """
+        if not self.group:
+            return []
+        con = self.con
+        assert con is not None
+        group, self.group = self.group, []
+        shared = f"g{self.groups}_"
+        self.groups += 1
+        table = shared + TABLE_OF[self.kind]
+        try:
+            try:
+                with interrupts.watching(con):
+                    if report is not None:
+                        with _Poller(con, report):
+                            self.module.finish(con, table, group, self.opts)
+                    else:
+                        self.module.finish(con, table, group, self.opts)
+            finally:
+                self.module.forget(con, None)
+                self._forget_memory(failed=True)
+        except duckdb.Error as exc:
+            con.execute(f"DROP TABLE IF EXISTS out.{store.quote_ident(table)}")
+            if len(group) == 1:
+                path = group[0].path
+                return [(group[0], IngestError(f"{path}: could not be read as {self.kind} "
+                                               f"({str(exc).splitlines()[0]})."))]
+            failed: list[tuple[Staged, IngestError]] = []
+            for staged in group:
+                staged.rejects.clear()
+                staged.tables.clear()
+                staged.rows_read = 0
+                staged.shared = f"g{self.groups}_"
+                try:
+                    with interrupts.watching(con):
+                        self.module.parse(staged.path, staged, con, self.opts)
+                except (OSError, IngestError, duckdb.Error) as err:
+                    self.module.forget(con, None)
+                    failed.append((staged, err if isinstance(err, IngestError) else unreadable(staged.path, err)
+                                   if isinstance(err, OSError) else IngestError(
+                                       f"{staged.path}: could not be read as {self.kind} ({str(err).splitlines()[0]}).")))
+                    continue
+                self.group = [staged]
+                failed += self.flush(report)
+            return failed
+        for staged in group:
+            staged.shared, staged.ready = shared, True
+        return []
+
+    def finish(self, report: Callable[[float], None] | None = None) -> list[tuple[Staged, IngestError]]:
+        """Parse what is read but not parsed, and close the staging database; returns the files that failed."""
+        failed = self.failed + (self.flush(report) if self.con is not None else [])
+        self.failed = []
+        self.close()
+        return failed
 
     def close(self) -> None:
         """Finish the staging database (the commit attaches it)."""
@@ -425,10 +536,12 @@ def stage(kind: str, path: Path, opts: Options, report: Callable[[float], None] 
         raise unreadable(path, exc) from None
     try:
         staged = batch.stage(path, opts, report, digest)
+        failed = batch.finish(report)
+        if failed:
+            raise failed[0][1]
     except BaseException:
         batch.remove()
         raise
-    batch.close()
     return staged
 
 
@@ -526,10 +639,21 @@ def ingest_files(db: str | Path, kind: str, paths: list[Path], opts: Options, *,
                 pending.append((i, staged, started, time.perf_counter() - t0))
                 if on_file is not None:
                     on_file(None)
-            batch.close()
+            t1 = time.perf_counter()
+            failed = {id(st): err for st, err in batch.finish(report)}
+            # The files parsed together share the time it took.
+            share = (time.perf_counter() - t1) / max(len(pending), 1)
+            for n, (i, st, started, seconds) in enumerate(pending):
+                if id(st) in failed:        # (on_file heard of it when it was read)
+                    results[i] = Result(path=st.path, kind=kind, error=str(failed[id(st)]), seconds=seconds + share)
+                pending[n] = (i, st, started, seconds + share)
+            pending[:] = [p for p in pending if id(p[1]) not in failed]
         except KeyboardInterrupt:
-            # Each file is stored whole or not at all: those parsed whole before the signal still are.
-            batch.close()
+            # Each file is stored whole or not at all: those read whole before the signal still are
+            # (parsed now, if they waited for their group), not the one it stopped.
+            with interrupts.finishing():
+                failed = {id(st) for st, _ in batch.finish()}
+            pending[:] = [p for p in pending if p[1].ready and id(p[1]) not in failed]
             if pending:
                 with interrupts.finishing():
                     commit_pending()

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import normalize
+from analysis import normalize, store
 from analysis.ingest import staging
 
 
@@ -51,8 +51,12 @@ class Staged:
     rejects: list[Reject] = field(default_factory=list)
     # (table, how) in load order; how = "new" (insert unseen identities) or "upsert".
     tables: list[tuple[str, str]] = field(default_factory=list)
-    # Several files share one staging database: this file's tables there are named prefix + table.
+    # Several files share one staging database: this file's tables there are named prefix + table,
+    # or, for files parsed together, its rows are those of shared + table whose _file is its number.
     prefix: str = ""
+    shared: str | None = None
+    number: int = 0                 # the file's number in its staging database (prefix f<number>_)
+    ready: bool = True              # False while read but not yet parsed (see ingest.Batch.flush)
 
 
 # SQL helpers every parser uses. capi_ts accepts ISO 8601 with an offset, Shopify's
@@ -99,6 +103,7 @@ def open_staging(path: Path) -> duckdb.DuckDBPyConnection:
         con.execute("SET TimeZone = 'UTC'")
         # What does not fit in memory spills beside the staging file (by default: .tmp in the working directory).
         con.execute(f"SET temp_directory = {sql_str(path.parent / 'spill')}")
+        store.limit_memory(con)
         # Progress is polled by the CLI's own bar; DuckDB must not print one on stdout.
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")

@@ -10,9 +10,10 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 import duckdb
 
 from analysis import normalize
-from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
+from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, sql_str
 from analysis.ingest.lines import check_text, read_lines
-from analysis.ingest.server_events import READ_LINES
+from analysis.ingest.server_events import (GROUP_LINES, GROUP_TABLES, READ_LINES, drop_group_lines, forget,  # noqa: F401
+                                          group_lines, read_group)
 
 KIND = "browser-events"
 
@@ -126,11 +127,11 @@ FROM split
 _JSONL_SQL = f"""
 WITH lines AS (@LINES@),
 recs AS (
-  SELECT ln, CASE WHEN json_valid(line) THEN json_type(line) END AS jt, try(json_transform(line, '{_JSONL}')) AS t
+  SELECT _file, ln, CASE WHEN json_valid(line) THEN json_type(line) END AS jt, try(json_transform(line, '{_JSONL}')) AS t
   FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
 ),
 fields AS (
-  SELECT ln, jt, t,
+  SELECT _file, ln, jt, t,
     CASE WHEN json_type(t.event_name) = 'VARCHAR' THEN {_text("json_extract_string(t.event_name, '$')")} END AS name,
     CASE WHEN json_type(t.event_time) IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
          THEN trim(json_extract_string(t.event_time, '$')) END AS et,
@@ -138,7 +139,7 @@ fields AS (
   FROM recs
 ),
 timed AS (SELECT *, try(capi_ts(et)) AS ev_t FROM fields)
-SELECT ln AS line,
+SELECT _file, ln AS line,
   CASE WHEN jt IS NULL THEN 'line is not valid JSON'
        WHEN jt <> 'OBJECT' THEN 'line is a JSON ' || lower(jt) || ', not an object'
        WHEN coalesce({_text("t.pixel_id")}, $pixel) IS NULL THEN 'no pixel_id in the record and no --pixel-id'
@@ -163,7 +164,8 @@ SELECT ln AS line,
 FROM timed
 """
 
-# Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file.
+# Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file
+# (_file: the file's number among the files parsed together).
 _FINISH = """
 CREATE TABLE ev AS
 WITH keyed AS (
@@ -172,7 +174,7 @@ WITH keyed AS (
   FROM ev0
 )
 SELECT *, CASE WHEN reason IS NULL
-  THEN sha256(base || '|' || row_number() OVER (PARTITION BY reason IS NULL, base ORDER BY line)) END AS event_uid
+  THEN sha256(base || '|' || row_number() OVER (PARTITION BY _file, reason IS NULL, base ORDER BY line)) END AS event_uid
 FROM keyed
 """
 
@@ -269,37 +271,76 @@ def har_rows(path: Path) -> list[dict]:
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
-    """Fill the staging table `out.browser_events` (good rows only) and the rejects from one file."""
+    """Stage one file: JSON Lines are read into the group of `staged.shared` (parsed with it by finish,
+    or at once when alone); a HAR or a pixel log is parsed at once into `out.browser_events`."""
     check_text(path)
     form = detect(path)
-    lines = READ_LINES.format(path=sql_str(path))
+    if form == "jsonl":
+        read_group(path, staged, con)
+        if staged.shared is None:
+            try:
+                finish(con, "browser_events", [staged], opts)
+            finally:
+                forget(con, None)
+        return
+    staged.shared, staged.ready = None, True
     params = {"pixel": opts.pixel_id or None}
     # Raw parameters (possibly plaintext) stay in this in-memory connection; only `out` is written to disk.
-    # A pixel's cd[value]=NaN (a page script's failed sum) is no amount: stored as no value, like cd[value]=abc.
-    con.execute("CREATE OR REPLACE TEMP MACRO capi_finite(x) AS CASE WHEN isfinite(x) THEN x END")
+    _finite(con)
     bad_lines: list[tuple[int, str]] = []
-    first = "CREATE TABLE ev0 AS " + _JSONL_SQL if form == "jsonl" else _LOG_RAW
-    if form != "har":
+    if form == "lines":
         try:
-            con.execute(first.replace("@LINES@", lines), params if form == "jsonl" else None)
+            con.execute(_LOG_RAW.replace("@LINES@", READ_LINES.format(path=sql_str(path))))
         except duckdb.Error:
             # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
             bad_lines = read_lines(con, path, "_lines")
-            con.execute(first.replace("@LINES@", "SELECT ln, line FROM _lines"), params if form == "jsonl" else None)
-    if form != "jsonl":
-        if form == "har":
-            con.execute(f"CREATE TABLE raw AS SELECT *, NULL::VARCHAR AS pre_reason FROM "
-                        f"(SELECT unnest(json_transform(CAST($rows AS JSON), '{_HAR_ROW}'), recursive := true))",
-                        {"rows": json.dumps(har_rows(path))})
-        params["source"] = "har" if form == "har" else "pixel_log"
-        con.execute(f"CREATE TABLE ev0 AS {_PIXEL_SQL}", params)
+            con.execute(_LOG_RAW.replace("@LINES@", "SELECT ln, line FROM _lines"))
+    else:
+        con.execute(f"CREATE TABLE raw AS SELECT *, NULL::VARCHAR AS pre_reason FROM "
+                    f"(SELECT unnest(json_transform(CAST($rows AS JSON), '{_HAR_ROW}'), recursive := true))",
+                    {"rows": json.dumps(har_rows(path))})
+    params["source"] = "har" if form == "har" else "pixel_log"
+    con.execute(f"CREATE TABLE ev0 AS SELECT 0 AS _file, * FROM ({_PIXEL_SQL})", params)
     if bad_lines:
-        con.executemany("INSERT INTO ev0 (line, reason) VALUES (?, ?)", bad_lines)
+        con.executemany("INSERT INTO ev0 (_file, line, reason) VALUES (0, ?, ?)", bad_lines)
     con.execute(_FINISH)
     unit = "entry" if form == "har" else "line"
     staged.rejects.extend(collect_rejects(
         con, f"SELECT line, '{unit} ' || line || ': ' || reason FROM ev WHERE reason IS NOT NULL ORDER BY line"))
-    cols = ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in COLUMNS)
-    con.execute(f"CREATE TABLE out.browser_events AS SELECT {cols} FROM ev WHERE reason IS NULL ORDER BY line")
+    con.execute(f"CREATE TABLE out.browser_events AS SELECT {_OUT} FROM ev WHERE reason IS NULL ORDER BY line")
     staged.rows_read = con.execute("SELECT count(*) FROM ev").fetchall()[0][0]
     staged.tables.append(("browser_events", "new"))
+
+
+def _finite(con: duckdb.DuckDBPyConnection) -> None:
+    # A pixel's cd[value]=NaN (a page script's failed sum) is no amount: stored as no value, like cd[value]=abc.
+    con.execute("CREATE OR REPLACE TEMP MACRO capi_finite(x) AS CASE WHEN isfinite(x) THEN x END")
+
+
+_OUT = ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in COLUMNS)
+
+
+def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts: Options) -> None:
+    """Parse the JSON Lines read of `files` into `out.<table>` (good rows; `_file` = each one's number).
+
+    Fills each file's rejects, rows_read and tables.
+    """
+    _finite(con)
+    try:
+        con.execute("CREATE TABLE ev0 AS " + _JSONL_SQL.replace("@LINES@", group_lines(con, files)),
+                    {"pixel": opts.pixel_id or None})
+    finally:
+        drop_group_lines(con)
+    con.execute(f"INSERT INTO ev0 (_file, line, reason) SELECT _file, line, reason FROM {GROUP_TABLES[1]}")
+    con.execute(_FINISH)
+    by_number = {f.number: f for f in files}
+    for number, line, reason in con.execute(
+            "SELECT _file, line, 'line ' || line || ': ' || reason FROM ev WHERE reason IS NOT NULL "
+            "ORDER BY _file, line").fetchall():
+        by_number[number].rejects.append(Reject(int(line), reason))
+    con.execute(f"CREATE TABLE out.{table} AS SELECT _file, {_OUT} FROM ev WHERE reason IS NULL ORDER BY _file, line")
+    counts = dict(con.execute("SELECT _file, count(*) FROM ev GROUP BY _file").fetchall())
+    for f in files:
+        f.rows_read = counts.get(f.number, 0)
+        f.tables.append(("browser_events", "new"))
+        f.ready = True

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import normalize
-from analysis.ingest.base import Options, Staged, collect_rejects, sql_str
+from analysis.ingest.base import Options, Reject, Staged, sql_str
 from analysis.ingest.lines import check_text, read_lines
 
 KIND = "server-events"
@@ -161,18 +161,18 @@ def _pipeline(opts: Options, lines: str) -> str:
                            + [f"{k}_p, {k}_v" for k in _PLAIN_PATTERNS] + [f"{k}_plain" for k in HASH_KEYS])
     return f"""
 WITH tops AS (
-  SELECT ln, line, try(json_transform(line, '{_TOP}')) AS t
+  SELECT _file, ln, line, try(json_transform(line, '{_TOP}')) AS t
   FROM {lines} WHERE line IS NOT NULL
 ),
 forms AS (
-  SELECT ln, line, t,
+  SELECT _file, ln, line, t,
     CASE WHEN t IS NULL THEN NULL
          WHEN t.request IS NOT NULL OR t.response IS NOT NULL OR t.sent_at IS NOT NULL THEN 'envelope'
          WHEN t.data IS NOT NULL THEN 'body' WHEN t.event_name IS NOT NULL THEN 'event' END AS form
   FROM tops
 ),
 reqs AS (
-  SELECT ln, line, form, t,
+  SELECT _file, ln, line, form, t,
     coalesce(t.pixel_id, {pixel}) AS pixel_id, t.sent_at AS sent_at_raw, capi_ts(t.sent_at) AS sent_at,
     CASE
       WHEN form = 'body' THEN struct_pack(data := t.data, test_event_code := t.test_event_code, partner_agent := t.partner_agent)
@@ -209,7 +209,7 @@ line_status AS (
 ),
 line_cols AS (
   -- Everything per line is computed here, once, before the events are unnested.
-  SELECT ln, pixel_id, sent_at, r.test_event_code AS test_event_code,
+  SELECT _file, ln, pixel_id, sent_at, r.test_event_code AS test_event_code,
          r.partner_agent AS partner_agent, t.response.status AS response_status,
          t.response.body.error AS err,
          -- capi-audit capture could not deliver the call (refused, timed out): the sender was told it
@@ -270,7 +270,7 @@ events5 AS (
   FROM events4b
 ),
 flat AS (
-  SELECT ln, idx, ev_reason AS reason, pixel_id, sent_at, test_event_code, partner_agent, response_status,
+  SELECT _file, ln, idx, ev_reason AS reason, pixel_id, sent_at, test_event_code, partner_agent, response_status,
     coalesce(response_status NOT BETWEEN 200 AND 299, false) OR err IS NOT NULL OR undelivered AS rejected,
     err.code AS error_code, err.error_subcode AS error_subcode,
     -- Identity per the inputs contract: sha256(pixel, sent_at, canonical event JSON).
@@ -301,76 +301,144 @@ FROM flags2
 """
 
 
-def _number(con: duckdb.DuckDBPyConnection) -> None:
-    """Occurrence numbers, only where needed: without sent_at, or for a second identical copy.
+def _number(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Occurrence numbers, only where needed: without sent_at, or for a second identical copy in one file.
 
-    Staged event_uid is the base identity; the k-th copy (in file order) of a base identity becomes
-    sha256(base || '|' || k), and every copy does when sent_at is absent. Most files have sent_at
-    and no repeats, so the window runs over a handful of narrow rows, or not at all.
+    Staged event_uid is the base identity; the k-th copy (in file order) of a base identity within a
+    file becomes sha256(base || '|' || k), and every copy does when sent_at is absent. Most files have
+    sent_at and no repeats, so the window runs over a handful of narrow rows, or not at all.
     """
     need = con.execute(
-        "SELECT count(*) FILTER (WHERE sent_at IS NULL) > 0 OR count(*) > count(DISTINCT event_uid) "
-        "FROM out.server_events WHERE reason IS NULL").fetchall()[0][0]
+        "SELECT count(*) FILTER (WHERE sent_at IS NULL) > 0 OR count(*) > count(DISTINCT (_file, event_uid)) "
+        f"FROM out.{table} WHERE reason IS NULL").fetchall()[0][0]
     if not need:
         return
-    con.execute("""
-        UPDATE out.server_events s SET event_uid = sha256(o.event_uid || '|' || o.occ)
+    con.execute(f"""
+        UPDATE out.{table} s SET event_uid = sha256(o.event_uid || '|' || o.occ)
         FROM (
-          SELECT line, idx, event_uid, sent_at,
-                 row_number() OVER (PARTITION BY event_uid ORDER BY line, idx) AS occ
-          FROM out.server_events
-          WHERE reason IS NULL AND event_uid IN (
-            SELECT event_uid FROM out.server_events WHERE reason IS NULL
-            GROUP BY event_uid HAVING count(*) > 1 OR bool_or(sent_at IS NULL))
+          SELECT _file, line, idx, event_uid, sent_at,
+                 row_number() OVER (PARTITION BY _file, event_uid ORDER BY line, idx) AS occ
+          FROM out.{table}
+          WHERE reason IS NULL AND (_file, event_uid) IN (
+            SELECT (_file, event_uid) FROM out.{table} WHERE reason IS NULL
+            GROUP BY _file, event_uid HAVING count(*) > 1 OR bool_or(sent_at IS NULL))
         ) o
-        WHERE s.line = o.line AND s.idx = o.idx AND s.reason IS NULL AND (o.sent_at IS NULL OR o.occ > 1)
+        WHERE s._file = o._file AND s.line = o.line AND s.idx = o.idx AND s.reason IS NULL
+          AND (o.sent_at IS NULL OR o.occ > 1)
     """)
 
 
 _MIN_SPLIT = 8192   # lines; below this one thread is quick enough
+# Files are parsed together, one pipeline for many: planning that statement costs ~0.1 s whatever
+# the file's size, so a daily log of a few lines would pay it alone. A group is parsed once it
+# holds this many lines (a large file is a group of its own).
+GROUP_LINES = 250_000
+_RAW, _BAD = "_group_lines", "_group_bad"
+GROUP_TABLES = (_RAW, _BAD)     # the group's raw lines (file, line) in file order, and its unreadable lines
+
+
+def read_group(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection) -> None:
+    """Append one file's lines to the group's raw lines as file `staged.number` (its unreadable lines apart).
+
+    An order-preserving load: the group's rowid, less the file's first, is the line number. (Numbering
+    with row_number() in the pipeline instead would run all of it on one thread.)
+    """
+    check_text(path)
+    # This connection's data lives only until the group is parsed, and the staging file only until the
+    # commit reads it once, so neither is worth the CPU that compressing it costs.
+    con.execute("SET preserve_insertion_order = true; SET force_compression = 'uncompressed'; "
+                f"CREATE TEMP TABLE IF NOT EXISTS {_RAW} (_file INTEGER, line VARCHAR); "
+                f"CREATE TEMP TABLE IF NOT EXISTS {_BAD} (_file INTEGER, line BIGINT, reason VARCHAR)")
+    number = int(staged.number)
+    staged.ready = False
+    for max_line in (_LONG_LINE, _HUGE_LINE):
+        try:
+            # Until the group is parsed, rows_read counts the lines read (how full the group is).
+            staged.rows_read = con.execute(
+                f"INSERT INTO {_RAW} SELECT {number}, line FROM "
+                f"{READ_CSV_LINES.format(path=sql_str(path), max_line=max_line, buffer=_BUFFER[max_line])}"
+            ).fetchall()[0][0]
+            break
+        except duckdb.Error:
+            # (A failed statement leaves nothing of its own.)
+            if max_line == _HUGE_LINE:
+                # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
+                bad = read_lines(con, path, "_lines_one")
+                staged.rows_read = con.execute(f"INSERT INTO {_RAW} SELECT {number}, line FROM _lines_one "
+                                               "ORDER BY ln").fetchall()[0][0]
+                con.execute("DROP TABLE _lines_one")
+                if bad:
+                    con.executemany(f"INSERT INTO {_BAD} VALUES ({number}, ?, ?)", bad)
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
-    """Fill the staging table `out.server_events` (good rows and reasons) from one JSONL file."""
-    check_text(path)
-    # The raw lines, in file order: an order-preserving load, so rowid + 1 is the line number. (Numbering
-    # with row_number() in the pipeline instead would run all of it on one thread.)
-    con.execute("SET preserve_insertion_order = true")
-    # This connection serves this one file and is closed after parsing, so its settings can be bent:
-    # the raw lines live only until the pipeline has read them once, and the staging file only until
-    # the commit reads it once, so neither is worth the CPU that compressing it costs.
-    con.execute("SET force_compression = 'uncompressed'")
-    bad_lines: list[tuple[int, str]] = []
-    for max_line in (_LONG_LINE, _HUGE_LINE):
+    """Read one JSONL file's lines into the group of `staged.shared`; alone (no group), parse it at once."""
+    read_group(path, staged, con)
+    if staged.shared is None:
         try:
-            con.execute(f"CREATE TEMP TABLE _lines_raw AS SELECT line FROM "
-                        f"{READ_CSV_LINES.format(path=sql_str(path), max_line=max_line, buffer=_BUFFER[max_line])}")
-            break
-        except duckdb.Error:
-            if max_line == _HUGE_LINE:
-                # A line that is not UTF-8 stops the fast read: read again, that line a reject, the rest loaded.
-                bad_lines = read_lines(con, path, "_lines_raw")
-    con.execute("CREATE TEMP MACRO _lines(lo, hi) AS TABLE "
-                "SELECT rowid + 1 AS ln, line FROM _lines_raw WHERE rowid >= lo AND rowid < hi")
-    n = con.execute("SELECT count(*) FROM _lines_raw").fetchall()[0][0]
+            finish(con, "server_events", [staged], opts)
+        finally:
+            forget(con, None)
+
+
+def group_lines(con: duckdb.DuckDBPyConnection, files: list[Staged]) -> str:
+    """The group's lines as a relation (_file, ln, line), cut into one range per thread; drop_group_lines after."""
+    base = dict(con.execute(f"SELECT _file, min(rowid) FROM {_RAW} GROUP BY _file").fetchall())
+    numbers = [f.number for f in files]
+    # Each file's first rowid, looked up by position in a list (numbers grow, maybe with gaps): no join per row.
+    lo = min(numbers)
+    offsets = "[" + ", ".join(str(int(base.get(n, 0))) for n in range(lo, max(numbers) + 1)) + "]"
+    con.execute(f"CREATE TEMP MACRO _lines(lo, hi) AS TABLE SELECT _file, rowid + 1 - {offsets}[_file - {lo - 1}] "
+                f"AS ln, line FROM {_RAW} WHERE rowid >= lo AND rowid < hi")
+    # Rowids, not a count: a file dropped from the group (it failed) leaves a gap.
+    n = con.execute(f"SELECT coalesce(max(rowid) + 1, 0) FROM {_RAW}").fetchall()[0][0]
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    # A table scan splits by row group (122,880 rows): a smaller file would be parsed on one thread,
+    # A table scan splits by row group (122,880 rows): a smaller group would be parsed on one thread,
     # so the lines are cut into one range per thread; each branch of the UNION ALL runs the whole
     # pipeline above it on its own thread.
     parts = max(1, min(threads, n // _MIN_SPLIT))
     step = -(-n // parts) if n else 1
-    lines = "(" + " UNION ALL ".join(f"SELECT * FROM _lines({i * step}, {(i + 1) * step})"
-                                     for i in range(parts)) + ")"
-    # Row order does not matter from here on (line and idx are columns).
+    return "(" + " UNION ALL ".join(f"SELECT * FROM _lines({i * step}, {(i + 1) * step})" for i in range(parts)) + ")"
+
+
+def drop_group_lines(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP MACRO TABLE IF EXISTS _lines")
+    con.execute(f"DROP TABLE IF EXISTS {_RAW}")
+
+
+def forget(con: duckdb.DuckDBPyConnection, number: int | None) -> None:
+    """Drop what was read of file `number` (None: of every file) and not yet parsed."""
+    for table in GROUP_TABLES:
+        if number is None:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        elif con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
+                         [table]).fetchall()[0][0]:
+            con.execute(f"DELETE FROM {table} WHERE _file = {int(number)}")
+
+
+def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts: Options) -> None:
+    """Parse the lines read of `files` into `out.<table>` (good rows and reasons; `_file` = each one's number).
+
+    Fills each file's rejects, rows_read and tables.
+    """
+    lines = group_lines(con, files)
+    # Row order does not matter from here on (file, line and idx are columns).
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET write_buffer_row_group_count = 1")   # flush each row group: less memory, no slower
-    con.execute(f"CREATE TABLE out.server_events AS {_pipeline(opts, lines)}")
-    con.execute("DROP MACRO TABLE _lines")
-    con.execute("DROP TABLE _lines_raw")
-    if bad_lines:
-        con.executemany("INSERT INTO out.server_events (line, idx, reason) VALUES (?, 1, ?)", bad_lines)
-    _number(con)
-    staged.rejects.extend(collect_rejects(
-        con, "SELECT line, reason FROM out.server_events WHERE reason IS NOT NULL ORDER BY line, idx"))
-    staged.rows_read = con.execute("SELECT count(*) FROM out.server_events").fetchall()[0][0]
-    staged.tables.append(("server_events", "new"))
+    try:
+        con.execute(f"CREATE TABLE out.{table} AS {_pipeline(opts, lines)}")
+    finally:
+        drop_group_lines(con)
+    con.execute(f"INSERT INTO out.{table} (_file, line, idx, reason) SELECT _file, line, 1, reason FROM {_BAD}")
+    con.execute(f"DROP TABLE {_BAD}")
+    _number(con, table)
+    by_number = {f.number: f for f in files}
+    for number, line, reason in con.execute(
+            f"SELECT _file, line, reason FROM out.{table} WHERE reason IS NOT NULL ORDER BY _file, line, idx"
+            ).fetchall():
+        by_number[number].rejects.append(Reject(int(line) if line is not None else None, reason))
+    counts = dict(con.execute(f"SELECT _file, count(*) FROM out.{table} GROUP BY _file").fetchall())
+    for f in files:
+        f.rows_read = counts.get(f.number, 0)
+        f.tables.append(("server_events", "new"))
+        f.ready = True

@@ -42,6 +42,23 @@ def write_envelopes(path: Path, events: int, *, per_request: int = 4, seed: int 
     return written
 
 
+def write_browser_events(path: Path, events: int, *, seed: int = 1) -> int:
+    """Write `events` browser events as JSON Lines (the pixel's side of write_envelopes' traffic)."""
+    rnd = random.Random(seed)
+    base = 1_759_300_000
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(events):
+            u = rnd.randrange(5000)
+            fh.write(json.dumps({"pixel_id": "1234567890", "event_name": rnd.choice(("Purchase", "AddToCart")),
+                                 "event_id": f"ev-{seed}-{i}", "event_time": base + i * 3,
+                                 "event_source_url": "https://shop.example.com/p/1",
+                                 "fbp": f"fb.1.{(base - 86400) * 1000}.{1000000000 + u}",
+                                 "client_user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+                                 "custom_data": {"value": round(rnd.uniform(5, 300), 2), "currency": "USD"}},
+                                separators=(",", ":")) + "\n")
+    return events
+
+
 _FIRST = ("Mary", "James", "Léa", "Jürgen", "Olivia", "Noah", "Chloé", "Amelia", "Lukas", "Anne-Marie")
 _LAST = ("Smith", "Müller", "O'Connor", "Dubois", "Nguyen", "Garcia", "Côté", "Walker", "Schäfer", "Kim")
 # (country, city, state, zip, phone format): {0} and {1} take the customer number, so every customer
