@@ -39,6 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_timeout", 60.0, "Seconds a writer waits for another capi-audit process to release the database."),
     Setting("memory_limit", "2GB", "Memory DuckDB may hold while loading (ingest, sync, demo, rebuild, undo); "
             "beyond it the work spills to disk beside the database. A size like 2GB or 512MB."),
+    Setting("read_memory_limit", "1536MB", "Memory DuckDB may hold while reading (report, check, lint, trace, "
+            "the dashboard); beyond it the work spills to disk. A size like 1536MB or 4GB."),
     Setting("default_country", "", "ISO country assumed for order phones without a country (empty: none)."),
     Setting("priority_events", DEFAULT_PRIORITY_EVENTS, "Priority events with tier (1-3) and EMQ target."),
     Setting("pixels", {}, "Shop name -> list of pixel ids, for orders without a pixel_id column."),
@@ -205,8 +207,8 @@ def _checked(setting: Setting, value: Any, where: str) -> Any:
                     or not isinstance(target, (int, float))):
                 raise ConfigError(f"{where}: setting `priority_events.{event}` must be a table like "
                                   "{ tier = 1, target = 8.0 } (tier 1 to 3, target a number). Fix it there.")
-    if setting.name == "memory_limit" and isinstance(value, str) and not MEMORY_SIZE.fullmatch(value):
-        raise ConfigError(f"{where}: setting `memory_limit` must be a size like \"2GB\" or \"512MB\", not "
+    if setting.name in ("memory_limit", "read_memory_limit") and isinstance(value, str) and not MEMORY_SIZE.fullmatch(value):
+        raise ConfigError(f"{where}: setting `{setting.name}` must be a size like \"2GB\" or \"512MB\", not "
                           f"{json.dumps(value)}. Fix it there.")
     same = isinstance(value, bool) if isinstance(default, bool) else (
         isinstance(value, type(default)) and not isinstance(value, bool))

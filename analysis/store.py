@@ -109,6 +109,24 @@ def memory_limit() -> str:
     return _memory_limit
 
 
+# What DuckDB may hold while a reader works (a report, check, the dashboard): with Python's own share, a
+# cold report of a 10M-event month stays under 2 GB. The `read_memory_limit` setting replaces it.
+READ_MEMORY_LIMIT = "1536MB"
+_read_memory_limit = READ_MEMORY_LIMIT
+
+
+def set_read_memory_limit(value: str) -> None:
+    """The memory limit of every reader this process opens from now on."""
+    global _read_memory_limit
+    _read_memory_limit = value.strip()
+
+
+def configure(cfg: Any) -> None:
+    """Both memory limits from the settings (the command line and the dashboard call this once)."""
+    set_memory_limit(cfg["memory_limit"])
+    set_read_memory_limit(cfg["read_memory_limit"])
+
+
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Apply the writers' memory limit to a connection (a store writer or an ingest's staging connection)."""
     con.execute(f"SET memory_limit = '{_memory_limit.replace(chr(39), '')}'")
@@ -225,6 +243,7 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 60.0,
         limit_memory(con)
         _migrate(con)
     else:
+        con.execute(f"SET memory_limit = '{_read_memory_limit.replace(chr(39), '')}'")
         version = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
         if not version:

@@ -53,9 +53,11 @@ class Filters:
 
 def settings() -> config_mod.Config:
     try:
-        return config_mod.load()
+        cfg = config_mod.load()
     except config_mod.ConfigError as exc:
         raise DataError(str(exc)) from None
+    store.configure(cfg)
+    return cfg
 
 
 def db_path() -> str:

@@ -144,3 +144,22 @@ def test_memory_limit_is_a_size_and_reaches_every_writer(tmp_path):
         store.set_memory_limit(store.MEMORY_LIMIT)
     with store.writer(tmp_path / "a.duckdb") as con:
         assert store.scalar(con, "SELECT current_setting('memory_limit')") == "1.8 GiB"
+
+
+def test_read_memory_limit_is_a_size_and_reaches_every_reader(tmp_path):
+    from analysis import store
+
+    assert config.load(None, env={})["read_memory_limit"] == "1536MB"
+    with pytest.raises(config.ConfigError, match=r"setting `read_memory_limit` must be a size like"):
+        config.load(None, env={"CAPI_AUDIT_READ_MEMORY_LIMIT": "plenty"})
+    with store.writer(tmp_path / "a.duckdb"):
+        pass
+    cfg = config.load(None, env={"CAPI_AUDIT_READ_MEMORY_LIMIT": "512MB"})
+    try:
+        store.configure(cfg)
+        with store.reader(tmp_path / "a.duckdb") as con:
+            assert store.scalar(con, "SELECT current_setting('memory_limit')") == "488.2 MiB"
+    finally:
+        store.configure(config.load(None, env={}))
+    with store.reader(tmp_path / "a.duckdb") as con:
+        assert store.scalar(con, "SELECT current_setting('memory_limit')") == "1.4 GiB"

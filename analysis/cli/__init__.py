@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             err.print(f"[yellow]warning[/yellow] {escape(warning)}")
         if args.db:
             cfg.override("db", args.db, "--db")
+        store.configure(cfg)
         # Loads stop cleanly on Ctrl+C or SIGTERM, even inside a long DuckDB statement.
         with interrupts.handling() if args.command in ("ingest", "sync") else contextlib.nullcontext():
             return COMMANDS[args.command](args, cfg)
