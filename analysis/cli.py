@@ -18,6 +18,7 @@ from rich.table import Table
 
 from analysis import config as config_mod
 from analysis import interrupts, rollups, store
+from analysis.engines import command as rollup_command
 from analysis.metrics.scope import ScopeError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -151,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     pq.add_argument("--pixel-id", help="only this pixel's rows (its orders, deployments for it or all pixels)")
     pq.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR (once the new one is "
                     "complete)")
+
+    rollup_command.add_parser(sub, _date)
 
     fgt = sub.add_parser("forget", help="erase one customer's personal data everywhere in the database")
     fgt.add_argument("--email", help="the customer's email as they gave it")
@@ -910,7 +913,7 @@ COMMANDS = {
     "deploy": cmd_deploy, "calibrate": cmd_calibrate, "sync": cmd_sync, "capture": cmd_capture,
     "demo": cmd_demo, "serve": cmd_serve, "config": cmd_config,
     "ingestions": cmd_ingestions, "undo": cmd_undo, "purge": cmd_purge, "forget": cmd_forget,
-    "rebuild": cmd_rebuild, "export": cmd_export,
+    "rebuild": cmd_rebuild, "export": cmd_export, "rollup": rollup_command.run,
 }
 
 

@@ -1,7 +1,6 @@
 """Where the canonical events are read: an ibis connection to an engine and the lake's tables on it."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +27,17 @@ def _missing(engine: str, module: str) -> EngineError:
                        f"pip install 'capi-audit[{extra}]'.")
 
 
-def spark_session(master: str | None = None) -> Any:
-    """A Spark session for the rollups: UTC session time (timestamps are naive UTC), few shuffle partitions.
-
-    CAPI_AUDIT_SPARK_MASTER names a cluster (default local[2]); a session already running is reused.
-    """
+def spark_session(master: str = "local[2]", partitions: int = 4, driver_memory: str = "1g") -> Any:
+    """A Spark session for the rollups: UTC session time (the lake's timestamps are naive UTC), Arrow transfers,
+    few shuffle partitions. A session already running in this process is reused as it is."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise _missing("pyspark", "pyspark") from None
-    master = master or os.environ.get("CAPI_AUDIT_SPARK_MASTER", "local[2]")
     return (SparkSession.builder.master(master).appName("capi-audit rollups")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", os.environ.get("CAPI_AUDIT_SPARK_PARTITIONS", "4"))
-            .config("spark.driver.memory", os.environ.get("CAPI_AUDIT_SPARK_DRIVER_MEMORY", "1g"))
+            .config("spark.sql.shuffle.partitions", str(int(partitions)))
+            .config("spark.driver.memory", driver_memory)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -49,7 +45,7 @@ def spark_session(master: str | None = None) -> Any:
 
 
 def connect(engine: str, session: Any = None) -> Any:
-    """The ibis connection of `engine` (duckdb in memory, or pyspark on `session` / a new local session)."""
+    """The ibis connection of `engine` (duckdb in memory, or pyspark on `session`, else a new local[2] session)."""
     if engine not in ENGINES:
         raise EngineError(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
     if engine in COMPILE_ONLY:
