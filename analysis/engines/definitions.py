@@ -136,7 +136,7 @@ def clustered(cp: ir.Table, ks: ir.Table, long_starts: ir.Table) -> ir.Table:
     c = cp.mutate(t0=_.event_time.min().over(group_by=list(KEY)))
     c = c.left_join(long_starts, [c.side == long_starts.side, c.event_uid == long_starts.event_uid]) \
         .select(c, long_start=long_starts.long_start)
-    c = c.mutate(cluster_start=ibis.coalesce(_.long_start, _.t0)).drop("t0", "long_start")
+    c = c.select(*COPY_COLS, cluster_start=ibis.coalesce(_.long_start, _.t0))
     nth = ibis.row_number().over(group_by=[*KEY, "cluster_start"], order_by=["event_time", "event_uid"])
     return c.mutate(repeat=nth > 0)
 
@@ -200,7 +200,8 @@ def _flags(cl: ir.Table, pk: ir.Table) -> ir.Table:
 def _with_flags(events: ir.Table, side: str, flags: ir.Table) -> ir.Table:
     f = flags.filter(_.f_side == side)
     j = events.left_join(f, events.event_uid == f.f_uid)
-    return j.mutate(k_matched=_.k_matched.fill_null(False), is_repeat=_.is_repeat.fill_null(False)).drop("f_side", "f_uid")
+    return j.select(*(events[c] for c in events.columns), k_matched=f.k_matched.fill_null(False),
+                    is_repeat=f.is_repeat.fill_null(False))
 
 
 def _count_if(cond: ir.BooleanValue) -> ir.IntegerValue:
@@ -273,6 +274,15 @@ def _held(con: Any, t: ir.Table) -> ir.Table:
     return t if con.name == "duckdb" else t.cache()
 
 
+def expressions(cp: ir.Table, ks: ir.Table, src: Sources, long_starts: ir.Table, hours: int,
+                lo: datetime | None, hi: datetime | None) -> dict[str, ir.Table]:
+    """The four results, given the copies, their keys and the long keys' cluster starts."""
+    cl = clustered(cp, ks, long_starts)
+    pk = pair_keys(ks, cl, hours)
+    return {"pair_keys": pk, "pair_repeats": pair_repeats(cl), "rollup_events": rollup_events(src, cl, pk, lo, hi),
+            "rollup_emq": rollup_emq(src, lo, hi)}
+
+
 def plan(con: Any, src: Sources, hours: int, lo: datetime | None = None, hi: datetime | None = None) -> Plan:
     """Build the expressions on backend `con`; runs one small query (the long keys' copies) for the walk."""
     cp = _held(con, copies(src, lo, hi))
@@ -281,7 +291,18 @@ def plan(con: Any, src: Sources, hours: int, lo: datetime | None = None, hi: dat
     starts = walk(rows, hours) if len(rows) else pd.DataFrame(
         {"side": pd.Series([], dtype="object"), "event_uid": pd.Series([], dtype="object"),
          "long_start": pd.Series([], dtype="datetime64[us]")})
-    # (Not cached: a cached expression's in-memory table is not registered on every backend.)
-    cl = clustered(cp, ks, ibis.memtable(starts, schema=LONG_SCHEMA))
-    pk = pair_keys(ks, cl, hours)
+    cl = _held(con, clustered(cp, ks, _small_table(con, starts)))
+    pk = _held(con, pair_keys(ks, cl, hours))
     return Plan(pk, pair_repeats(cl), rollup_events(src, cl, pk, lo, hi), rollup_emq(src, lo, hi), len(rows))
+
+
+def _small_table(con: Any, starts: pd.DataFrame) -> ir.Table:
+    """The walk's result on the engine. On Spark a temp view of the session: ibis registers an in-memory
+    table when a query runs, but not when it caches one (cluster starts and pair_keys are cached)."""
+    if con.name == "duckdb":
+        return ibis.memtable(starts, schema=LONG_SCHEMA)
+    session = con._session
+    frame = session.createDataFrame(starts.astype({"long_start": "datetime64[us]"}),
+                                    schema="side string, event_uid string, long_start timestamp_ntz")
+    frame.createOrReplaceTempView("capi_audit_long_starts")
+    return con.table("capi_audit_long_starts")
