@@ -108,7 +108,7 @@ def keys(cp: ir.Table, hours: int) -> ir.Table:
 
 
 def long_copies(cp: ir.Table, ks: ir.Table) -> ir.Table:
-    """The copies of the keys that span more than the window, in the walk's order."""
+    """The copies of the keys that span more than the window: what the client walks (`walk` orders them)."""
     lk = ks.filter(_.long).select(*KEY)
     return cp.semi_join(lk, [cp.side == lk.side, cp.pixel_id.identical_to(lk.pixel_id),
                              cp.event_name == lk.event_name, cp.event_id == lk.event_id]) \
@@ -131,7 +131,7 @@ def walk(rows: pd.DataFrame, hours: int) -> pd.DataFrame:
         {"side": "object", "event_uid": "object", "long_start": "datetime64[us]"})
 
 
-def clustered(cp: ir.Table, ks: ir.Table, long_starts: ir.Table) -> ir.Table:
+def clustered(cp: ir.Table, long_starts: ir.Table) -> ir.Table:
     """Every copy with its cluster's start and whether it is a repeat (not the first of its cluster)."""
     c = cp.mutate(t0=_.event_time.min().over(group_by=list(KEY)))
     c = c.left_join(long_starts, [c.side == long_starts.side, c.event_uid == long_starts.event_uid]) \
@@ -277,7 +277,7 @@ def _held(con: Any, t: ir.Table) -> ir.Table:
 def expressions(cp: ir.Table, ks: ir.Table, src: Sources, long_starts: ir.Table, hours: int,
                 lo: datetime | None, hi: datetime | None) -> dict[str, ir.Table]:
     """The four results, given the copies, their keys and the long keys' cluster starts."""
-    cl = clustered(cp, ks, long_starts)
+    cl = clustered(cp, long_starts)
     pk = pair_keys(ks, cl, hours)
     return {"pair_keys": pk, "pair_repeats": pair_repeats(cl), "rollup_events": rollup_events(src, cl, pk, lo, hi),
             "rollup_emq": rollup_emq(src, lo, hi)}
@@ -291,7 +291,7 @@ def plan(con: Any, src: Sources, hours: int, lo: datetime | None = None, hi: dat
     starts = walk(rows, hours) if len(rows) else pd.DataFrame(
         {"side": pd.Series([], dtype="object"), "event_uid": pd.Series([], dtype="object"),
          "long_start": pd.Series([], dtype="datetime64[us]")})
-    cl = _held(con, clustered(cp, ks, _small_table(con, starts)))
+    cl = _held(con, clustered(cp, _small_table(con, starts)))
     pk = _held(con, pair_keys(ks, cl, hours))
     return Plan(pk, pair_repeats(cl), rollup_events(src, cl, pk, lo, hi), rollup_emq(src, lo, hi), len(rows))
 
