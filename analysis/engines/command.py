@@ -30,15 +30,15 @@ def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | No
             cfg: Any = None, session: Any = None) -> tuple[dict[str, Any], int]:
     """The rollups of [lo, hi) as Arrow tables (by table name), and how many long keys' copies were walked."""
     from analysis.engines import definitions, sources
+    from analysis.engines.merge import TABLES
 
     if engine == "pyspark" and session is None and cfg is not None:
         session = sources.spark_session(cfg["spark.master"], int(cfg["spark.shuffle_partitions"]),
                                         cfg["spark.driver_memory"])
     con = sources.connect(engine, session)
     src = sources.lake(con, engine, lake)
-    plan = definitions.plan(con, src, int(settings["dedup.window_hours"]), lo, hi)
-    results = {name: con.to_pyarrow(getattr(plan, name))
-               for name in ("pair_keys", "pair_repeats", "rollup_events", "rollup_emq")}
+    plan = definitions.plan(con, src, settings, lo, hi)
+    results = {name: con.to_pyarrow(getattr(plan, name)) for name in TABLES}
     return results, plan.long_copies
 
 
@@ -84,5 +84,4 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
                      f"{f' ({walked:,} copies of reused ids walked)' if walked else ''}; merged into {db}:"))
     for m in merged:
         err.print(escape(f"  {m.table}: {m.inserted:,} row{'' if m.inserted == 1 else 's'} (replaced {m.deleted:,})"))
-    err.print("Lint rollups (rollup_lint, rollup_rule_hits) are kept by the loads; the engine does not compute them.")
     return 0

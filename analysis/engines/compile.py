@@ -3,7 +3,7 @@
     python -m analysis.engines.compile --dialect bigquery [--window-hours 48] [--since D --until D] OUT_DIR
 
 writes one file per step: long_copies.sql (the copies the client walks), then pair_keys, pair_repeats,
-rollup_events and rollup_emq, which read the walk's result as the table `long_starts` (side, event_uid,
+rollup_events, rollup_emq, rollup_lint and rollup_rule_hits, which read the walk's result as the table `long_starts` (side, event_uid,
 long_start). The canonical tables are named `server_events` and `browser_events` (the lake's columns).
 """
 from __future__ import annotations
@@ -21,7 +21,8 @@ from analysis.normalize import USER_DATA_KEYS
 
 DIALECTS = ("duckdb", "pyspark", "bigquery", "snowflake", "databricks")
 _TYPES = {"rejected": "boolean", "opt_out": "boolean", "ldu": "boolean", "event_time": "timestamp",
-          **{f"{k}_{x}": "boolean" for k in USER_DATA_KEYS for x in ("p", "v")}}
+          "sent_at": "timestamp", "value": "float64", "error_code": "int32",
+          **{f"{k}_{x}": "boolean" for k in USER_DATA_KEYS for x in ("p", "v", "plain")}}
 
 
 def _table(name: str, columns: tuple[str, ...]) -> ibis.Table:
@@ -30,12 +31,16 @@ def _table(name: str, columns: tuple[str, ...]) -> ibis.Table:
 
 def statements(dialect: str, hours: int = 48, lo: datetime | None = None,
                hi: datetime | None = None) -> dict[str, str]:
-    """Step name → SQL in `dialect` over tables server_events, browser_events and long_starts."""
+    """Step name → SQL in `dialect` over tables server_events, browser_events and long_starts (default lint
+    settings, the given pairing window)."""
+    from analysis.rollups import settings_of
+
+    settings = settings_of({"dedup.window_hours": hours})
     src = definitions.Sources(_table("server_events", SERVER_COLUMNS), _table("browser_events", BROWSER_COLUMNS))
     cp = definitions.copies(src, lo, hi)
     ks = definitions.keys(cp, hours)
     exprs = {"long_copies": definitions.long_copies(cp, ks)}
-    exprs |= definitions.expressions(cp, ks, src, ibis.table(definitions.LONG_SCHEMA, name="long_starts"), hours,
+    exprs |= definitions.expressions(cp, ks, src, ibis.table(definitions.LONG_SCHEMA, name="long_starts"), settings,
                                      lo, hi)
     return {name: ibis.to_sql(e, dialect=dialect) + ";\n" for name, e in exprs.items()}
 

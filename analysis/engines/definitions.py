@@ -1,7 +1,7 @@
 """The canonical → rollup computations as ibis expressions: written once, compiled for DuckDB, Spark or a warehouse.
 
 They compute what analysis/rollups/maintain.py keeps in the store (pair_keys, pair_repeats, rollup_events,
-rollup_emq) with the same semantics, over the canonical columns as the Parquet lake holds them:
+rollup_emq; rollup_lint and rollup_rule_hits in engines/lint.py) with the same semantics, over the canonical columns as the Parquet lake holds them:
 
 - the pairing unit is (pixel, event_id): every counted copy of an id that has a copy in the range is
   re-clustered, wherever it lies in time, so keys that span the range's edges are exact;
@@ -95,7 +95,11 @@ def copies(src: Sources, lo: datetime | None, hi: datetime | None) -> ir.Table:
         side(src.browser, "browser", counted_browser(src.browser)))
     if lo is None and hi is None:
         return every
-    units = every.filter(in_range(every.event_time, lo, hi)).select("pixel_id", "event_id").distinct()
+    # Also the ids of the range's other server events (rejected, test-coded): the lint's reused_event_id
+    # reads the pairing of their keys.
+    srv = ranged(src.server, lo, hi)
+    units = every.filter(in_range(every.event_time, lo, hi)).select("pixel_id", "event_id").union(
+        srv.filter(has_id(srv.event_id)).select("pixel_id", "event_id")).distinct()
     return every.semi_join(units, [every.pixel_id.identical_to(units.pixel_id), every.event_id == units.event_id])
 
 
@@ -240,10 +244,8 @@ def rollup_events(src: Sources, cl: ir.Table, pk: ir.Table, lo: datetime | None,
     return s.select(*cols).union(b.select(*cols), distinct=False)
 
 
-def rollup_emq(src: Sources, lo: datetime | None, hi: datetime | None) -> ir.Table:
-    """Website server events per identifier pattern and bucket (maintain._recompute's rollup_emq)."""
-    t = ranged(src.server, lo, hi)
-    t = t.filter(counted_server(t), t.action_source == "website")
+def baseline_invalid(t: ir.Table) -> ir.BooleanValue:
+    """Meta's baseline rule: the present identifier keys lie within one of the invalid sets (none present counts)."""
     invalid = ibis.literal(False)
     for inv in _invalid_sets():
         outside = [t[f"{k}_p"] for k in USER_DATA_KEYS if k not in inv]
@@ -251,9 +253,16 @@ def rollup_emq(src: Sources, lo: datetime | None, hi: datetime | None) -> ir.Tab
         for col in outside[1:]:
             any_outside |= col
         invalid |= ~any_outside
+    return invalid
+
+
+def rollup_emq(src: Sources, lo: datetime | None, hi: datetime | None) -> ir.Table:
+    """Website server events per identifier pattern and bucket (maintain._recompute's rollup_emq)."""
+    t = ranged(src.server, lo, hi)
+    t = t.filter(counted_server(t), t.action_source == "website")
     mask = sum((t[f"{k}_v"].cast("int32") * (1 << i) for i, k in enumerate(USER_DATA_KEYS)), ibis.literal(0, "int32"))
     present = sum((t[f"{k}_p"].cast("int32") * (1 << i) for i, k in enumerate(USER_DATA_KEYS)), ibis.literal(0, "int32"))
-    return t.mutate(bucket=bucket(t.event_time), invalid=invalid, mask=mask.cast("int32"),
+    return t.mutate(bucket=bucket(t.event_time), invalid=baseline_invalid(t), mask=mask.cast("int32"),
                     present=present.cast("int32")) \
         .group_by("pixel_id", "event_name", "bucket", "invalid", "mask", "present").aggregate(n=_.count())
 
@@ -265,6 +274,8 @@ class Plan:
     pair_repeats: ir.Table
     rollup_events: ir.Table
     rollup_emq: ir.Table
+    rollup_lint: ir.Table
+    rollup_rule_hits: ir.Table
     long_copies: int
 
 
@@ -274,17 +285,26 @@ def _held(con: Any, t: ir.Table) -> ir.Table:
     return t if con.name == "duckdb" else t.cache()
 
 
-def expressions(cp: ir.Table, ks: ir.Table, src: Sources, long_starts: ir.Table, hours: int,
+def expressions(cp: ir.Table, ks: ir.Table, src: Sources, long_starts: ir.Table, settings: dict[str, Any],
                 lo: datetime | None, hi: datetime | None) -> dict[str, ir.Table]:
-    """The four results, given the copies, their keys and the long keys' cluster starts."""
+    """The six results, given the copies, their keys and the long keys' cluster starts."""
+    from analysis.engines import lint
+
+    hours = int(settings["dedup.window_hours"])
     cl = clustered(cp, long_starts)
     pk = pair_keys(ks, cl, hours)
+    found = lint.findings(src, pk, settings, lo, hi)
     return {"pair_keys": pk, "pair_repeats": pair_repeats(cl), "rollup_events": rollup_events(src, cl, pk, lo, hi),
-            "rollup_emq": rollup_emq(src, lo, hi)}
+            "rollup_emq": rollup_emq(src, lo, hi), "rollup_lint": lint.rollup_lint(found, int(settings["lint.examples"])),
+            "rollup_rule_hits": lint.rollup_rule_hits(found)}
 
 
-def plan(con: Any, src: Sources, hours: int, lo: datetime | None = None, hi: datetime | None = None) -> Plan:
+def plan(con: Any, src: Sources, settings: dict[str, Any], lo: datetime | None = None,
+         hi: datetime | None = None) -> Plan:
     """Build the expressions on backend `con`; runs one small query (the long keys' copies) for the walk."""
+    from analysis.engines import lint
+
+    hours = int(settings["dedup.window_hours"])
     cp = _held(con, copies(src, lo, hi))
     ks = _held(con, keys(cp, hours))
     rows = con.to_pandas(long_copies(cp, ks))
@@ -293,7 +313,9 @@ def plan(con: Any, src: Sources, hours: int, lo: datetime | None = None, hi: dat
          "long_start": pd.Series([], dtype="datetime64[us]")})
     cl = _held(con, clustered(cp, _small_table(con, starts)))
     pk = _held(con, pair_keys(ks, cl, hours))
-    return Plan(pk, pair_repeats(cl), rollup_events(src, cl, pk, lo, hi), rollup_emq(src, lo, hi), len(rows))
+    found = _held(con, lint.findings(src, pk, settings, lo, hi))
+    return Plan(pk, pair_repeats(cl), rollup_events(src, cl, pk, lo, hi), rollup_emq(src, lo, hi),
+                lint.rollup_lint(found, int(settings["lint.examples"])), lint.rollup_rule_hits(found), len(rows))
 
 
 def _small_table(con: Any, starts: pd.DataFrame) -> ir.Table:

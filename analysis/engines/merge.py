@@ -11,8 +11,8 @@ import duckdb
 from analysis import rollups, store
 from analysis.rollups.schema import STATE_TABLES
 
-# The tables an engine computes (rollup_lint and rollup_rule_hits stay with the loads: see README).
-TABLES = ("pair_keys", "pair_repeats", "rollup_events", "rollup_emq")
+# The tables an engine computes: every rollup and the pairing state.
+TABLES = ("pair_keys", "pair_repeats", "rollup_events", "rollup_emq", "rollup_lint", "rollup_rule_hits")
 
 
 class MergeError(Exception):

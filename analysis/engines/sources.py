@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.engines.definitions import Sources
-from analysis.normalize import USER_DATA_KEYS
+from analysis.normalize import HASH_KEYS, USER_DATA_KEYS
 
 ENGINES = ("duckdb", "pyspark", "bigquery", "snowflake", "databricks")
 # Engines whose SQL is compiled and checked here but not run: their connections need an account.
@@ -13,8 +13,11 @@ COMPILE_ONLY = ("bigquery", "snowflake", "databricks")
 # The columns the rollups read (a lake file holds every stored column; the rest are not scanned).
 SERVER_COLUMNS = ("event_uid", "pixel_id", "event_name", "event_id", "event_time", "order_id", "rejected",
                   "test_event_code", "action_source", "opt_out", "ldu",
-                  *(f"{k}_{x}" for k in USER_DATA_KEYS for x in ("p", "v")))
-BROWSER_COLUMNS = ("event_uid", "pixel_id", "event_name", "event_id", "event_time", "order_id", "source")
+                  *(f"{k}_{x}" for k in USER_DATA_KEYS for x in ("p", "v")),
+                  # …and for the lint rules:
+                  *(f"{k}_plain" for k in HASH_KEYS), "fbc", "fbp", "client_ip_address", "client_user_agent",
+                  "sent_at", "event_time_unit", "event_source_url", "value", "currency", "error_code")
+BROWSER_COLUMNS = ("event_uid", "pixel_id", "event_name", "event_id", "event_time", "order_id", "source", "fbc")
 
 
 class EngineError(Exception):

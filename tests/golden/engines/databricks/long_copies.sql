@@ -1,4 +1,4 @@
-WITH `t4` AS (
+WITH `t5` AS (
   SELECT
     *
   FROM (
@@ -36,79 +36,129 @@ WITH `t4` AS (
       `t1`.`source` <> 'mirror'
       AND `t1`.`event_id` IS NOT NULL
       AND REGEXP_LIKE(`t1`.`event_id`, '[^ ]')
-  ) AS `t3`
+  ) AS `t4`
 )
 SELECT
-  `t6`.`side`,
-  `t6`.`event_uid`,
-  `t6`.`pixel_id`,
-  `t6`.`event_name`,
-  `t6`.`event_id`,
-  `t6`.`event_time`
-FROM `t4` AS `t6`
+  `t7`.`side`,
+  `t7`.`event_uid`,
+  `t7`.`pixel_id`,
+  `t7`.`event_name`,
+  `t7`.`event_id`,
+  `t7`.`event_time`
+FROM `t5` AS `t7`
 LEFT SEMI JOIN (
   SELECT DISTINCT
-    `t5`.`pixel_id`,
-    `t5`.`event_id`
-  FROM `t4` AS `t5`
-  WHERE
-    TRUE
-    AND `t5`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
-    AND `t5`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
-) AS `t8`
-  ON `t6`.`pixel_id` IS NOT DISTINCT FROM `t8`.`pixel_id`
-  AND `t6`.`event_id` = `t8`.`event_id`
-LEFT SEMI JOIN (
-  SELECT
-    `t10`.`side`,
-    `t10`.`pixel_id`,
-    `t10`.`event_name`,
-    `t10`.`event_id`
+    *
   FROM (
     SELECT
-      `t9`.`side`,
-      `t9`.`pixel_id`,
-      `t9`.`event_name`,
-      `t9`.`event_id`,
-      COUNT(*) AS `n`,
-      MIN(`t9`.`event_time`) AS `t0`,
-      MAX(`t9`.`event_time`) AS `t1`,
-      MIN(`t9`.`order_id`) <> MAX(`t9`.`order_id`) AS `orders`
+      *
     FROM (
       SELECT
-        `t6`.`side`,
-        `t6`.`event_uid`,
         `t6`.`pixel_id`,
-        `t6`.`event_name`,
-        `t6`.`event_id`,
-        `t6`.`event_time`,
-        `t6`.`order_id`
-      FROM `t4` AS `t6`
+        `t6`.`event_id`
+      FROM `t5` AS `t6`
+      WHERE
+        TRUE
+        AND `t6`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+        AND `t6`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
+    ) AS `t8`
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t0`.`pixel_id`,
+        `t0`.`event_id`
+      FROM `server_events` AS `t0`
+      WHERE
+        TRUE
+        AND `t0`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+        AND `t0`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
+        AND `t0`.`date` >= MAKE_DATE(2026, 10, 1)
+        AND `t0`.`date` <= MAKE_DATE(2026, 10, 31)
+        AND `t0`.`event_id` IS NOT NULL
+        AND REGEXP_LIKE(`t0`.`event_id`, '[^ ]')
+    ) AS `t3`
+  ) AS `t9`
+) AS `t11`
+  ON `t7`.`pixel_id` IS NOT DISTINCT FROM `t11`.`pixel_id`
+  AND `t7`.`event_id` = `t11`.`event_id`
+LEFT SEMI JOIN (
+  SELECT
+    `t13`.`side`,
+    `t13`.`pixel_id`,
+    `t13`.`event_name`,
+    `t13`.`event_id`
+  FROM (
+    SELECT
+      `t12`.`side`,
+      `t12`.`pixel_id`,
+      `t12`.`event_name`,
+      `t12`.`event_id`,
+      COUNT(*) AS `n`,
+      MIN(`t12`.`event_time`) AS `t0`,
+      MAX(`t12`.`event_time`) AS `t1`,
+      MIN(`t12`.`order_id`) <> MAX(`t12`.`order_id`) AS `orders`
+    FROM (
+      SELECT
+        `t7`.`side`,
+        `t7`.`event_uid`,
+        `t7`.`pixel_id`,
+        `t7`.`event_name`,
+        `t7`.`event_id`,
+        `t7`.`event_time`,
+        `t7`.`order_id`
+      FROM `t5` AS `t7`
       LEFT SEMI JOIN (
         SELECT DISTINCT
-          `t5`.`pixel_id`,
-          `t5`.`event_id`
-        FROM `t4` AS `t5`
-        WHERE
-          TRUE
-          AND `t5`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
-          AND `t5`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
-      ) AS `t8`
-        ON `t6`.`pixel_id` IS NOT DISTINCT FROM `t8`.`pixel_id`
-        AND `t6`.`event_id` = `t8`.`event_id`
-    ) AS `t9`
+          *
+        FROM (
+          SELECT
+            *
+          FROM (
+            SELECT
+              `t6`.`pixel_id`,
+              `t6`.`event_id`
+            FROM `t5` AS `t6`
+            WHERE
+              TRUE
+              AND `t6`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+              AND `t6`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
+          ) AS `t8`
+          UNION ALL
+          SELECT
+            *
+          FROM (
+            SELECT
+              `t0`.`pixel_id`,
+              `t0`.`event_id`
+            FROM `server_events` AS `t0`
+            WHERE
+              TRUE
+              AND `t0`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+              AND `t0`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
+              AND `t0`.`date` >= MAKE_DATE(2026, 10, 1)
+              AND `t0`.`date` <= MAKE_DATE(2026, 10, 31)
+              AND `t0`.`event_id` IS NOT NULL
+              AND REGEXP_LIKE(`t0`.`event_id`, '[^ ]')
+          ) AS `t3`
+        ) AS `t9`
+      ) AS `t11`
+        ON `t7`.`pixel_id` IS NOT DISTINCT FROM `t11`.`pixel_id`
+        AND `t7`.`event_id` = `t11`.`event_id`
+    ) AS `t12`
     GROUP BY
       1,
       2,
       3,
       4
-  ) AS `t10`
+  ) AS `t13`
   WHERE
-    `t10`.`t1` > (
-      `t10`.`t0` + INTERVAL '48' HOUR
+    `t13`.`t1` > (
+      `t13`.`t0` + INTERVAL '48' HOUR
     )
-) AS `t12`
-  ON `t6`.`side` = `t12`.`side`
-  AND `t6`.`pixel_id` IS NOT DISTINCT FROM `t12`.`pixel_id`
-  AND `t6`.`event_name` = `t12`.`event_name`
-  AND `t6`.`event_id` = `t12`.`event_id`;
+) AS `t15`
+  ON `t7`.`side` = `t15`.`side`
+  AND `t7`.`pixel_id` IS NOT DISTINCT FROM `t15`.`pixel_id`
+  AND `t7`.`event_name` = `t15`.`event_name`
+  AND `t7`.`event_id` = `t15`.`event_id`;

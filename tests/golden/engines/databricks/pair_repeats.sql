@@ -1,4 +1,4 @@
-WITH `t6` AS (
+WITH `t7` AS (
   SELECT
     *
   FROM (
@@ -36,91 +36,116 @@ WITH `t6` AS (
       `t2`.`source` <> 'mirror'
       AND `t2`.`event_id` IS NOT NULL
       AND REGEXP_LIKE(`t2`.`event_id`, '[^ ]')
-  ) AS `t5`
+  ) AS `t6`
 )
 SELECT
-  `t16`.`side`,
-  `t16`.`event_uid`,
-  `t16`.`pixel_id`,
-  `t16`.`event_id`
+  `t19`.`side`,
+  `t19`.`event_uid`,
+  `t19`.`pixel_id`,
+  `t19`.`event_id`
 FROM (
   SELECT
-    `t15`.`side`,
-    `t15`.`event_uid`,
-    `t15`.`pixel_id`,
-    `t15`.`event_name`,
-    `t15`.`event_id`,
-    `t15`.`event_time`,
-    `t15`.`order_id`,
-    `t15`.`cluster_start`,
+    `t18`.`side`,
+    `t18`.`event_uid`,
+    `t18`.`pixel_id`,
+    `t18`.`event_name`,
+    `t18`.`event_id`,
+    `t18`.`event_time`,
+    `t18`.`order_id`,
+    `t18`.`cluster_start`,
     (
       ROW_NUMBER() OVER (
-        PARTITION BY `t15`.`side`, `t15`.`pixel_id`, `t15`.`event_name`, `t15`.`event_id`, `t15`.`cluster_start`
-        ORDER BY `t15`.`event_time` ASC NULLS LAST, `t15`.`event_uid` ASC NULLS LAST
+        PARTITION BY `t18`.`side`, `t18`.`pixel_id`, `t18`.`event_name`, `t18`.`event_id`, `t18`.`cluster_start`
+        ORDER BY `t18`.`event_time` ASC NULLS LAST, `t18`.`event_uid` ASC NULLS LAST
       ) - 1
     ) > 0 AS `repeat`
   FROM (
     SELECT
-      `t14`.`side`,
-      `t14`.`event_uid`,
-      `t14`.`pixel_id`,
-      `t14`.`event_name`,
-      `t14`.`event_id`,
-      `t14`.`event_time`,
-      `t14`.`order_id`,
-      COALESCE(`t14`.`long_start`, `t14`.`t0`) AS `cluster_start`
+      `t17`.`side`,
+      `t17`.`event_uid`,
+      `t17`.`pixel_id`,
+      `t17`.`event_name`,
+      `t17`.`event_id`,
+      `t17`.`event_time`,
+      `t17`.`order_id`,
+      COALESCE(`t17`.`long_start`, `t17`.`t0`) AS `cluster_start`
     FROM (
       SELECT
-        `t13`.`side`,
-        `t13`.`event_uid`,
-        `t13`.`pixel_id`,
-        `t13`.`event_name`,
-        `t13`.`event_id`,
-        `t13`.`event_time`,
-        `t13`.`order_id`,
-        `t13`.`t0`,
+        `t16`.`side`,
+        `t16`.`event_uid`,
+        `t16`.`pixel_id`,
+        `t16`.`event_name`,
+        `t16`.`event_id`,
+        `t16`.`event_time`,
+        `t16`.`order_id`,
+        `t16`.`t0`,
         `t3`.`long_start`
       FROM (
         SELECT
-          `t11`.`side`,
-          `t11`.`event_uid`,
-          `t11`.`pixel_id`,
-          `t11`.`event_name`,
-          `t11`.`event_id`,
-          `t11`.`event_time`,
-          `t11`.`order_id`,
-          MIN(`t11`.`event_time`) OVER (
-            PARTITION BY `t11`.`side`, `t11`.`pixel_id`, `t11`.`event_name`, `t11`.`event_id`
+          `t14`.`side`,
+          `t14`.`event_uid`,
+          `t14`.`pixel_id`,
+          `t14`.`event_name`,
+          `t14`.`event_id`,
+          `t14`.`event_time`,
+          `t14`.`order_id`,
+          MIN(`t14`.`event_time`) OVER (
+            PARTITION BY `t14`.`side`, `t14`.`pixel_id`, `t14`.`event_name`, `t14`.`event_id`
             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
           ) AS `t0`
         FROM (
           SELECT
-            `t8`.`side`,
-            `t8`.`event_uid`,
-            `t8`.`pixel_id`,
-            `t8`.`event_name`,
-            `t8`.`event_id`,
-            `t8`.`event_time`,
-            `t8`.`order_id`
-          FROM `t6` AS `t8`
+            `t9`.`side`,
+            `t9`.`event_uid`,
+            `t9`.`pixel_id`,
+            `t9`.`event_name`,
+            `t9`.`event_id`,
+            `t9`.`event_time`,
+            `t9`.`order_id`
+          FROM `t7` AS `t9`
           LEFT SEMI JOIN (
             SELECT DISTINCT
-              `t7`.`pixel_id`,
-              `t7`.`event_id`
-            FROM `t6` AS `t7`
-            WHERE
-              TRUE
-              AND `t7`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
-              AND `t7`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
-          ) AS `t10`
-            ON `t8`.`pixel_id` IS NOT DISTINCT FROM `t10`.`pixel_id`
-            AND `t8`.`event_id` = `t10`.`event_id`
-        ) AS `t11`
-      ) AS `t13`
+              *
+            FROM (
+              SELECT
+                *
+              FROM (
+                SELECT
+                  `t8`.`pixel_id`,
+                  `t8`.`event_id`
+                FROM `t7` AS `t8`
+                WHERE
+                  TRUE
+                  AND `t8`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+                  AND `t8`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
+              ) AS `t10`
+              UNION ALL
+              SELECT
+                *
+              FROM (
+                SELECT
+                  `t1`.`pixel_id`,
+                  `t1`.`event_id`
+                FROM `server_events` AS `t1`
+                WHERE
+                  TRUE
+                  AND `t1`.`event_time` >= CAST('2026-10-01T00:00:00' AS TIMESTAMP)
+                  AND `t1`.`event_time` < CAST('2026-11-01T00:00:00' AS TIMESTAMP)
+                  AND `t1`.`date` >= MAKE_DATE(2026, 10, 1)
+                  AND `t1`.`date` <= MAKE_DATE(2026, 10, 31)
+                  AND `t1`.`event_id` IS NOT NULL
+                  AND REGEXP_LIKE(`t1`.`event_id`, '[^ ]')
+              ) AS `t5`
+            ) AS `t11`
+          ) AS `t13`
+            ON `t9`.`pixel_id` IS NOT DISTINCT FROM `t13`.`pixel_id`
+            AND `t9`.`event_id` = `t13`.`event_id`
+        ) AS `t14`
+      ) AS `t16`
       LEFT OUTER JOIN `long_starts` AS `t3`
-        ON `t13`.`side` = `t3`.`side` AND `t13`.`event_uid` = `t3`.`event_uid`
-    ) AS `t14`
-  ) AS `t15`
-) AS `t16`
+        ON `t16`.`side` = `t3`.`side` AND `t16`.`event_uid` = `t3`.`event_uid`
+    ) AS `t17`
+  ) AS `t18`
+) AS `t19`
 WHERE
-  `t16`.`repeat`;
+  `t19`.`repeat`;
