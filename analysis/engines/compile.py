@@ -9,6 +9,7 @@ long_start). The canonical tables are named `server_events` and `browser_events`
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -42,7 +43,14 @@ def statements(dialect: str, hours: int = 48, lo: datetime | None = None,
     exprs = {"long_copies": definitions.long_copies(cp, ks)}
     exprs |= definitions.expressions(cp, ks, src, ibis.table(definitions.LONG_SCHEMA, name="long_starts"), settings,
                                      lo, hi)
-    return {name: ibis.to_sql(e, dialect=dialect) + ";\n" for name, e in exprs.items()}
+    return {name: _stable(ibis.to_sql(e, dialect=dialect)) + ";\n" for name, e in exprs.items()}
+
+
+def _stable(sql: str) -> str:
+    """ibis names some helpers at random (BigQuery's sorted arrays): number them in order of appearance."""
+    names: dict[str, str] = {}
+    return re.sub(r"\bibis_([a-z_]+?)_[a-z0-9]{26}\b",
+                  lambda m: names.setdefault(m.group(0), f"ibis_{m.group(1)}_{len(names) + 1}"), sql)
 
 
 def main(argv: list[str] | None = None) -> int:

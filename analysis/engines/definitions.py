@@ -313,8 +313,13 @@ def plan(con: Any, src: Sources, settings: dict[str, Any], lo: datetime | None =
          "long_start": pd.Series([], dtype="datetime64[us]")})
     cl = _held(con, clustered(cp, _small_table(con, starts)))
     pk = _held(con, pair_keys(ks, cl, hours))
-    found = _held(con, lint.findings(src, pk, settings, lo, hi))
-    return Plan(pk, pair_repeats(cl), rollup_events(src, cl, pk, lo, hi), rollup_emq(src, lo, hi),
+    # The range's events (the browser's widened by the window, for fbc_case_modified), read once: the
+    # bucket tables and some thirty lint predicates scan them.
+    wide = timedelta(hours=hours)
+    near = Sources(_held(con, ranged(src.server, lo, hi)),
+                   _held(con, ranged(src.browser, lo - wide if lo else None, hi + wide if hi else None)))
+    found = _held(con, lint.findings(near, pk, settings, lo, hi))
+    return Plan(pk, pair_repeats(cl), rollup_events(near, cl, pk, lo, hi), rollup_emq(near, lo, hi),
                 lint.rollup_lint(found, int(settings["lint.examples"])), lint.rollup_rule_hits(found), len(rows))
 
 

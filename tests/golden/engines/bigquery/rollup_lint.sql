@@ -432,10 +432,10 @@ SELECT
         el
       FROM UNNEST(ARRAY(
         SELECT
-          ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
-        FROM UNNEST(ARRAY_AGG(DISTINCT `t145`.`ex` IGNORE NULLS)) AS ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
+          ibis_bq_arr_1
+        FROM UNNEST(ARRAY_AGG(DISTINCT `t145`.`ex` IGNORE NULLS)) AS ibis_bq_arr_1
         ORDER BY
-          ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
+          ibis_bq_arr_1
       )) AS el WITH OFFSET AS bq_arr_slice
       WHERE
         bq_arr_slice >= IF(
@@ -443,10 +443,10 @@ SELECT
           ARRAY_LENGTH(
             ARRAY(
               SELECT
-                ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
-              FROM UNNEST(ARRAY_AGG(DISTINCT `t145`.`ex` IGNORE NULLS)) AS ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
+                ibis_bq_arr_1
+              FROM UNNEST(ARRAY_AGG(DISTINCT `t145`.`ex` IGNORE NULLS)) AS ibis_bq_arr_1
               ORDER BY
-                ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
+                ibis_bq_arr_1
             )
           ) + 0,
           0
@@ -456,10 +456,10 @@ SELECT
           ARRAY_LENGTH(
             ARRAY(
               SELECT
-                ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
-              FROM UNNEST(ARRAY_AGG(DISTINCT `t145`.`ex` IGNORE NULLS)) AS ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
+                ibis_bq_arr_1
+              FROM UNNEST(ARRAY_AGG(DISTINCT `t145`.`ex` IGNORE NULLS)) AS ibis_bq_arr_1
               ORDER BY
-                ibis_bq_arr_uxjdkt6uaffizleqhk2ct7vzrq
+                ibis_bq_arr_1
             )
           ) + 5,
           5
