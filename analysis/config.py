@@ -112,6 +112,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cpa.near_days", 2, "cpa: a pairing or volume change this many days from the jump coincides with it."),
     Setting("cpa.volume_change", 0.30, "cpa: server Purchase volume changed when it moves by this share of the "
             "larger 3-day side (dedup overlap and the discrepancy gap use the deployments' bars)."),
+    # Scale-out (capi-audit rollup): the engine that computes the rollups from a Parquet lake.
+    Setting("engine", "duckdb", "rollup: the engine computing the rollups from the lake: duckdb or pyspark "
+            "(bigquery, snowflake, databricks: SQL compiled, not run; also --engine)."),
+    Setting("lake", "", "rollup: the Parquet lake (written by `capi-audit export parquet DIR`) the engine reads (also --lake)."),
+    Setting("spark.master", "local[2]", "rollup --engine pyspark: the Spark master (local[N], spark://host:7077, yarn)."),
+    Setting("spark.shuffle_partitions", 4, "rollup --engine pyspark: spark.sql.shuffle.partitions (raise it on a cluster)."),
+    Setting("spark.driver_memory", "1g", "rollup --engine pyspark: spark.driver.memory of a session capi-audit starts."),
     # Alerts (capi-audit check). The URL is a credential: shown only as scheme://host/… (see redact_url).
     Setting("notify_url", "", "check: Slack-compatible incoming webhook that failing and warning items are posted to "
             "(also --notify; env CAPI_AUDIT_NOTIFY_URL; empty: no alert)."),

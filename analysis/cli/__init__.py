@@ -12,6 +12,7 @@ from analysis.cli.common import err
 from analysis.cli.keeping import cmd_export, cmd_forget, cmd_ingestions, cmd_purge, cmd_rebuild, cmd_undo
 from analysis.cli.loading import cmd_calibrate, cmd_capture, cmd_deploy, cmd_ingest, cmd_sync
 from analysis.cli.parser import build_parser
+from analysis.engines import command as rollup_command
 from analysis.cli.reading import cmd_check, cmd_config, cmd_lint, cmd_report, cmd_trace
 from analysis.cli.serving import cmd_demo, cmd_serve
 from analysis.metrics.scope import ScopeError
@@ -22,7 +23,7 @@ COMMANDS = {
     "deploy": cmd_deploy, "calibrate": cmd_calibrate, "sync": cmd_sync, "capture": cmd_capture,
     "demo": cmd_demo, "serve": cmd_serve, "config": cmd_config,
     "ingestions": cmd_ingestions, "undo": cmd_undo, "purge": cmd_purge, "forget": cmd_forget,
-    "rebuild": cmd_rebuild, "export": cmd_export,
+    "rebuild": cmd_rebuild, "export": cmd_export, "rollup": rollup_command.run,
 }
 
 

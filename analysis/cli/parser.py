@@ -5,6 +5,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from analysis.engines import command as rollup_command
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="capi-audit", description="Audit Meta Pixel + Conversions API tracking.")
@@ -132,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     pq.add_argument("--pixel-id", help="only this pixel's rows (its orders, deployments for it or all pixels)")
     pq.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR (once the new one is "
                     "complete)")
+
+    rollup_command.add_parser(sub, _date)
 
     fgt = sub.add_parser("forget", help="erase one customer's personal data everywhere in the database")
     fgt.add_argument("--email", help="the customer's email as they gave it")

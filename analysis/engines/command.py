@@ -1,0 +1,87 @@
+"""`capi-audit rollup`: a date range's rollups computed on an engine from the Parquet lake, merged into the store."""
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import date, datetime, time as dtime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+ENGINE_CHOICES = ("duckdb", "pyspark", "bigquery", "snowflake", "databricks")
+
+
+def add_parser(sub: Any, as_date: Callable[[str], date]) -> None:
+    p = sub.add_parser("rollup", help="compute a date range's rollups on an engine (duckdb, pyspark) from a Parquet "
+                                      "lake and merge them into the store (see README: When one machine is not enough)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine (default: setting `engine`, duckdb)")
+    p.add_argument("--lake", type=Path, help="the lake `capi-audit export parquet DIR` wrote (default: setting `lake`)")
+    p.add_argument("--since", type=as_date, help="first UTC day (YYYY-MM-DD, inclusive; default: the lake's first)")
+    p.add_argument("--until", type=as_date, help="last UTC day (YYYY-MM-DD, inclusive; default: the lake's last)")
+
+
+def bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """[lo, hi) of the UTC days since..until (None: open)."""
+    lo = datetime.combine(since, dtime.min) if since else None
+    hi = datetime.combine(until, dtime.min) + timedelta(days=1) if until else None
+    return lo, hi
+
+
+def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | None, hi: datetime | None,
+            cfg: Any = None, session: Any = None) -> tuple[dict[str, Any], int]:
+    """The rollups of [lo, hi) as Arrow tables (by table name), and how many long keys' copies were walked."""
+    from analysis.engines import definitions, sources
+    from analysis.engines.merge import TABLES
+
+    if engine == "pyspark" and session is None and cfg is not None:
+        session = sources.spark_session(cfg["spark.master"], int(cfg["spark.shuffle_partitions"]),
+                                        cfg["spark.driver_memory"])
+    con = sources.connect(engine, session)
+    src = sources.lake(con, engine, lake)
+    plan = definitions.plan(con, src, settings, lo, hi)
+    results = {name: con.to_pyarrow(getattr(plan, name)) for name in TABLES}
+    return results, plan.long_copies
+
+
+def run(args: argparse.Namespace, cfg: Any) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from analysis import rollups, store
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    engine = args.engine or cfg["engine"]
+    lake = args.lake or (Path(cfg["lake"]) if cfg["lake"] else None)
+    if engine not in ENGINE_CHOICES:
+        err.print(escape(f"Unknown engine {engine!r} (setting `engine`); choose one of {', '.join(ENGINE_CHOICES)}."))
+        return 2
+    if lake is None:
+        err.print("Give the lake to read: --lake DIR (a folder `capi-audit export parquet DIR` wrote), or the setting lake.")
+        return 2
+    if args.since and args.until and args.since > args.until:
+        err.print(f"[red]error[/red] --since {args.since} is after --until {args.until}.")
+        return 2
+    from analysis.engines.merge import MergeError, check_settings, merge
+    from analysis.engines.sources import EngineError
+
+    db = cfg["db"]
+    settings = rollups.settings_of(cfg)
+    lo, hi = bounds(args.since, args.until)
+    try:
+        if Path(db).is_file():
+            # Refused before the engine's work, not after it.
+            with store.reader(db, wait=float(cfg["lock_timeout"])) as con:
+                check_settings(con, settings)
+        t0 = time.perf_counter()
+        results, walked = compute(engine, lake, settings, lo, hi, cfg)
+        seconds = time.perf_counter() - t0
+        with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
+            merged = merge(con, results, settings, lo, hi)
+    except (EngineError, MergeError) as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        return 2
+    span = f"{args.since or 'the first day'} to {args.until or 'the last day'}"
+    err.print(escape(f"Computed the rollups of {span} on {engine} in {seconds:.1f} s"
+                     f"{f' ({walked:,} copies of reused ids walked)' if walked else ''}; merged into {db}:"))
+    for m in merged:
+        err.print(escape(f"  {m.table}: {m.inserted:,} row{'' if m.inserted == 1 else 's'} (replaced {m.deleted:,})"))
+    return 0

@@ -1,0 +1,202 @@
+"""Rollups computed by the ibis definitions from the Parquet lake, on DuckDB and on Spark, equal rollups.rebuild.
+
+The store: a 3-day demo plus generated files with what pairing makes hard (ids reused days apart, names
+differing in case, rejected and test-coded requests, copies with orders, empty ids), over six days.
+Every rollup table is compared, the lint tables included.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+pytest.importorskip("ibis", reason="the engines extra is not installed: pip install -e '.[test]'")
+
+from analysis import config, report, store  # noqa: E402
+from analysis.cli import main  # noqa: E402
+from analysis.engines import command, compile as compile_sql  # noqa: E402
+from analysis.engines.merge import TABLES, merge  # noqa: E402
+from analysis.ingest import Options, ingest_file  # noqa: E402
+from analysis.rollups import settings_of  # noqa: E402
+from tests.test_rollups import rebuilt, write_files  # noqa: E402
+
+GOLDEN = Path(__file__).parent / "golden" / "engines"
+REGOLD = "CAPI_AUDIT_REGOLD"          # set to 1 to rewrite the golden SQL files (then review the diff)
+WAREHOUSES = ("bigquery", "snowflake", "databricks")
+SPARK_MISSING = ("Java is not installed (apt-get install openjdk-17-jre-headless)" if shutil.which("java") is None
+                 else "pyspark is not installed (pip install -e '.[test]')"
+                 if importlib.util.find_spec("pyspark") is None else None)
+
+
+def _events(rnd: random.Random, n: int) -> list[dict[str, Any]]:
+    out = []
+    for _ in range(n):
+        out.append({"side": rnd.choice(["server", "browser"]),
+                    "name": rnd.choice(["Purchase", "Purchase", "purchase", "AddToCart"]),
+                    "eid": rnd.choice(["a", "b", "c", "order-1", "1759310000", None, ""] + [f"u{i}" for i in range(30)]),
+                    "minutes": rnd.choice([rnd.randrange(0, 6 * 24 * 4) * 15, rnd.randrange(0, 6 * 24 * 60)]),
+                    "keys": tuple(sorted(rnd.sample(["em", "ph", "fbc", "fbp", "client_ip_address", "ct"], 3))),
+                    "kind": rnd.choice(["ok", "ok", "ok", "rejected", "test", "order"])})
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The store (its rollups rebuilt from scratch), its lake, and rebuild's tables (the oracle)."""
+    tmp = tmp_path_factory.mktemp("engines")
+    db = tmp / "audit.duckdb"
+    assert main(["--db", str(db), "demo", "--no-serve", "--days", "3"]) == 0
+    for kind, path in write_files(tmp, _events(random.Random(13), 400), 3, random.Random(5)):
+        res = ingest_file(db, kind, path, Options())
+        assert res.error is None and not res.rejects
+    # The store's rollups as `rebuild` makes them (the oracle; the report of test (d) reads them).
+    assert main(["--db", str(db), "rebuild"]) == 0
+    lake = tmp / "lake"
+    assert main(["--db", str(db), "export", "parquet", str(lake)]) == 0
+    with store.writer(db) as con:
+        oracle = rebuilt(con)
+        days = con.execute("""SELECT min(CAST(event_time AS DATE)), max(CAST(event_time AS DATE)) FROM
+            (SELECT event_time FROM server_events UNION ALL SELECT event_time FROM browser_events)""").fetchall()[0]
+    return {"tmp": tmp, "db": db, "lake": lake, "oracle": {t: oracle[t] for t in TABLES}, "days": days}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    rows = con.execute(f"SELECT * FROM {table}").fetchall()
+    return sorted((tuple(tuple(v) if isinstance(v, list) else v for v in r) for r in rows), key=repr)
+
+
+def _merged_store(path: Path, results: dict[str, Any], lo: Any = None, hi: Any = None) -> dict[str, list[tuple]]:
+    with store.writer(path) as con:
+        merge(con, results, settings_of({}), lo, hi)
+        return {t: _rows(con, t) for t in TABLES}
+
+
+def _same(got: dict[str, list[tuple]], want: dict[str, list[tuple]]) -> None:
+    """Table by table, so that a failure names the table and a few differing rows."""
+    for table in TABLES:
+        extra, missing = set(got[table]) - set(want[table]), set(want[table]) - set(got[table])
+        assert got[table] == want[table], (table, sorted(extra, key=repr)[:3], sorted(missing, key=repr)[:3])
+
+
+def _same_types(results: dict[str, Any], db: Path) -> None:
+    """Every result has the store table's columns, names and types (checked before any cast by the insert)."""
+    from analysis.engines.merge import _naive
+
+    with store.reader(db) as con:
+        for table, arrow in results.items():
+            con.register("_r", _naive(arrow))
+            got = [(c[0], c[1]) for c in con.execute("DESCRIBE SELECT * FROM _r").fetchall()]
+            want = [(c[0], c[1]) for c in con.execute(f"DESCRIBE {table}").fetchall()]
+            con.unregister("_r")
+            assert sorted(got) == sorted(want), table
+
+
+def test_the_generated_part_has_what_pairing_makes_hard(built):
+    rows = built["oracle"]["pair_keys"]
+    assert any(r[9] or r[8] for r in rows)                                    # reused ids
+    assert any(r[10] for r in rows) and any(r[7] for r in rows)              # name mismatches, matched keys
+    assert any((r[4] - r[3]).total_seconds() > 48 * 3600 for r in rows)      # keys spanning the window: walked
+    assert built["oracle"]["pair_repeats"]
+
+
+def test_ibis_on_duckdb_equals_the_rebuild(built, tmp_path):
+    results, walked = command.compute("duckdb", built["lake"], settings_of({}), None, None)
+    assert walked > 0
+    _same_types(results, built["db"])
+    _same(_merged_store(tmp_path / "engine.duckdb", results), built["oracle"])
+
+
+def test_a_range_split_in_two_merges_to_the_full_range_and_a_rerun_changes_nothing(built, tmp_path):
+    first, last = built["days"]
+    mid = date.fromordinal((first.toordinal() + last.toordinal()) // 2)
+    db = tmp_path / "split.duckdb"
+    argv = ["--db", str(db), "rollup", "--engine", "duckdb", "--lake", str(built["lake"])]
+    assert main(argv + ["--until", mid.isoformat()]) == 0
+    assert main(argv + ["--since", date.fromordinal(mid.toordinal() + 1).isoformat()]) == 0
+    with store.reader(db) as con:
+        once = {t: _rows(con, t) for t in TABLES}
+    _same(once, built["oracle"])
+    assert main(argv + ["--since", mid.isoformat(), "--until", mid.isoformat()]) == 0
+    with store.reader(db) as con:
+        assert {t: _rows(con, t) for t in TABLES} == once
+
+
+def test_rollups_of_other_defining_settings_are_refused(built, tmp_path, capsys, monkeypatch):
+    db = tmp_path / "s.duckdb"
+    argv = ["--db", str(db), "rollup", "--lake", str(built["lake"]), "--since", built["days"][0].isoformat(),
+            "--until", built["days"][0].isoformat()]
+    assert main(argv) == 0
+    monkeypatch.setenv("CAPI_AUDIT_DEDUP__WINDOW_HOURS", "24")
+    assert main(argv) == 2
+    assert "other values of dedup.window_hours" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_not_a_lake_is_refused(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "x.duckdb"), "rollup", "--lake", str(tmp_path)]) == 2
+    assert "not a capi-audit lake" in capsys.readouterr().err
+    assert main(["--db", str(tmp_path / "x.duckdb"), "rollup", "--engine", "bigquery", "--lake", str(tmp_path)]) == 2
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """One local Spark session for the run (it takes ~12 s to start)."""
+    if SPARK_MISSING:
+        pytest.skip(SPARK_MISSING)
+    from analysis.engines.sources import spark_session
+
+    session = spark_session("local[2]", 4, "1g")
+    # A few thousand rows: compiling whole-stage code for each of the plans' stages costs more than it
+    # saves here (measured: the queries' time falls by about a third without it).
+    session.conf.set("spark.sql.codegen.wholeStage", "false")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_results(built, spark) -> dict[str, Any]:
+    results, _ = command.compute("pyspark", built["lake"], settings_of({}), None, None, session=spark)
+    return results
+
+
+def test_spark_equals_the_rebuild(built, spark_results, tmp_path):
+    _same_types(spark_results, built["db"])
+    _same(_merged_store(tmp_path / "spark.duckdb", spark_results), built["oracle"])
+
+
+def _report(db: Path, first: date, last: date) -> dict[str, Any]:
+    with store.reader(db) as con:
+        rep = report.build(con, config.load(env={}), report.Options(first, last, "UTC"))
+    rep.pop("generated_at")
+    return rep
+
+
+def test_the_report_from_spark_rollups_equals_the_report_from_duckdb_rollups(built, spark_results, tmp_path):
+    copy = tmp_path / "from-spark.duckdb"
+    shutil.copy(built["db"], copy)
+    with store.writer(copy) as con:
+        for table in TABLES:
+            con.execute(f"DELETE FROM {table}")
+    _merged_store(copy, spark_results)
+    first, last = built["days"]
+    assert _report(copy, first, last) == _report(built["db"], first, last)
+
+
+@pytest.mark.parametrize("dialect", WAREHOUSES)
+def test_warehouse_sql_matches_the_golden_files(dialect):
+    got = compile_sql.statements(dialect, 48, *command.bounds(date(2026, 10, 1), date(2026, 10, 31)))
+    folder = GOLDEN / dialect
+    if os.environ.get(REGOLD) == "1":
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, sql in got.items():
+            (folder / f"{name}.sql").write_text(sql, encoding="utf-8")
+    want = {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.sql"))}
+    assert sorted(want) == sorted(got), f"golden files missing: run with {REGOLD}=1"
+    for name in got:
+        assert got[name] == want[name], f"{dialect}/{name}.sql differs: review, then regenerate with {REGOLD}=1"
