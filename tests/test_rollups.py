@@ -144,6 +144,23 @@ def test_a_late_browser_file_pairs_and_undoing_it_unpairs(sc, tmp_path):
     assert (d["matched"], d["server_only"]) == (0, 1)
 
 
+def test_a_rejected_request_becomes_reused_when_a_later_load_reuses_its_id(tmp_path):
+    # The lint population holds rejected requests too: when a later file makes their id reused (two
+    # clusters days apart), their bucket must be recomputed, as a rebuild would count it.
+    db = tmp_path / "audit.duckdb"
+    first, later = tmp_path / "first.jsonl", tmp_path / "later.jsonl"
+    first.write_text(server_line("Purchase", datetime(2026, 10, 1, 10, tzinfo=timezone.utc), "x1", ("em",),
+                                 status=400) + "\n")
+    later.write_text("\n".join(server_line("Purchase", when, "x1", ("em",)) for when in (
+        datetime(2026, 10, 1, 11, tzinfo=timezone.utc), datetime(2026, 10, 5, 11, tzinfo=timezone.utc))) + "\n")
+    for path in (first, later):
+        assert ingest_file(db, "server-events", path, Options()).error is None
+    with store.writer(db) as con:
+        reused = con.execute("SELECT bucket FROM rollup_lint WHERE rule = 'reused_event_id' ORDER BY bucket").fetchall()
+        assert reused == [(datetime(2026, 10, 1, 10),), (datetime(2026, 10, 1, 11),), (datetime(2026, 10, 5, 11),)]
+        assert snapshot(con) == rebuilt(con)
+
+
 def test_a_load_recomputes_only_the_buckets_it_touches(sc, tmp_path):
     sc.server(sev("Purchase", "2026-10-01T10:00:00", "p1"))
     sc.ingest()

@@ -338,6 +338,11 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: dict[str, Any] | None = No
                           "AND u.event_id = x.event_id)")
         con.execute(f"INSERT INTO _touched SELECT pixel_id, {bucket_sql('event_time')}, count(*) FROM _copies "
                     "GROUP BY ALL")
+        # The lint population also holds the units' rejected and test-coded server requests, which the
+        # reuse and fbc-case rules judge by the same pairing: their buckets change with it.
+        con.execute(f"""INSERT INTO _touched SELECT pixel_id, {bucket_sql('event_time')}, count(*) FROM server_events x
+                        WHERE NOT ({COUNTED_SERVER}) AND {HAS_ID} AND EXISTS (SELECT 1 FROM _units_i u
+                          WHERE u.pixel_id IS NOT DISTINCT FROM x.pixel_id AND u.event_id = x.event_id) GROUP BY ALL""")
     con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT pixel_id, bucket, max(n) AS n FROM _touched GROUP BY ALL")
     _recompute_all(con, settings, "_touched", progress)
     for t in ("_units", "_units_i", "_copies", "_touched"):
