@@ -115,7 +115,8 @@ SETTINGS: tuple[Setting, ...] = (
     # Scale-out (capi-audit rollup): the engine that computes the rollups from a Parquet lake.
     Setting("engine", "duckdb", "rollup: the engine computing the rollups from the lake: duckdb or pyspark "
             "(bigquery, snowflake, databricks: SQL compiled, not run; also --engine)."),
-    Setting("lake", "", "rollup: the Parquet lake (written by `capi-audit export parquet DIR`) the engine reads (also --lake)."),
+    Setting("lake", "", "rollup and sync: the Parquet lake (written by `capi-audit export parquet DIR`) the engine "
+            "reads (also --lake); set, `sync` runs the rollups of its new days."),
     Setting("spark.master", "local[2]", "rollup --engine pyspark: the Spark master (local[N], spark://host:7077, yarn)."),
     Setting("spark.shuffle_partitions", 4, "rollup --engine pyspark: spark.sql.shuffle.partitions (raise it on a cluster)."),
     Setting("spark.driver_memory", "1g", "rollup --engine pyspark: spark.driver.memory of a session capi-audit starts."),

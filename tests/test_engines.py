@@ -10,7 +10,8 @@ import importlib.util
 import os
 import random
 import shutil
-from datetime import date
+import signal
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ pytest.importorskip("ibis", reason="the engines extra is not installed: pip inst
 from analysis import config, report, store  # noqa: E402
 from analysis.cli import main  # noqa: E402
 from analysis.engines import command, compile as compile_sql  # noqa: E402
-from analysis.engines.merge import TABLES, merge  # noqa: E402
+from analysis.engines.merge import TABLES, MergeError, merge  # noqa: E402
 from analysis.ingest import Options, ingest_file  # noqa: E402
 from analysis.rollups import settings_of  # noqa: E402
-from tests.test_rollups import rebuilt, write_files  # noqa: E402
+from tests.test_rollups import T0, rebuilt, write_files  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden" / "engines"
 REGOLD = "CAPI_AUDIT_REGOLD"          # set to 1 to rewrite the golden SQL files (then review the diff)
@@ -128,6 +129,68 @@ def test_a_range_split_in_two_merges_to_the_full_range_and_a_rerun_changes_nothi
         assert {t: _rows(con, t) for t in TABLES} == once
 
 
+def test_one_pixel_at_a_time_gives_the_whole_lake_and_leaves_the_other_pixels_alone(built, tmp_path, capsys):
+    pixels = sorted({r[0] for r in built["oracle"]["pair_keys"]})
+    assert len(pixels) >= 2 and None not in {r[0] for t in TABLES for r in built["oracle"][t]}
+    db = tmp_path / "pixels.duckdb"
+    argv = ["--db", str(db), "rollup", "--engine", "duckdb", "--lake", str(built["lake"])]
+    for pixel in pixels:
+        assert main(argv + ["--pixel-id", pixel]) == 0
+        assert f"of pixel {pixel}" in capsys.readouterr().err
+        with store.reader(db) as con:
+            got = {t: _rows(con, t) for t in TABLES}
+        # After each pixel: exactly the rows of the pixels merged so far.
+        done = set(pixels[:pixels.index(pixel) + 1])
+        _same(got, {t: [r for r in built["oracle"][t] if _pixel(t, r) in done] for t in TABLES})
+    # One pixel's day again: that pixel's rows are replaced by the same ones, the others untouched.
+    first = built["days"][0].isoformat()
+    assert main(argv + ["--pixel-id", pixels[0], "--since", first, "--until", first]) == 0
+    with store.reader(db) as con:
+        _same({t: _rows(con, t) for t in TABLES}, built["oracle"])
+    # Rollups of the whole lake are not one pixel's: refused, nothing changed.
+    results, _ = command.compute("duckdb", built["lake"], settings_of({}), None, None)
+    with store.writer(db) as con, pytest.raises(MergeError, match="other than"):
+        merge(con, results, settings_of({}), None, None, pixels[0])
+    with store.reader(db) as con:
+        _same({t: _rows(con, t) for t in TABLES}, built["oracle"])
+
+
+def test_sync_runs_the_rollups_of_the_lake_s_new_days(built, tmp_path, capsys, monkeypatch):
+    last = built["days"][1]
+    mid = T0.date() + timedelta(days=2)     # inside the generated days, where copies pair across midnight
+    after = date.fromordinal(mid.toordinal() + 1).isoformat()
+    early = tmp_path / "early"          # the lake as it stood on `mid`; built["lake"] is the lake grown since
+    assert main(["--db", str(built["db"]), "export", "parquet", str(early), "--until", mid.isoformat()]) == 0
+    db = tmp_path / "sync.duckdb"
+    assert main(["--db", str(db), "sync", "--source", "rollup"]) == 2          # no lake set: says what to set
+    assert "rollup is not configured: set lake" in capsys.readouterr().err
+    monkeypatch.setenv("CAPI_AUDIT_LAKE", str(early))
+    assert main(["--db", str(db), "sync"]) == 0            # every configured source: the rollups alone here
+    assert "│ rollup " in capsys.readouterr().err
+    with store.reader(db) as con:
+        assert con.execute("SELECT cursor, last_status FROM sync_state WHERE source = 'rollup'").fetchall() == [
+            (mid.isoformat(), "ok")]
+    # A run of the new days alone misses what they change before them (copies on `mid` pairing with new ones):
+    control = tmp_path / "control.duckdb"
+    shutil.copy(db, control)
+    assert main(["--db", str(control), "rollup", "--lake", str(built["lake"]), "--since", after]) == 0
+    with store.reader(control) as con:
+        assert {t: _rows(con, t) for t in TABLES} != built["oracle"]
+    # …sync starts the pairing window before its cursor: exactly the rollups of the grown lake.
+    monkeypatch.setenv("CAPI_AUDIT_LAKE", str(built["lake"]))
+    assert main(["--db", str(db), "sync"]) == 0
+    with store.reader(db) as con:
+        _same({t: _rows(con, t) for t in TABLES}, built["oracle"])
+        assert con.execute("SELECT cursor FROM sync_state WHERE source = 'rollup'").fetchall() == [(last.isoformat(),)]
+    assert main(["--db", str(db), "sync", "--source", "rollup"]) == 0     # again: nothing changes
+    with store.reader(db) as con:
+        _same({t: _rows(con, t) for t in TABLES}, built["oracle"])
+
+
+def _pixel(table: str, row: tuple) -> Any:
+    return row[2] if table == "pair_repeats" else row[0]
+
+
 def test_rollups_of_other_defining_settings_are_refused(built, tmp_path, capsys, monkeypatch):
     db = tmp_path / "s.duckdb"
     argv = ["--db", str(db), "rollup", "--lake", str(built["lake"]), "--since", built["days"][0].isoformat(),
@@ -151,7 +214,11 @@ def spark() -> Any:
         pytest.skip(SPARK_MISSING)
     from analysis.engines.sources import spark_session
 
+    # Starting a SparkContext installs its own Ctrl+C handler for the whole process: put Python's back, so
+    # that later tests (the interrupt handling's) find the interpreter as they would without Spark.
+    before = signal.getsignal(signal.SIGINT)
     session = spark_session("local[2]", 4, "1g")
+    signal.signal(signal.SIGINT, before)
     # A few thousand rows: compiling whole-stage code for each of the plans' stages costs more than it
     # saves here (measured: the queries' time falls by about a third without it).
     session.conf.set("spark.sql.codegen.wholeStage", "false")

@@ -169,8 +169,8 @@ def cmd_sync(args: argparse.Namespace, cfg: config_mod.Config) -> int:
             str(o.fetched), str(o.loaded), str(o.duplicates), str(o.rejected), f"{o.seconds:.1f}"]))
     err.print(table)
     apply_retention(args, cfg)
-    # meta-insights' cursor is a day it re-reads from, not an orders timestamp.
-    cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor and o.source != "meta-insights"]
+    # meta-insights' and rollup's cursors are days they re-read from, not orders timestamps.
+    cursors = [f"{o.source} {o.cursor}" for o in outcomes if o.cursor and o.source not in ("meta-insights", "rollup")]
     if cursors:
         err.print(escape("The next sync reads orders updated since: " + ", ".join(cursors) + "."))
     for o in outcomes:

@@ -88,12 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                      help="a shop origin allowed to post to /collect, e.g. https://shop.example (repeatable; default any)")
 
-    sync_p = sub.add_parser("sync", help="fetch Meta quality snapshots and /stats, Shopify or WooCommerce orders "
-                            "(settings in capi-audit.toml, secrets in the environment; see README)")
-    sync_p.add_argument("--source", choices=["meta", "meta-insights", "shopify", "woocommerce", "all"], default="all",
-                        help="one source (default: every configured one)")
-    sync_p.add_argument("--since", type=_date, help="orders updated since this day, and /stats from it when within "
-                        "Meta's 7 days (default: where the last sync stopped)")
+    sync_p = sub.add_parser("sync", help="fetch Meta quality snapshots and /stats, Shopify or WooCommerce orders, "
+                            "and the rollups of a lake's new days (settings in capi-audit.toml, secrets in the "
+                            "environment; see README)")
+    sync_p.add_argument("--source", choices=["meta", "meta-insights", "shopify", "woocommerce", "rollup", "all"],
+                        default="all", help="one source (default: every configured one)")
+    sync_p.add_argument("--since", type=_date, help="orders updated since this day, /stats from it when within "
+                        "Meta's 7 days, the lake's rollups from it (default: where the last sync stopped)")
 
     dep = sub.add_parser("deploy", help="record a deployment now (for a CI pipeline to call after a release)")
     dep.add_argument("name", help="what was deployed, e.g. checkout-v2")

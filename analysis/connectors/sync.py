@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from analysis.ingest import staging
 from analysis.ingest.base import IngestError, Staged
 from analysis.ingest.orders import CANONICAL
 
-SOURCES = ("meta", "meta-insights", "shopify", "woocommerce")
+SOURCES = ("meta", "meta-insights", "shopify", "woocommerce", "rollup")
 ORDER_COLUMNS = CANONICAL + ("alt_id",)
 # The cursor's own second is read again: an order updated twice within it is not lost, and the
 # orders upsert makes the repeats no-ops.
@@ -102,6 +103,10 @@ def missing(source: str, cfg: Config, env: Mapping[str, str]) -> str | None:
         if not (cfg["shopify.shop"] or env.get("SHOPIFY_API_URL")):
             need.append("shop = \"your-store.myshopify.com\" under [shopify] in capi-audit.toml")
         need += [v for v in ("SHOPIFY_ACCESS_TOKEN",) if not env.get(v)]
+    elif source == "rollup":
+        if not str(cfg["lake"] or "").strip():
+            need.append("lake = \"DIR\" (the Parquet lake an engine computes the rollups from; see README: "
+                        "When one machine is not enough)")
     else:
         if not (cfg["woocommerce.url"] or env.get("WOOCOMMERCE_URL")):
             need.append("url = \"https://your-shop.example\" under [woocommerce] in capi-audit.toml")
@@ -118,6 +123,9 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
     if source == "all" and not cfg["meta.ad_accounts"]:
         # Spend is optional to an audit: without ad accounts, `all` does not even list meta-insights as skipped.
         wanted = tuple(s for s in wanted if s != "meta-insights")
+    if source == "all" and not str(cfg["lake"] or "").strip():
+        # Likewise the rollups of a lake: only a store fed from one runs them.
+        wanted = tuple(s for s in wanted if s != "rollup")
     if source not in SOURCES and source != "all":
         raise SyncError(f"Unknown source {source!r}; choose one of {', '.join(SOURCES)} or all.")
     why = {s: missing(s, cfg, env) for s in wanted}
@@ -133,8 +141,59 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
     ctx = _Run(str(db), cfg, env, now, since, sleep, report or (lambda *_: None), lock_timeout, cursors)
     outcomes = []
     for s in wanted:
-        outcomes.append(Outcome(s, "skipped", messages=[why[s] or ""]) if why[s] else _sync(ctx, s))
+        outcomes.append(Outcome(s, "skipped", messages=[why[s] or ""]) if why[s]
+                        else _sync_rollup(ctx) if s == "rollup" else _sync(ctx, s))
     return outcomes
+
+
+def _sync_rollup(ctx: _Run) -> Outcome:
+    """The rollups of the lake's new days on the `engine` setting, merged into the store.
+
+    The range starts the pairing window before the last day the previous run saw (a copy on a new day
+    pairs with one up to the window before it, whose bucket's counts change), or at --since; the first
+    run takes the whole lake. The cursor is the last day holding rollups, moved only after the merge.
+    """
+    from analysis import rollups
+    from analysis.engines import command
+    from analysis.engines.merge import MergeError, check_settings, merge
+    from analysis.engines.sources import EngineError
+
+    out = Outcome("rollup")
+    t0 = time.perf_counter()
+    settings = rollups.settings_of(ctx.cfg)
+    stored = ctx.cursors.get("rollup")
+    try:
+        back = timedelta(days=math.ceil(float(settings["dedup.window_hours"]) / 24))
+        since = ctx.since or (date.fromisoformat(stored) - back if stored else None)
+    except ValueError:
+        since = None
+    lo, _ = command.bounds(since, None)
+    engine = str(ctx.cfg["engine"])
+    try:
+        with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
+            check_settings(con, settings)            # refused before the engine's work, not after it
+        ctx.report("rollup", f"computing on {engine}", 0)
+        results, _walked = command.compute(engine, Path(str(ctx.cfg["lake"])), settings, lo, None, ctx.cfg)
+        out.fetched = sum(int(t.num_rows) for t in results.values())
+        buckets = results["rollup_events"].column("bucket").to_pylist()
+        last = max((b for b in buckets if b is not None), default=None)
+        ctx.report("rollup", "merging", out.fetched)
+        with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
+            merged = merge(con, results, settings, lo, None)
+            out.loaded = sum(m.inserted for m in merged)
+            out.cursor = last.date().isoformat() if last is not None else None
+            state.save(con, "rollup", _status_text(out), ctx.now.replace(tzinfo=None), out.cursor)
+    except (EngineError, MergeError, store.StoreError, duckdb.Error, OSError) as exc:
+        interrupts.check()
+        out.status = "failed"
+        out.messages.append(str(exc).splitlines()[0])
+        try:
+            with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
+                state.save(con, "rollup", _status_text(out), ctx.now.replace(tzinfo=None))
+        except store.StoreError as exc2:
+            out.messages.append(str(exc2))
+    out.seconds = time.perf_counter() - t0
+    return out
 
 
 def _sync(ctx: _Run, source: str) -> Outcome:

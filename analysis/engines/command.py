@@ -17,6 +17,8 @@ def add_parser(sub: Any, as_date: Callable[[str], date]) -> None:
     p.add_argument("--lake", type=Path, help="the lake `capi-audit export parquet DIR` wrote (default: setting `lake`)")
     p.add_argument("--since", type=as_date, help="first UTC day (YYYY-MM-DD, inclusive; default: the lake's first)")
     p.add_argument("--until", type=as_date, help="last UTC day (YYYY-MM-DD, inclusive; default: the lake's last)")
+    p.add_argument("--pixel-id", help="only this pixel's events (one client's store fed from a lake of many); "
+                                      "the store's other pixels keep their rollups")
 
 
 def bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
@@ -27,8 +29,11 @@ def bounds(since: date | None, until: date | None) -> tuple[datetime | None, dat
 
 
 def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | None, hi: datetime | None,
-            cfg: Any = None, session: Any = None) -> tuple[dict[str, Any], int]:
-    """The rollups of [lo, hi) as Arrow tables (by table name), and how many long keys' copies were walked."""
+            cfg: Any = None, session: Any = None, pixel: str | None = None) -> tuple[dict[str, Any], int]:
+    """The rollups of [lo, hi) as Arrow tables (by table name), and how many long keys' copies were walked.
+
+    With `pixel`, of that pixel's events alone: pairing is per (pixel, event_id), so they are exactly its
+    rows of the whole lake's rollups."""
     from analysis.engines import definitions, sources
     from analysis.engines.merge import TABLES
 
@@ -37,6 +42,9 @@ def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | No
                                         cfg["spark.driver_memory"])
     con = sources.connect(engine, session)
     src = sources.lake(con, engine, lake)
+    if pixel is not None:
+        src = definitions.Sources(src.server.filter(src.server.pixel_id == pixel),
+                                  src.browser.filter(src.browser.pixel_id == pixel))
     plan = definitions.plan(con, src, settings, lo, hi)
     results = {name: con.to_pyarrow(getattr(plan, name)) for name in TABLES}
     return results, plan.long_copies
@@ -64,6 +72,7 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
     from analysis.engines.sources import EngineError
 
     db = cfg["db"]
+    pixel = (args.pixel_id or "").strip() or None
     settings = rollups.settings_of(cfg)
     lo, hi = bounds(args.since, args.until)
     try:
@@ -72,14 +81,14 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
             with store.reader(db, wait=float(cfg["lock_timeout"])) as con:
                 check_settings(con, settings)
         t0 = time.perf_counter()
-        results, walked = compute(engine, lake, settings, lo, hi, cfg)
+        results, walked = compute(engine, lake, settings, lo, hi, cfg, pixel=pixel)
         seconds = time.perf_counter() - t0
         with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
-            merged = merge(con, results, settings, lo, hi)
+            merged = merge(con, results, settings, lo, hi, pixel)
     except (EngineError, MergeError) as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2
-    span = f"{args.since or 'the first day'} to {args.until or 'the last day'}"
+    span = f"{args.since or 'the first day'} to {args.until or 'the last day'}" + (f" of pixel {pixel}" if pixel else "")
     err.print(escape(f"Computed the rollups of {span} on {engine} in {seconds:.1f} s"
                      f"{f' ({walked:,} copies of reused ids walked)' if walked else ''}; merged into {db}:"))
     for m in merged:

@@ -51,11 +51,12 @@ def _naive(table: Any) -> Any:
 
 
 def merge(con: duckdb.DuckDBPyConnection, results: dict[str, Any], settings: dict[str, Any],
-          lo: datetime | None, hi: datetime | None) -> list[Merged]:
+          lo: datetime | None, hi: datetime | None, pixel: str | None = None) -> list[Merged]:
     """Replace the rollups of [lo, hi) (None: everything) by `results` (Arrow tables), in one transaction.
 
     Buckets in the range are replaced; pairing state is replaced for every (pixel, event_id) the engine
     computed and for the store's keys lying wholly inside the range (gone from the lake: removed).
+    With `pixel`, only that pixel's rows are replaced (results computed for it alone): other pixels' stay.
     """
     out = []
     with store.transaction(con):
@@ -66,22 +67,28 @@ def merge(con: duckdb.DuckDBPyConnection, results: dict[str, Any], settings: dic
         for name in TABLES:
             con.register(f"_eng_{name}", _naive(results[name]))
         params: dict[str, Any] = {}
-        if lo is None and hi is None:
-            in_range, key_inside = "true", "true"
-        else:
-            conds, inside = [], []
-            if lo is not None:
-                conds.append("bucket >= $lo")
-                inside.append("k.first_at >= $lo")
-                params["lo"] = lo
-            if hi is not None:
-                conds.append("bucket < $hi")
-                inside.append("k.last_at < $hi")
-                params["hi"] = hi
-            in_range, key_inside = " AND ".join(conds), " AND ".join(inside)
+        conds, inside = [], []
+        if pixel is not None:
+            conds.append("pixel_id = $pixel")
+            inside.append("k.pixel_id = $pixel")
+            params["pixel"] = pixel
+        if lo is not None:
+            conds.append("bucket >= $lo")
+            inside.append("k.first_at >= $lo")
+            params["lo"] = lo
+        if hi is not None:
+            conds.append("bucket < $hi")
+            inside.append("k.last_at < $hi")
+            params["hi"] = hi
+        in_range, key_inside = " AND ".join(conds) or "true", " AND ".join(inside) or "true"
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _eng_units AS
             SELECT DISTINCT pixel_id, event_id FROM _eng_pair_keys
             UNION SELECT DISTINCT pixel_id, event_id FROM pair_keys k WHERE {key_inside}""", params)
+        if pixel is not None and any(
+                store.scalar(con, f"SELECT count(*) FROM _eng_{name} WHERE pixel_id IS DISTINCT FROM $pixel",
+                             {"pixel": pixel}) for name in TABLES):
+            raise MergeError(f"These rollups hold rows of pixels other than {pixel}: compute them for it alone "
+                             "(rollup --pixel-id) before merging them as its own.")
         unit = ("EXISTS (SELECT 1 FROM _eng_units u WHERE u.pixel_id IS NOT DISTINCT FROM t.pixel_id "
                 "AND u.event_id = t.event_id)")
         for name in TABLES:
