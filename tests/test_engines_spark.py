@@ -1,0 +1,75 @@
+"""The engines' rollups on Spark (local mode, one session per run) equal rollups.rebuild, and so does the report.
+
+Apart from tests/test_engines.py (the same store and lake, on DuckDB), so that a parallel run puts the
+Spark session's start and the DuckDB engine tests on different workers.
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import signal
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ibis", reason="the engines extra is not installed: pip install -e '.[test]'")
+
+from analysis import config, report, store  # noqa: E402
+from analysis.engines import command  # noqa: E402
+from analysis.engines.merge import TABLES  # noqa: E402
+from analysis.rollups import settings_of  # noqa: E402
+from tests.test_engines import _merged_store, _same, _same_types, built  # noqa: E402,F401  (built: the fixture)
+
+SPARK_MISSING = ("Java is not installed (apt-get install openjdk-17-jre-headless)" if shutil.which("java") is None
+                 else "pyspark is not installed (pip install -e '.[test]')"
+                 if importlib.util.find_spec("pyspark") is None else None)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """One local Spark session for the run (it takes ~12 s to start)."""
+    if SPARK_MISSING:
+        pytest.skip(SPARK_MISSING)
+    from analysis.engines.sources import spark_session
+
+    # Starting a SparkContext installs its own Ctrl+C handler for the whole process: put Python's back, so
+    # that later tests (the interrupt handling's) find the interpreter as they would without Spark.
+    before = signal.getsignal(signal.SIGINT)
+    session = spark_session("local[2]", 4, "1g")
+    signal.signal(signal.SIGINT, before)
+    # A few thousand rows: compiling whole-stage code for each of the plans' stages costs more than it
+    # saves here (measured: the queries' time falls by about a third without it).
+    session.conf.set("spark.sql.codegen.wholeStage", "false")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_results(built, spark) -> dict[str, Any]:
+    results, _ = command.compute("pyspark", built["lake"], settings_of({}), None, None, session=spark)
+    return results
+
+
+def test_spark_equals_the_rebuild(built, spark_results, tmp_path):
+    _same_types(spark_results, built["db"])
+    _same(_merged_store(tmp_path / "spark.duckdb", spark_results), built["oracle"])
+
+
+def _report(db: Path, first: date, last: date) -> dict[str, Any]:
+    with store.reader(db) as con:
+        rep = report.build(con, config.load(env={}), report.Options(first, last, "UTC"))
+    rep.pop("generated_at")
+    return rep
+
+
+def test_the_report_from_spark_rollups_equals_the_report_from_duckdb_rollups(built, spark_results, tmp_path):
+    copy = tmp_path / "from-spark.duckdb"
+    shutil.copy(built["db"], copy)
+    with store.writer(copy) as con:
+        for table in TABLES:
+            con.execute(f"DELETE FROM {table}")
+    _merged_store(copy, spark_results)
+    first, last = built["days"]
+    assert _report(copy, first, last) == _report(built["db"], first, last)
