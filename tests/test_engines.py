@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,22 @@ def test_sync_runs_the_rollups_of_the_lake_s_new_days(built, tmp_path, capsys, m
 
 def _pixel(table: str, row: tuple) -> Any:
     return row[2] if table == "pair_repeats" else row[0]
+
+
+def test_without_the_engines_extra_rollup_and_sync_say_what_to_install(built, tmp_path, capsys, monkeypatch):
+    # As on a plain install: ibis cannot be imported (nor what imports it).
+    monkeypatch.setitem(sys.modules, "ibis", None)
+    import analysis.engines
+
+    for name in ("definitions", "sources", "lint"):     # each put back as it was after the test
+        monkeypatch.delitem(sys.modules, f"analysis.engines.{name}", raising=False)
+        monkeypatch.delattr(analysis.engines, name, raising=False)
+    db = tmp_path / "plain.duckdb"
+    assert main(["--db", str(db), "rollup", "--lake", str(built["lake"])]) == 2
+    assert "pip install 'capi-audit[engines]'" in capsys.readouterr().err
+    monkeypatch.setenv("CAPI_AUDIT_LAKE", str(built["lake"]))
+    assert main(["--db", str(db), "sync"]) == 1
+    assert "capi-audit[engines]" in capsys.readouterr().err
 
 
 def test_rollups_of_other_defining_settings_are_refused(built, tmp_path, capsys, monkeypatch):

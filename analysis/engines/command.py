@@ -34,13 +34,15 @@ def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | No
 
     With `pixel`, of that pixel's events alone: pairing is per (pixel, event_id), so they are exactly its
     rows of the whole lake's rollups."""
-    from analysis.engines import definitions, sources
+    from analysis.engines import sources
     from analysis.engines.merge import TABLES
 
     if engine == "pyspark" and session is None and cfg is not None:
         session = sources.spark_session(cfg["spark.master"], int(cfg["spark.shuffle_partitions"]),
                                         cfg["spark.driver_memory"])
-    con = sources.connect(engine, session)
+    con = sources.connect(engine, session)      # names the extra to install when ibis is missing
+    from analysis.engines import definitions
+
     src = sources.lake(con, engine, lake)
     if pixel is not None:
         src = definitions.Sources(src.server.filter(src.server.pixel_id == pixel),

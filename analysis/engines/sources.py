@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analysis.engines.definitions import Sources
 from analysis.normalize import HASH_KEYS, USER_DATA_KEYS
+
+if TYPE_CHECKING:            # the definitions import ibis: without the engines extra, connect() says what to install
+    from analysis.engines.definitions import Sources
 
 ENGINES = ("duckdb", "pyspark", "bigquery", "snowflake", "databricks")
 # Engines whose SQL is compiled and checked here but not run: their connections need an account.
@@ -81,6 +83,8 @@ def _lake_table(con: Any, engine: str, folder: Path, columns: tuple[str, ...]) -
 
 def lake(con: Any, engine: str, root: Path) -> Sources:
     """The lake's event tables on `con` (with their `date` partition column, which prunes a range's reads)."""
+    from analysis.engines.definitions import Sources
+
     root = Path(root)
     if not (root / "_manifest.json").is_file():
         raise EngineError(f"{root} is not a capi-audit lake (no _manifest.json); write one with "
