@@ -37,3 +37,16 @@ def chromium() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# The longest files first: the run hands out a file per worker in this order (pytest-xdist, --dist
+# loadfile), so starting them first keeps a worker from being left with one of them at the end while
+# the other waits. Measured slowest on two cores: Spark's session and run, the benchmark's smoke run
+# (Chromium included), the DuckDB engine tests, the real-browser pages, the scopes of many clients.
+SLOWEST_FIRST = ("test_engines_spark.py", "test_bench_smoke.py", "test_engines.py", "test_browser.py",
+                 "test_clients.py", "test_rollups.py", "test_serve_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOWEST_FIRST)))     # stable: same order within

@@ -1,4 +1,5 @@
-"""Rollups computed by the ibis definitions from the Parquet lake, on DuckDB and on Spark, equal rollups.rebuild.
+"""Rollups computed by the ibis definitions from the Parquet lake on DuckDB equal rollups.rebuild (on Spark:
+tests/test_engines_spark.py, with the same store); rollup's ranges, --pixel-id and sync; the warehouses' SQL.
 
 The store: a 3-day demo plus generated files with what pairing makes hard (ids reused days apart, names
 differing in case, rejected and test-coded requests, copies with orders, empty ids), over six days.
