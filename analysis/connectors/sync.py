@@ -153,47 +153,46 @@ def _sync_rollup(ctx: _Run) -> Outcome:
     pairs with one up to the window before it, whose bucket's counts change), or at --since; the first
     run takes the whole lake. The cursor is the last day holding rollups, moved only after the merge.
     """
-    from analysis import rollups
     from analysis.engines import command
-    from analysis.engines.merge import MergeError, check_settings, merge
+    from analysis.engines.merge import MergeError
     from analysis.engines.sources import EngineError
 
     out = Outcome("rollup")
     t0 = time.perf_counter()
-    settings = rollups.settings_of(ctx.cfg)
     stored = ctx.cursors.get("rollup")
     try:
-        back = timedelta(days=math.ceil(float(settings["dedup.window_hours"]) / 24))
+        back = timedelta(days=math.ceil(float(ctx.cfg["dedup.window_hours"]) / 24))
         since = ctx.since or (date.fromisoformat(stored) - back if stored else None)
     except ValueError:
         since = None
     lo, _ = command.bounds(since, None)
     engine = str(ctx.cfg["engine"])
     try:
-        with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
-            check_settings(con, settings)            # refused before the engine's work, not after it
         ctx.report("rollup", f"computing on {engine}", 0)
-        results, _walked = command.compute(engine, Path(str(ctx.cfg["lake"])), settings, lo, None, ctx.cfg)
-        out.fetched = sum(int(t.num_rows) for t in results.values())
-        buckets = results["rollup_events"].column("bucket").to_pylist()
-        last = max((b for b in buckets if b is not None), default=None)
-        ctx.report("rollup", "merging", out.fetched)
+        done = command.compute_and_merge(ctx.db, ctx.cfg, engine, Path(str(ctx.cfg["lake"])), lo, None)
+        out.fetched = sum(int(t.num_rows) for t in done.results.values())
+        out.loaded = sum(m.inserted for m in done.merged)
+        last = max((b for b in done.results["rollup_events"].column("bucket").to_pylist() if b is not None),
+                   default=None)
+        out.cursor = last.date().isoformat() if last is not None else None
         with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
-            merged = merge(con, results, settings, lo, None)
-            out.loaded = sum(m.inserted for m in merged)
-            out.cursor = last.date().isoformat() if last is not None else None
             state.save(con, "rollup", _status_text(out), ctx.now.replace(tzinfo=None), out.cursor)
     except (EngineError, MergeError, store.StoreError, duckdb.Error, OSError) as exc:
-        interrupts.check()
-        out.status = "failed"
-        out.messages.append(str(exc).splitlines()[0])
-        try:
-            with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
-                state.save(con, "rollup", _status_text(out), ctx.now.replace(tzinfo=None))
-        except store.StoreError as exc2:
-            out.messages.append(str(exc2))
+        _failed(ctx, "rollup", out, exc)
     out.seconds = time.perf_counter() - t0
     return out
+
+
+def _failed(ctx: _Run, source: str, out: Outcome, exc: Exception) -> None:
+    """A source that failed: stop on Ctrl+C or SIGTERM, else record the failure (its cursor stays)."""
+    interrupts.check()              # failed because of Ctrl+C or SIGTERM: stop, record nothing
+    out.status = "failed"
+    out.messages.append(str(exc).splitlines()[0])
+    try:
+        with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
+            state.save(con, source, _status_text(out), ctx.now.replace(tzinfo=None))
+    except store.StoreError as exc2:
+        out.messages.append(str(exc2))
 
 
 def _sync(ctx: _Run, source: str) -> Outcome:
@@ -211,14 +210,7 @@ def _sync(ctx: _Run, source: str) -> Outcome:
             out.status = "partial"
         _load(ctx, source, files, out)
     except (ConnectorError, IngestError, store.StoreError, duckdb.Error, OSError) as exc:
-        interrupts.check()              # failed because of Ctrl+C or SIGTERM: stop, record nothing
-        out.status = "failed"
-        out.messages.append(str(exc).splitlines()[0])
-        try:
-            with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
-                state.save(con, source, _status_text(out), ctx.now.replace(tzinfo=None))
-        except store.StoreError as exc2:
-            out.messages.append(str(exc2))
+        _failed(ctx, source, out, exc)
     finally:
         staging.release(tmp)
     out.seconds = time.perf_counter() - t0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -52,11 +53,40 @@ def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | No
     return results, plan.long_copies
 
 
+@dataclass
+class Done:
+    """What compute_and_merge did: the engine's tables, what the merge replaced, the engine's seconds."""
+    results: dict[str, Any]
+    merged: list[Any]
+    seconds: float
+    walked: int
+
+
+def compute_and_merge(db: str | Path, cfg: Any, engine: str, lake: Path, lo: datetime | None,
+                      hi: datetime | None, pixel: str | None = None) -> Done:
+    """The rollups of [lo, hi) computed on `engine` and merged into the store `db` (`rollup` and `sync`).
+
+    A store whose rollups were built with other defining settings is refused before the engine's work.
+    """
+    from analysis import rollups, store
+    from analysis.engines.merge import check_settings, merge
+
+    settings = rollups.settings_of(cfg)
+    wait = float(cfg["lock_timeout"])
+    if Path(db).is_file():
+        with store.reader(db, wait=wait) as con:
+            check_settings(con, settings)
+    t0 = time.perf_counter()
+    results, walked = compute(engine, lake, settings, lo, hi, cfg, pixel=pixel)
+    seconds = time.perf_counter() - t0
+    with store.writer(db, wait=wait) as con:
+        merged = merge(con, results, settings, lo, hi, pixel)
+    return Done(results, merged, seconds, walked)
+
+
 def run(args: argparse.Namespace, cfg: Any) -> int:
     from rich.console import Console
     from rich.markup import escape
-
-    from analysis import rollups, store
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     engine = args.engine or cfg["engine"]
@@ -70,29 +100,20 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
     if args.since and args.until and args.since > args.until:
         err.print(f"[red]error[/red] --since {args.since} is after --until {args.until}.")
         return 2
-    from analysis.engines.merge import MergeError, check_settings, merge
+    from analysis.engines.merge import MergeError
     from analysis.engines.sources import EngineError
 
     db = cfg["db"]
     pixel = (args.pixel_id or "").strip() or None
-    settings = rollups.settings_of(cfg)
     lo, hi = bounds(args.since, args.until)
     try:
-        if Path(db).is_file():
-            # Refused before the engine's work, not after it.
-            with store.reader(db, wait=float(cfg["lock_timeout"])) as con:
-                check_settings(con, settings)
-        t0 = time.perf_counter()
-        results, walked = compute(engine, lake, settings, lo, hi, cfg, pixel=pixel)
-        seconds = time.perf_counter() - t0
-        with store.writer(db, wait=float(cfg["lock_timeout"])) as con:
-            merged = merge(con, results, settings, lo, hi, pixel)
+        done = compute_and_merge(db, cfg, engine, lake, lo, hi, pixel)
     except (EngineError, MergeError) as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2
     span = f"{args.since or 'the first day'} to {args.until or 'the last day'}" + (f" of pixel {pixel}" if pixel else "")
-    err.print(escape(f"Computed the rollups of {span} on {engine} in {seconds:.1f} s"
-                     f"{f' ({walked:,} copies of reused ids walked)' if walked else ''}; merged into {db}:"))
-    for m in merged:
+    err.print(escape(f"Computed the rollups of {span} on {engine} in {done.seconds:.1f} s"
+                     f"{f' ({done.walked:,} copies of reused ids walked)' if done.walked else ''}; merged into {db}:"))
+    for m in done.merged:
         err.print(escape(f"  {m.table}: {m.inserted:,} row{'' if m.inserted == 1 else 's'} (replaced {m.deleted:,})"))
     return 0
