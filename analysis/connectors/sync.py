@@ -172,8 +172,9 @@ def _sync_rollup(ctx: _Run) -> Outcome:
         done = command.compute_and_merge(ctx.db, ctx.cfg, engine, Path(str(ctx.cfg["lake"])), lo, None)
         out.fetched = sum(int(t.num_rows) for t in done.results.values())
         out.loaded = sum(m.inserted for m in done.merged)
-        last = max((b for b in done.results["rollup_events"].column("bucket").to_pylist() if b is not None),
-                   default=None)
+        import pyarrow.compute as pc
+
+        last = pc.max(done.results["rollup_events"].column("bucket")).as_py()     # None when empty
         out.cursor = last.date().isoformat() if last is not None else None
         with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
             state.save(con, "rollup", _status_text(out), ctx.now.replace(tzinfo=None), out.cursor)
