@@ -117,6 +117,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(bigquery, snowflake, databricks: SQL compiled, not run; also --engine)."),
     Setting("lake", "", "rollup and sync: the Parquet lake (written by `capi-audit export parquet DIR`) the engine "
             "reads (also --lake); set, `sync` runs the rollups of its new days."),
+    Setting("events_map", "", "rollup and sync: an events map (TOML file, or a shipped one by name: sgtm-bigquery) "
+            "naming tables of another shape as the server or browser events (also --events-map)."),
     Setting("spark.master", "local[2]", "rollup --engine pyspark: the Spark master (local[N], spark://host:7077, yarn)."),
     Setting("spark.shuffle_partitions", 4, "rollup --engine pyspark: spark.sql.shuffle.partitions (raise it on a cluster)."),
     Setting("spark.driver_memory", "1g", "rollup --engine pyspark: spark.driver.memory of a session capi-audit starts."),

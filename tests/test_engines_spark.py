@@ -21,6 +21,7 @@ from analysis.engines import command  # noqa: E402
 from analysis.engines.merge import TABLES  # noqa: E402
 from analysis.rollups import settings_of  # noqa: E402
 from tests.test_engines import _merged_store, _same, _same_types, built  # noqa: E402,F401  (built: the fixture)
+from tests.test_engines_map import PIXEL, as_sent, assert_same, mapped, rows  # noqa: E402,F401  (mapped: fixture)
 
 SPARK_MISSING = ("Java is not installed (apt-get install openjdk-17-jre-headless)" if shutil.which("java") is None
                  else "pyspark is not installed (pip install -e '.[test]')"
@@ -73,3 +74,21 @@ def test_the_report_from_spark_rollups_equals_the_report_from_duckdb_rollups(bui
     _merged_store(copy, spark_results)
     first, last = built["days"]
     assert _report(copy, first, last) == _report(built["db"], first, last)
+
+
+def test_an_events_map_derives_on_spark_what_it_derives_on_duckdb(mapped, spark):
+    """The map's derivations (params lookups, regexes, epoch milliseconds, the row identity) give the same
+    lake columns on Spark as on DuckDB, whose rollups from them equal the ingested store's
+    (tests/test_engines_map.py); the definitions after them are shown equal on Spark above."""
+    from analysis.engines import sources
+    from analysis.engines.mapping import load
+    from analysis.engines.merge import _naive
+
+    events_map = load(as_sent(mapped))
+    got = {}
+    for engine in ("duckdb", "pyspark"):
+        con = sources.connect(engine, spark if engine == "pyspark" else None)
+        server = sources.lake(con, engine, mapped["lake"], events_map, PIXEL).server
+        got[engine] = sorted(_naive(con.to_pyarrow(server)).to_pylist(), key=lambda r: r["event_uid"])
+    assert len(got["duckdb"]) == len(mapped["events"])
+    assert got["pyspark"] == got["duckdb"]

@@ -104,9 +104,9 @@ def missing(source: str, cfg: Config, env: Mapping[str, str]) -> str | None:
             need.append("shop = \"your-store.myshopify.com\" under [shopify] in capi-audit.toml")
         need += [v for v in ("SHOPIFY_ACCESS_TOKEN",) if not env.get(v)]
     elif source == "rollup":
-        if not str(cfg["lake"] or "").strip():
-            need.append("lake = \"DIR\" (the Parquet lake an engine computes the rollups from; see README: "
-                        "When one machine is not enough)")
+        if not _rollup_configured(cfg):
+            need.append("lake = \"DIR\" (the Parquet lake an engine computes the rollups from) or events_map = "
+                        "\"FILE\" (tables of another shape; see README: When one machine is not enough)")
     else:
         if not (cfg["woocommerce.url"] or env.get("WOOCOMMERCE_URL")):
             need.append("url = \"https://your-shop.example\" under [woocommerce] in capi-audit.toml")
@@ -123,8 +123,8 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
     if source == "all" and not cfg["meta.ad_accounts"]:
         # Spend is optional to an audit: without ad accounts, `all` does not even list meta-insights as skipped.
         wanted = tuple(s for s in wanted if s != "meta-insights")
-    if source == "all" and not str(cfg["lake"] or "").strip():
-        # Likewise the rollups of a lake: only a store fed from one runs them.
+    if source == "all" and not _rollup_configured(cfg):
+        # Likewise the rollups of a lake: only a store fed from one (or from mapped tables) runs them.
         wanted = tuple(s for s in wanted if s != "rollup")
     if source not in SOURCES and source != "all":
         raise SyncError(f"Unknown source {source!r}; choose one of {', '.join(SOURCES)} or all.")
@@ -146,6 +146,10 @@ def run(db: str | Path, cfg: Config, source: str = "all", since: date | None = N
     return outcomes
 
 
+def _rollup_configured(cfg: Config) -> bool:
+    return bool(str(cfg["lake"] or "").strip() or str(cfg["events_map"] or "").strip())
+
+
 def _sync_rollup(ctx: _Run) -> Outcome:
     """The rollups of the lake's new days on the `engine` setting, merged into the store.
 
@@ -154,6 +158,7 @@ def _sync_rollup(ctx: _Run) -> Outcome:
     run takes the whole lake. The cursor is the last day holding rollups, moved only after the merge.
     """
     from analysis.engines import command
+    from analysis.engines.mapping import MapError, load
     from analysis.engines.merge import MergeError
     from analysis.engines.sources import EngineError
 
@@ -169,7 +174,10 @@ def _sync_rollup(ctx: _Run) -> Outcome:
     engine = str(ctx.cfg["engine"])
     try:
         ctx.report("rollup", f"computing on {engine}", 0)
-        done = command.compute_and_merge(ctx.db, ctx.cfg, engine, Path(str(ctx.cfg["lake"])), lo, None)
+        lake = str(ctx.cfg["lake"] or "").strip()
+        ref = str(ctx.cfg["events_map"] or "").strip()
+        done = command.compute_and_merge(ctx.db, ctx.cfg, engine, Path(lake) if lake else None, lo, None,
+                                         events_map=load(ref) if ref else None)
         out.fetched = sum(int(t.num_rows) for t in done.results.values())
         out.loaded = sum(m.inserted for m in done.merged)
         import pyarrow.compute as pc
@@ -178,7 +186,7 @@ def _sync_rollup(ctx: _Run) -> Outcome:
         out.cursor = last.date().isoformat() if last is not None else None
         with store.writer(ctx.db, wait=ctx.lock_timeout) as con:
             state.save(con, "rollup", _status_text(out), ctx.now.replace(tzinfo=None), out.cursor)
-    except (EngineError, MergeError, store.StoreError, duckdb.Error, OSError) as exc:
+    except (EngineError, MapError, MergeError, store.StoreError, duckdb.Error, OSError) as exc:
         _failed(ctx, "rollup", out, exc)
     out.seconds = time.perf_counter() - t0
     return out

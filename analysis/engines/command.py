@@ -1,4 +1,5 @@
-"""`capi-audit rollup`: a date range's rollups computed on an engine from the Parquet lake, merged into the store."""
+"""`capi-audit rollup`: a date range's rollups computed on an engine from the Parquet lake (or tables an events
+map describes), merged into the store."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +17,10 @@ def add_parser(sub: Any, as_date: Callable[[str], date]) -> None:
                                       "lake and merge them into the store (see README: When one machine is not enough)")
     p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine (default: setting `engine`, duckdb)")
     p.add_argument("--lake", type=Path, help="the lake `capi-audit export parquet DIR` wrote (default: setting `lake`)")
+    p.add_argument("--events-map", metavar="FILE|NAME",
+                   help="a TOML events map: tables of another shape as the server or browser events (the sides it "
+                        "names; the lake gives the others), or a shipped map by name: sgtm-bigquery "
+                        "(default: setting `events_map`)")
     p.add_argument("--since", type=as_date, help="first UTC day (YYYY-MM-DD, inclusive; default: the lake's first)")
     p.add_argument("--until", type=as_date, help="last UTC day (YYYY-MM-DD, inclusive; default: the lake's last)")
     p.add_argument("--pixel-id", help="only this pixel's events (one client's store fed from a lake of many); "
@@ -29,12 +34,14 @@ def bounds(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return lo, hi
 
 
-def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | None, hi: datetime | None,
-            cfg: Any = None, session: Any = None, pixel: str | None = None) -> tuple[dict[str, Any], int]:
+def compute(engine: str, lake: Path | None, settings: dict[str, Any], lo: datetime | None, hi: datetime | None,
+            cfg: Any = None, session: Any = None, pixel: str | None = None,
+            events_map: Any = None) -> tuple[dict[str, Any], int]:
     """The rollups of [lo, hi) as Arrow tables (by table name), and how many long keys' copies were walked.
 
     With `pixel`, of that pixel's events alone: pairing is per (pixel, event_id), so they are exactly its
-    rows of the whole lake's rollups."""
+    rows of the whole lake's rollups. `events_map` (mapping.EventsMap): the sides it names are read from
+    its tables, the others from the lake."""
     from analysis.engines import sources
     from analysis.engines.merge import TABLES
 
@@ -44,7 +51,7 @@ def compute(engine: str, lake: Path, settings: dict[str, Any], lo: datetime | No
     con = sources.connect(engine, session)      # names the extra to install when ibis is missing
     from analysis.engines import definitions
 
-    src = sources.lake(con, engine, lake)
+    src = sources.lake(con, engine, lake, events_map, pixel)
     if pixel is not None:
         src = definitions.Sources(src.server.filter(src.server.pixel_id == pixel),
                                   src.browser.filter(src.browser.pixel_id == pixel))
@@ -62,8 +69,8 @@ class Done:
     walked: int
 
 
-def compute_and_merge(db: str | Path, cfg: Any, engine: str, lake: Path, lo: datetime | None,
-                      hi: datetime | None, pixel: str | None = None) -> Done:
+def compute_and_merge(db: str | Path, cfg: Any, engine: str, lake: Path | None, lo: datetime | None,
+                      hi: datetime | None, pixel: str | None = None, events_map: Any = None) -> Done:
     """The rollups of [lo, hi) computed on `engine` and merged into the store `db` (`rollup` and `sync`).
 
     A store whose rollups were built with other defining settings is refused before the engine's work.
@@ -77,7 +84,7 @@ def compute_and_merge(db: str | Path, cfg: Any, engine: str, lake: Path, lo: dat
         with store.reader(db, wait=wait) as con:
             check_settings(con, settings)
     t0 = time.perf_counter()
-    results, walked = compute(engine, lake, settings, lo, hi, cfg, pixel=pixel)
+    results, walked = compute(engine, lake, settings, lo, hi, cfg, pixel=pixel, events_map=events_map)
     seconds = time.perf_counter() - t0
     with store.writer(db, wait=wait) as con:
         merged = merge(con, results, settings, lo, hi, pixel)
@@ -91,12 +98,23 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     engine = args.engine or cfg["engine"]
     lake = args.lake or (Path(cfg["lake"]) if cfg["lake"] else None)
+    map_ref = args.events_map or cfg["events_map"] or None
     if engine not in ENGINE_CHOICES:
         err.print(escape(f"Unknown engine {engine!r} (setting `engine`); choose one of {', '.join(ENGINE_CHOICES)}."))
         return 2
-    if lake is None:
-        err.print("Give the lake to read: --lake DIR (a folder `capi-audit export parquet DIR` wrote), or the setting lake.")
+    if lake is None and map_ref is None:
+        err.print("Give the lake to read: --lake DIR (a folder `capi-audit export parquet DIR` wrote), or the setting "
+                  "lake; or tables of another shape with --events-map FILE.")
         return 2
+    events_map = None
+    if map_ref is not None:
+        from analysis.engines.mapping import MapError, load
+
+        try:
+            events_map = load(map_ref)
+        except MapError as exc:
+            err.print(f"[red]error[/red] {escape(str(exc))}")
+            return 2
     if args.since and args.until and args.since > args.until:
         err.print(f"[red]error[/red] --since {args.since} is after --until {args.until}.")
         return 2
@@ -107,7 +125,7 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
     pixel = (args.pixel_id or "").strip() or None
     lo, hi = bounds(args.since, args.until)
     try:
-        done = compute_and_merge(db, cfg, engine, lake, lo, hi, pixel)
+        done = compute_and_merge(db, cfg, engine, lake, lo, hi, pixel, events_map)
     except (EngineError, MergeError) as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return 2

@@ -71,23 +71,78 @@ def connect(engine: str, session: Any = None) -> Any:
     raise AssertionError(engine)
 
 
+def _parquet(con: Any, engine: str, path: Path) -> Any:
+    if engine == "duckdb":
+        return con.read_parquet(str(path / "**" / "*.parquet") if path.is_dir() else str(path),
+                                hive_partitioning=True)
+    return con.read_parquet(str(path))
+
+
 def _lake_table(con: Any, engine: str, folder: Path, columns: tuple[str, ...]) -> Any:
     if not folder.is_dir() or not any(folder.rglob("*.parquet")):
         raise EngineError(f"{folder} holds no Parquet files; give the folder `capi-audit export parquet DIR` wrote.")
-    if engine == "duckdb":
-        t = con.read_parquet(str(folder / "**" / "*.parquet"), hive_partitioning=True)
+    return _parquet(con, engine, folder).select(*columns, "date")
+
+
+def _mapped_table(con: Any, engine: str, side: Any, pixel: str | None) -> Any:
+    """The table an events map names for one side, with the lake's columns derived from its fields."""
+    from analysis.engines import mapping
+
+    if side.parquet:
+        path = Path(side.parquet)
+        if not path.exists() or (path.is_dir() and not any(path.rglob("*.parquet"))):
+            raise EngineError(f"The events map's {side.name} Parquet files are not at {path}.")
+        raw = _parquet(con, engine, path)
+    elif engine == "duckdb":
+        raise EngineError(f"On the duckdb engine, give the events map's {side.name} as Parquet files "
+                          "(parquet = \"folder/\"); a table name needs an engine that holds the table.")
     else:
-        t = con.read_parquet(str(folder))
-    return t.select(*columns, "date")
+        database, _, name = side.table.rpartition(".")
+        try:
+            raw = con.table(name, database=database or None)
+        except Exception as exc:          # the engine's own error type: the table is not there
+            raise EngineError(f"The events map's {side.name} table {side.table!r} cannot be read on {engine}: "
+                              f"{type(exc).__name__}.") from None
+    try:
+        return mapping.table(raw, side, pixel)
+    except mapping.MapError as exc:
+        raise EngineError(f"{side.name}: {exc}") from None
 
 
-def lake(con: Any, engine: str, root: Path) -> Sources:
-    """The lake's event tables on `con` (with their `date` partition column, which prunes a range's reads)."""
+def _materialized(con: Any, t: Any, name: str) -> Any:
+    """A mapped side computed once on the engine: the definitions read it a dozen times, and inlining the
+    mapping into each read makes statements of megabytes."""
+    if con.name == "duckdb":
+        return con.create_table(name, t, temp=True)     # a fresh in-memory connection per compute: no name clash
+    return t.cache()
+
+
+def lake(con: Any, engine: str, root: Path | None, events_map: Any = None, pixel: str | None = None) -> Sources:
+    """The event tables on `con`: each side from the events map when it names that side, else from the lake
+    (with its `date` partition column, which prunes a range's reads)."""
     from analysis.engines.definitions import Sources
 
-    root = Path(root)
-    if not (root / "_manifest.json").is_file():
-        raise EngineError(f"{root} is not a capi-audit lake (no _manifest.json); write one with "
-                          "capi-audit export parquet DIR.")
-    return Sources(_lake_table(con, engine, root / "server_events", SERVER_COLUMNS),
-                   _lake_table(con, engine, root / "browser_events", BROWSER_COLUMNS))
+    mapped = events_map.sides if events_map is not None else {}
+    tables = {}
+    for side, columns in (("server_events", SERVER_COLUMNS), ("browser_events", BROWSER_COLUMNS)):
+        if side in mapped:
+            tables[side] = _mapped_table(con, engine, mapped[side], pixel)
+            continue
+        if root is None:
+            raise EngineError(f"Nothing gives the {side}: name them in the events map ([{side}]) or give the "
+                              "lake (--lake DIR) that holds them.")
+        root = Path(root)
+        if not (root / "_manifest.json").is_file():
+            raise EngineError(f"{root} is not a capi-audit lake (no _manifest.json); write one with "
+                              "capi-audit export parquet DIR.")
+        tables[side] = _lake_table(con, engine, root / side, columns)
+    for side in mapped:
+        t = tables[side]
+        if len(mapped) == 1:
+            # One side mapped, one from the lake: the pairing unions their copies, so times take the lake's
+            # type (a Parquet file's timestamp(6) beside the map's timestamp).
+            other = tables["browser_events" if side == "server_events" else "server_events"]
+            t = t.mutate(**{c: t[c].cast(other.event_time.type()) for c in ("event_time", "sent_at")
+                            if c in t.columns})
+        tables[side] = _materialized(con, t, f"mapped_{side}")
+    return Sources(tables["server_events"], tables["browser_events"])
