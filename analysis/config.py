@@ -116,7 +116,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("engine", "duckdb", "rollup: the engine computing the rollups from the lake: duckdb or pyspark "
             "(bigquery, snowflake, databricks: SQL compiled, not run; also --engine)."),
     Setting("lake", "", "rollup and sync: the Parquet lake (written by `capi-audit export parquet DIR`) the engine "
-            "reads (also --lake); set, `sync` runs the rollups of its new days."),
+            "reads: a folder, or for pyspark an address (s3a://…) (also --lake); set, `sync` runs the rollups of its "
+            "new days."),
     Setting("events_map", "", "rollup and sync: an events map (TOML file, or a shipped one by name: sgtm-bigquery) "
             "naming tables of another shape as the server or browser events (also --events-map)."),
     Setting("spark.master", "local[2]", "rollup --engine pyspark: the Spark master (local[N], spark://host:7077, yarn)."),

@@ -92,3 +92,20 @@ def test_an_events_map_derives_on_spark_what_it_derives_on_duckdb(mapped, spark)
         got[engine] = sorted(_naive(con.to_pyarrow(server)).to_pylist(), key=lambda r: r["event_uid"])
     assert len(got["duckdb"]) == len(mapped["events"])
     assert got["pyspark"] == got["duckdb"]
+
+
+def test_a_lake_at_an_address_is_read_by_spark_and_refused_by_duckdb(built, spark, tmp_path, capsys):
+    """s3a://, gs://, file://…: handed to the engine as they are (a Path would fold the '//')."""
+    from analysis.cli import main
+    from analysis.engines import sources
+
+    url = built["lake"].resolve().as_uri()                  # file:///…/lake
+    assert isinstance(sources.lake_ref(url), str) and isinstance(sources.lake_ref(str(built["lake"])), Path)
+    con = sources.connect("pyspark", spark)
+    got = sources.lake(con, "pyspark", sources.lake_ref(url))
+    with store.reader(built["db"]) as duck:
+        want = duck.execute("SELECT (SELECT count(*) FROM server_events), (SELECT count(*) FROM browser_events)"
+                            ).fetchall()[0]
+    assert (got.server.count().to_pyarrow().as_py(), got.browser.count().to_pyarrow().as_py()) == want
+    assert main(["--db", str(tmp_path / "x.duckdb"), "rollup", "--engine", "duckdb", "--lake", url]) == 2
+    assert "needs the pyspark engine" in capsys.readouterr().err

@@ -174,9 +174,10 @@ def _sync_rollup(ctx: _Run) -> Outcome:
     engine = str(ctx.cfg["engine"])
     try:
         ctx.report("rollup", f"computing on {engine}", 0)
-        lake = str(ctx.cfg["lake"] or "").strip()
+        from analysis.engines.sources import lake_ref
+
         ref = str(ctx.cfg["events_map"] or "").strip()
-        done = command.compute_and_merge(ctx.db, ctx.cfg, engine, Path(lake) if lake else None, lo, None,
+        done = command.compute_and_merge(ctx.db, ctx.cfg, engine, lake_ref(ctx.cfg["lake"]), lo, None,
                                          events_map=load(ref) if ref else None)
         out.fetched = sum(int(t.num_rows) for t in done.results.values())
         out.loaded = sum(m.inserted for m in done.merged)

@@ -16,7 +16,8 @@ def add_parser(sub: Any, as_date: Callable[[str], date]) -> None:
     p = sub.add_parser("rollup", help="compute a date range's rollups on an engine (duckdb, pyspark) from a Parquet "
                                       "lake and merge them into the store (see README: When one machine is not enough)")
     p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine (default: setting `engine`, duckdb)")
-    p.add_argument("--lake", type=Path, help="the lake `capi-audit export parquet DIR` wrote (default: setting `lake`)")
+    p.add_argument("--lake", help="the lake `capi-audit export parquet DIR` wrote: a folder, or for the pyspark engine "
+                                  "an address its cluster reads (s3a://…, gs://…, abfss://…) (default: setting `lake`)")
     p.add_argument("--events-map", metavar="FILE|NAME",
                    help="a TOML events map: tables of another shape as the server or browser events (the sides it "
                         "names; the lake gives the others), or a shipped map by name: sgtm-bigquery "
@@ -34,7 +35,7 @@ def bounds(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return lo, hi
 
 
-def compute(engine: str, lake: Path | None, settings: dict[str, Any], lo: datetime | None, hi: datetime | None,
+def compute(engine: str, lake: Path | str | None, settings: dict[str, Any], lo: datetime | None, hi: datetime | None,
             cfg: Any = None, session: Any = None, pixel: str | None = None,
             events_map: Any = None) -> tuple[dict[str, Any], int]:
     """The rollups of [lo, hi) as Arrow tables (by table name), and how many long keys' copies were walked.
@@ -69,7 +70,7 @@ class Done:
     walked: int
 
 
-def compute_and_merge(db: str | Path, cfg: Any, engine: str, lake: Path | None, lo: datetime | None,
+def compute_and_merge(db: str | Path, cfg: Any, engine: str, lake: Path | str | None, lo: datetime | None,
                       hi: datetime | None, pixel: str | None = None, events_map: Any = None) -> Done:
     """The rollups of [lo, hi) computed on `engine` and merged into the store `db` (`rollup` and `sync`).
 
@@ -97,7 +98,9 @@ def run(args: argparse.Namespace, cfg: Any) -> int:
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     engine = args.engine or cfg["engine"]
-    lake = args.lake or (Path(cfg["lake"]) if cfg["lake"] else None)
+    from analysis.engines.sources import lake_ref
+
+    lake = lake_ref(args.lake or cfg["lake"])
     map_ref = args.events_map or cfg["events_map"] or None
     if engine not in ENGINE_CHOICES:
         err.print(escape(f"Unknown engine {engine!r} (setting `engine`); choose one of {', '.join(ENGINE_CHOICES)}."))

@@ -138,7 +138,7 @@ def load(ref: str | Path) -> EventsMap:
         if missing:
             raise MapError(f"{where}: the fields {', '.join(missing)} are required.")
         parquet = body.get("parquet")
-        if parquet and not Path(parquet).is_absolute():
+        if parquet and "://" not in parquet and not Path(parquet).is_absolute():
             parquet = str(path.parent / parquet)           # relative to the map file, wherever the command runs
         hashes = body.get("sender_hashes", False)
         if not isinstance(hashes, bool):

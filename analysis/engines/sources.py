@@ -1,6 +1,7 @@
 """Where the canonical events are read: an ibis connection to an engine and the lake's tables on it."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,19 @@ def connect(engine: str, session: Any = None) -> Any:
     raise AssertionError(engine)
 
 
+def lake_ref(value: str | Path | None) -> str | Path | None:
+    """A lake as given: a local folder (a Path), or an address an engine reads (s3a://, gs://, abfss://,
+    file://, hdfs://: kept as text, as a Path would fold its '//')."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    return text if is_url(text) else Path(text)
+
+
+def is_url(value: str | Path) -> bool:
+    return isinstance(value, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) is not None
+
+
 def _parquet(con: Any, engine: str, path: Path) -> Any:
     if engine == "duckdb":
         return con.read_parquet(str(path / "**" / "*.parquet") if path.is_dir() else str(path),
@@ -88,7 +102,12 @@ def _mapped_table(con: Any, engine: str, side: Any, pixel: str | None) -> Any:
     """The table an events map names for one side, with the lake's columns derived from its fields."""
     from analysis.engines import mapping
 
-    if side.parquet:
+    if side.parquet and is_url(side.parquet):
+        if engine != "pyspark":
+            raise EngineError(f"The events map's {side.name} Parquet files are at an address ({side.parquet}): "
+                              f"that needs the pyspark engine; the {engine} engine reads local files here.")
+        raw = con.read_parquet(side.parquet)
+    elif side.parquet:
         path = Path(side.parquet)
         if not path.exists() or (path.is_dir() and not any(path.rglob("*.parquet"))):
             raise EngineError(f"The events map's {side.name} Parquet files are not at {path}.")
@@ -117,7 +136,7 @@ def _materialized(con: Any, t: Any, name: str) -> Any:
     return t.cache()
 
 
-def lake(con: Any, engine: str, root: Path | None, events_map: Any = None, pixel: str | None = None) -> Sources:
+def lake(con: Any, engine: str, root: Path | str | None, events_map: Any = None, pixel: str | None = None) -> Sources:
     """The event tables on `con`: each side from the events map when it names that side, else from the lake
     (with its `date` partition column, which prunes a range's reads)."""
     from analysis.engines.definitions import Sources
@@ -131,6 +150,13 @@ def lake(con: Any, engine: str, root: Path | None, events_map: Any = None, pixel
         if root is None:
             raise EngineError(f"Nothing gives the {side}: name them in the events map ([{side}]) or give the "
                               "lake (--lake DIR) that holds them.")
+        if is_url(root):
+            # A cluster's lake (s3a://…): the engine reads it; its _manifest.json is not checked from here.
+            if engine != "pyspark":
+                raise EngineError(f"A lake at an address ({root}) needs the pyspark engine; the {engine} engine "
+                                  "reads a local folder here.")
+            tables[side] = con.read_parquet(f"{str(root).rstrip('/')}/{side}").select(*columns, "date")
+            continue
         root = Path(root)
         if not (root / "_manifest.json").is_file():
             raise EngineError(f"{root} is not a capi-audit lake (no _manifest.json); write one with "
