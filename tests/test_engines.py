@@ -7,6 +7,7 @@ Every rollup table is compared, the lint tables included.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -45,13 +46,27 @@ def _events(rnd: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
+def _fractional(tmp: Path) -> Path:
+    """Events half a second past a whole second, with ids that are timestamps a day (and half a second) away:
+    timestamp_event_id's edge, which an engine counting whole seconds judges differently."""
+    t = int(T0.timestamp()) + 2 * 86400 + 7
+    lines = [json.dumps({"pixel_id": "111", "sent_at": "2026-10-03T00:00:09Z", "request": {"data": [
+        {"event_name": "ViewContent", "event_time": t + 0.5, "event_id": str(t + d), "action_source": "website",
+         "event_source_url": "https://shop.example.com/x", "user_data": {"em": "a" * 64}}]},
+        "response": {"status": 200, "body": {"events_received": 1}}}) for d in (-86400, 86401, 86400)]
+    path = tmp / "fractional.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The store (its rollups rebuilt from scratch), its lake, and rebuild's tables (the oracle)."""
     tmp = tmp_path_factory.mktemp("engines")
     db = tmp / "audit.duckdb"
     assert main(["--db", str(db), "demo", "--no-serve", "--days", "3"]) == 0
-    for kind, path in write_files(tmp, _events(random.Random(13), 400), 3, random.Random(5)):
+    for kind, path in write_files(tmp, _events(random.Random(13), 400), 3, random.Random(5)) + [
+            ("server-events", _fractional(tmp))]:
         res = ingest_file(db, kind, path, Options())
         assert res.error is None and not res.rejects
     # The store's rollups as `rebuild` makes them (the oracle; the report of test (d) reads them).
@@ -94,6 +109,15 @@ def _same_types(results: dict[str, Any], db: Path) -> None:
             want = [(c[0], c[1]) for c in con.execute(f"DESCRIBE {table}").fetchall()]
             con.unregister("_r")
             assert sorted(got) == sorted(want), table
+
+
+def test_the_fractional_second_edge_is_in_the_store(built):
+    """Of the three ids a day from their event (-86400.5, +86400.5, +86399.5 s), one is a timestamp id."""
+    with store.reader(built["db"]) as con:
+        hits = con.execute("SELECT sum(hits) FROM rollup_rule_hits WHERE rule = 'timestamp_event_id' "
+                           "AND event_name = 'ViewContent' AND pixel_id = '111' AND bucket >= TIMESTAMP '2026-10-03' "
+                           "AND bucket < TIMESTAMP '2026-10-04'").fetchall()[0][0]
+    assert hits == 1
 
 
 def test_the_generated_part_has_what_pairing_makes_hard(built):

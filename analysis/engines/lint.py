@@ -2,8 +2,6 @@
 
 The same rules as metrics/lint.py (its predicates, fields and diagnoses), for the rules the store rolls up;
 the rules that need the orders or a whole day's traffic (rollups.READ_TIME_RULES) stay evaluated when read.
-The one difference: timestamp_event_id compares an id with the event's epoch seconds, which Spark counts in
-whole seconds where DuckDB keeps the fraction — an id exactly a day from its event, to the second, can differ.
 """
 from __future__ import annotations
 
@@ -51,8 +49,10 @@ def _timestamp_id(t: ir.Table) -> ir.BooleanValue:
     # 10 digits = seconds, 13 = milliseconds; only an id within a day of the event's own time is a timestamp.
     scale = ibis.ifelse(t.event_id.length() == 13, 1000.0, 1.0)
     seconds = t.event_id.try_cast("float64") / scale
-    return _full(t.event_id, "[0-9]{10}|[0-9]{13}") & \
-        ((seconds - t.event_time.epoch_seconds().cast("float64")).abs() <= 86400)
+    # The event's epoch seconds with their fraction, as DuckDB's epoch() gives them (microseconds / 1e6):
+    # epoch_seconds() is whole seconds on Spark, and Spark extracts no microseconds, but counts them between two times.
+    epoch = t.event_time.delta(ibis.timestamp("1970-01-01 00:00:00"), unit="microsecond").cast("float64") / 1e6
+    return _full(t.event_id, "[0-9]{10}|[0-9]{13}") & ((seconds - epoch).abs() <= 86400)
 
 
 def _reused(t: ir.Table, pk: ir.Table, side: str) -> ir.Table:

@@ -1591,7 +1591,10 @@ FROM (
                                 ieee_divide(
                                   SAFE_CAST(`t0`.`event_id` AS FLOAT64),
                                   IF(LENGTH(`t0`.`event_id`) = 13, 1000.0, 1.0)
-                                ) - CAST(UNIX_SECONDS(`t0`.`event_time`) AS FLOAT64)
+                                ) - ieee_divide(
+                                  CAST(DATETIME_DIFF(`t0`.`event_time`, DATETIME('1970-01-01T00:00:00'), MICROSECOND) AS FLOAT64),
+                                  1000000.0
+                                )
                               ) <= 86400
                             ),
                             FALSE
@@ -1629,7 +1632,10 @@ FROM (
                               ieee_divide(
                                 SAFE_CAST(`t1`.`event_id` AS FLOAT64),
                                 IF(LENGTH(`t1`.`event_id`) = 13, 1000.0, 1.0)
-                              ) - CAST(UNIX_SECONDS(`t1`.`event_time`) AS FLOAT64)
+                              ) - ieee_divide(
+                                CAST(DATETIME_DIFF(`t1`.`event_time`, DATETIME('1970-01-01T00:00:00'), MICROSECOND) AS FLOAT64),
+                                1000000.0
+                              )
                             ) <= 86400
                           ),
                           FALSE

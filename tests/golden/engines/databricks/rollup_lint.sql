@@ -1582,7 +1582,10 @@ FROM (
                             REGEXP_LIKE(`t0`.`event_id`, '^(?:[0-9]{10}|[0-9]{13})$')
                             AND (
                               ABS(
-                                TRY_DIVIDE(TRY_CAST(`t0`.`event_id` AS DOUBLE), IF(LENGTH(`t0`.`event_id`) = 13, 1000.0, 1.0)) - CAST(UNIX_TIMESTAMP(CAST(`t0`.`event_time` AS TIMESTAMP)) AS DOUBLE)
+                                TRY_DIVIDE(TRY_CAST(`t0`.`event_id` AS DOUBLE), IF(LENGTH(`t0`.`event_id`) = 13, 1000.0, 1.0)) - TRY_DIVIDE(
+                                  CAST(DATEDIFF(MICROSECOND, CAST('1970-01-01T00:00:00' AS TIMESTAMP), `t0`.`event_time`) AS DOUBLE),
+                                  1000000.0
+                                )
                               ) <= 86400
                             ),
                             FALSE
@@ -1617,7 +1620,10 @@ FROM (
                           REGEXP_LIKE(`t1`.`event_id`, '^(?:[0-9]{10}|[0-9]{13})$')
                           AND (
                             ABS(
-                              TRY_DIVIDE(TRY_CAST(`t1`.`event_id` AS DOUBLE), IF(LENGTH(`t1`.`event_id`) = 13, 1000.0, 1.0)) - CAST(UNIX_TIMESTAMP(CAST(`t1`.`event_time` AS TIMESTAMP)) AS DOUBLE)
+                              TRY_DIVIDE(TRY_CAST(`t1`.`event_id` AS DOUBLE), IF(LENGTH(`t1`.`event_id`) = 13, 1000.0, 1.0)) - TRY_DIVIDE(
+                                CAST(DATEDIFF(MICROSECOND, CAST('1970-01-01T00:00:00' AS TIMESTAMP), `t1`.`event_time`) AS DOUBLE),
+                                1000000.0
+                              )
                             ) <= 86400
                           ),
                           FALSE

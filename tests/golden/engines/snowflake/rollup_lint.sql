@@ -1565,7 +1565,9 @@ FROM (
                               ABS(
                                 (
                                   CAST("t0"."event_id" AS DOUBLE) / IFF(LENGTH("t0"."event_id") = 13, 1000.0, 1.0)
-                                ) - CAST(DATE_PART('epoch', "t0"."event_time") AS DOUBLE)
+                                ) - (
+                                  CAST(DATEDIFF(MICROSECOND, TIMESTAMP_FROM_PARTS(1970, 1, 1, 0, 0, 0, 0), "t0"."event_time") AS DOUBLE) / 1000000.0
+                                )
                               ) <= 86400
                             ),
                             FALSE
@@ -1602,7 +1604,9 @@ FROM (
                             ABS(
                               (
                                 CAST("t1"."event_id" AS DOUBLE) / IFF(LENGTH("t1"."event_id") = 13, 1000.0, 1.0)
-                              ) - CAST(DATE_PART('epoch', "t1"."event_time") AS DOUBLE)
+                              ) - (
+                                CAST(DATEDIFF(MICROSECOND, TIMESTAMP_FROM_PARTS(1970, 1, 1, 0, 0, 0, 0), "t1"."event_time") AS DOUBLE) / 1000000.0
+                              )
                             ) <= 86400
                           ),
                           FALSE
