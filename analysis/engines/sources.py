@@ -120,8 +120,9 @@ def _mapped_table(con: Any, engine: str, side: Any, pixel: str | None) -> Any:
         try:
             raw = con.table(name, database=database or None)
         except Exception as exc:          # the engine's own error type: the table is not there
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
             raise EngineError(f"The events map's {side.name} table {side.table!r} cannot be read on {engine}: "
-                              f"{type(exc).__name__}.") from None
+                              f"{type(exc).__name__}: {first}") from None
     try:
         return mapping.table(raw, side, pixel)
     except mapping.MapError as exc:
