@@ -92,6 +92,13 @@ def test_an_events_map_derives_on_spark_what_it_derives_on_duckdb(mapped, spark)
         got[engine] = sorted(_naive(con.to_pyarrow(server)).to_pylist(), key=lambda r: r["event_uid"])
     assert len(got["duckdb"]) == len(mapped["events"])
     assert got["pyspark"] == got["duckdb"]
+    # The same export as a table in Spark's catalog (table = "…" instead of parquet = "…").
+    spark.read.parquet(str(mapped["tmp"] / "export")).createOrReplaceTempView("sgtm_events")
+    text = as_sent(mapped).read_text().replace('parquet = "export/"', 'table = "sgtm_events"')
+    (mapped["tmp"] / "sgtm-table.toml").write_text(text)
+    con = sources.connect("pyspark", spark)
+    server = sources.lake(con, "pyspark", mapped["lake"], load(mapped["tmp"] / "sgtm-table.toml"), PIXEL).server
+    assert sorted(_naive(con.to_pyarrow(server)).to_pylist(), key=lambda r: r["event_uid"]) == got["duckdb"]
 
 
 def test_a_lake_at_an_address_is_read_by_spark_and_refused_by_duckdb(built, spark, tmp_path, capsys):
