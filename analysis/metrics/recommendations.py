@@ -47,20 +47,24 @@ def _patterns(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[dict[str
 def _orders_with_keys(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
     """Per pixel × event: distinct orders its counted in-window server events joined, and the share of them
     whose order carries each key (a correct hash in order_hashes)."""
+    # Counted per key in SQL: one row per (pixel, event, key), not every order's keys handed to Python.
     rows = store.query(con, """
         WITH m AS (SELECT DISTINCT pixel_id, event_name, matched_order FROM m_lint_server
                    WHERE in_window AND NOT rejected AND test_event_code IS NULL AND matched_order IS NOT NULL
-                     AND list_contains(?, event_name))
-        SELECT m.pixel_id, m.event_name, count(DISTINCT m.matched_order) AS orders,
-               list(DISTINCT h.key || '|' || m.matched_order) FILTER (h.key IS NOT NULL) AS carried
-        FROM m LEFT JOIN order_hashes h ON h.order_id = m.matched_order AND h.variant = 'correct'
-        GROUP BY ALL""", [names])
+                     AND list_contains(?, event_name)),
+        carried AS (SELECT m.pixel_id, m.event_name, h.key, count(DISTINCT m.matched_order) AS n
+                    FROM m JOIN (SELECT DISTINCT order_id, key FROM order_hashes
+                                 WHERE variant = 'correct' AND list_contains(?, key)) h
+                      ON h.order_id = m.matched_order
+                    GROUP BY ALL)
+        SELECT o.pixel_id, o.event_name, o.orders, list(c.key) FILTER (c.key IS NOT NULL) AS keys,
+               list(c.n) FILTER (c.key IS NOT NULL) AS counts
+        FROM (SELECT pixel_id, event_name, count(DISTINCT matched_order) AS orders FROM m GROUP BY ALL) o
+        LEFT JOIN carried c ON c.pixel_id IS NOT DISTINCT FROM o.pixel_id AND c.event_name = o.event_name
+        GROUP BY ALL""", [names, list(ORDER_KEYS)])
     out = {}
     for r in rows:
-        per_key: dict[str, int] = {}
-        for item in r["carried"] or []:
-            key = item.split("|", 1)[0]
-            per_key[key] = per_key.get(key, 0) + 1
+        per_key = dict(zip(r["keys"] or [], r["counts"] or []))
         out[(r["pixel_id"], r["event_name"])] = {"orders": int(r["orders"]),
                                                   "share": {k: per_key.get(k, 0) / r["orders"] for k in ORDER_KEYS}}
     return out
