@@ -124,6 +124,25 @@ def test_phone_hashed_without_country_code_regresses_hash_match_ph(sc):
     assert set(ids[0]) == {"event_uid", "pixel_id", "event_name", "event_id", "order_id", "event_time"}
 
 
+def test_a_deployment_s_rules_read_together_give_what_each_gives_alone(sc):
+    """The deployments page reads a deployment's rules over one copy of its window's events: rules evaluated
+    when read (hash_mismatch) and over that copy (purchase_missing_value, unhashed_pii) alike."""
+    t = date(2026, 10, 8)
+    purchases_with_orders(sc, lambda day: h("16505551212") if day < t else h("6505551212"))
+    sc.server(*[sev("Purchase", f"2026-10-{9 + i % 3:02d}T20:00:00", f"x-{i}", ud("fbp", em="Mary@Example.com"))
+                for i in range(6)])
+    sc.deployment("2026-10-08T00:00:00", "checkout-v2", "111")
+    sc.report("2026-10-01", "2026-10-14")
+    cfg = config_mod.load(env={})
+    wanted = ("hash_mismatch", "purchase_missing_value", "unhashed_pii", "timestamp_event_id", "hash_mismatch")
+    with store.reader(sc.db) as con:
+        scope = report.prepare_window(con, cfg, report.Options(date(2026, 10, 1), date(2026, 10, 14), "UTC"))
+        together = deployments.lint_events_by_rule(con, scope, cfg, "checkout-v2", wanted)
+        alone = {rule: deployments.lint_events(con, scope, cfg, "checkout-v2", rule) for rule in wanted}
+    assert together == alone
+    assert [len(together[r]) for r in wanted[:4]] == [140, 6, 6, 0]
+
+
 def lead_user(drop_external_id_from: date | None = None) -> Callable[[date, int], dict[str, Any]]:
     def user(day: date, i: int) -> dict[str, Any]:
         keep = drop_external_id_from is None or day < drop_external_id_from

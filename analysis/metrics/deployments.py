@@ -230,16 +230,23 @@ def lint_events(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Confi
                 deployed_at: datetime | None = None, side: str = "after") -> list[dict[str, Any]]:
     """Every server event a lint rule hit in a deployment's after (or before) window: ids only, never
     personal data. Same hour buckets as the comparison: as many events as its after_num."""
+    return lint_events_by_rule(con, sc, cfg, name, (rule,), deployed_at, side)[rule]
+
+
+def lint_events_by_rule(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config, name: str,
+                        rules: tuple[str, ...], deployed_at: datetime | None = None,
+                        side: str = "after") -> dict[str, list[dict[str, Any]]]:
+    """lint_events of several rules of one deployment, by rule (its window's events are read once)."""
     th = Thresholds.from_config(cfg)
     start, end = sc.utc_bounds()
     every = visible(con, sc)
     deps = [d for d in every if start <= d["deployed_at"] < end and d["name"] == name
             and (deployed_at is None or d["deployed_at"] == deployed_at)]
     if not deps:
-        return []
+        return {rule: [] for rule in rules}
     dep = deps[-1]
     from analysis.metrics import lint
 
     lo, t, hi = windows(dep, every, th.window_days)
     t0, t1 = (t, hi) if side == "after" else (lo, t)
-    return lint.server_hits(con, cfg, rule, t0, t1, dep["pixel_id"] or sc.pixel_id)
+    return lint.server_hits_by_rule(con, cfg, rules, t0, t1, dep["pixel_id"] or sc.pixel_id)

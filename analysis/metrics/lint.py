@@ -239,30 +239,45 @@ def prepare(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: bool =
 
 def server_hits(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, rule: str, t0: Any, t1: Any,
                 pixel: str | None) -> list[dict[str, Any]]:
-    """Every server event `rule` hit whose hour lies wholly inside [t0, t1) (of `pixel`, or all): ids only.
+    """Every server event `rule` hit whose hour lies wholly inside [t0, t1) (of `pixel`, or all): ids only."""
+    return server_hits_by_rule(con, cfg, (rule,), t0, t1, pixel)[rule]
+
+
+def server_hits_by_rule(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, wanted: tuple[str, ...], t0: Any,
+                        t1: Any, pixel: str | None) -> dict[str, list[dict[str, Any]]]:
+    """server_hits of several rules over one time range, by rule.
 
     A drill-down: rules evaluated when read come from m_lint; the others are evaluated here over just
-    those hours' events (each is a predicate on the event and its pairing, so a narrow population is exact).
+    those hours' events (each is a predicate on the event and its pairing, so a narrow population is exact),
+    copied once for all of them.
     """
     from analysis.rollups import READ_TIME_RULES
 
     pix = "AND pixel_id = $pixel" if pixel else ""
     hours = "date_trunc('hour', event_time) >= $t0 AND date_trunc('hour', event_time) + INTERVAL 1 HOUR <= $t1"
-    params: dict[str, Any] = {"rule": rule, "t0": t0, "t1": t1} | ({"pixel": pixel} if pixel else {})
-    if rule in READ_TIME_RULES:
-        source = "SELECT * FROM m_lint WHERE side = 'server' AND rule = $rule"
-    else:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE m_drill_server AS SELECT * FROM m_server_all
-                        WHERE event_time >= $t0 AND event_time < $t1 {pix}""", {k: v for k, v in params.items() if k != "rule"})
-        parts = [on_tables(r.sql(), {"m_lint_server": "m_drill_server"})
-                 for r in rules(cfg) if r.id == rule and r.side == "server"]
-        if not parts:
-            return []
-        source = " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
-        params.pop("rule")
-    return store.query(con, f"""
-        SELECT DISTINCT event_uid, pixel_id, event_name, event_id, order_id, event_time FROM ({source})
-        WHERE {hours} {pix} ORDER BY event_time, event_id, event_uid""", params)
+    bounds: dict[str, Any] = {"t0": t0, "t1": t1} | ({"pixel": pixel} if pixel else {})
+    drilled = False
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rule in dict.fromkeys(wanted):
+        params = dict(bounds)
+        if rule in READ_TIME_RULES:
+            source = "SELECT * FROM m_lint WHERE side = 'server' AND rule = $rule"
+            params["rule"] = rule
+        else:
+            parts = [on_tables(r.sql(), {"m_lint_server": "m_drill_server"})
+                     for r in rules(cfg) if r.id == rule and r.side == "server"]
+            if not parts:
+                out[rule] = []
+                continue
+            if not drilled:
+                con.execute(f"""CREATE OR REPLACE TEMP TABLE m_drill_server AS SELECT * FROM m_server_all
+                                WHERE event_time >= $t0 AND event_time < $t1 {pix}""", bounds)
+                drilled = True
+            source = " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
+        out[rule] = store.query(con, f"""
+            SELECT DISTINCT event_uid, pixel_id, event_name, event_id, order_id, event_time FROM ({source})
+            WHERE {hours} {pix} ORDER BY event_time, event_id, event_uid""", params)
+    return out
 
 
 def summary(con: duckdb.DuckDBPyConnection, examples: int = 5) -> list[dict[str, Any]]:

@@ -36,9 +36,17 @@ def rows(con: duckdb.DuckDBPyConnection, sc: Scope, cfg: config_mod.Config,
     after it (`affected`: ids only, never personal data). The window must be prepared (report.prepare_window)."""
     detail = [{"deployment": c.dep["name"], "deployed_at": c.dep["deployed_at"], **r}
               for c in deployments_mod.compare(con, sc, cfg) for r in c.rows]
+    # A deployment's rules share its window: its events are read once for all of them.
+    by_dep: dict[tuple[str, str], list[str]] = {}
+    for name, at, rule in lint_rules:
+        by_dep.setdefault((name, at), []).append(rule)
+    hits = {(name, at, rule): found
+            for (name, at), rules in by_dep.items()
+            for rule, found in deployments_mod.lint_events_by_rule(con, sc, cfg, name, tuple(rules),
+                                                                   parse_utc(at)).items()}
     affected = []
     for name, at, rule in lint_rules:
-        for r in deployments_mod.lint_events(con, sc, cfg, name, rule, parse_utc(at)):
+        for r in hits[(name, at, rule)]:
             affected.append({"deployment": name, "deployed_at": at, "rule": rule,
                              **{k: r[k] for k in AFFECTED_COLUMNS[3:]}})
     return {"detail": detail, "affected": affected}
