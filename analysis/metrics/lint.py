@@ -270,8 +270,12 @@ def server_hits_by_rule(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, 
                 out[rule] = []
                 continue
             if not drilled:
-                con.execute(f"""CREATE OR REPLACE TEMP TABLE m_drill_server AS SELECT * FROM m_server_all
-                                WHERE event_time >= $t0 AND event_time < $t1 {pix}""", bounds)
+                # A view, not a copy: each rule reads only its columns of those hours (a view takes no
+                # parameters: the bounds are literals, the pixel a quoted string).
+                lit = {k: f"TIMESTAMP {sql_str(bounds[k].isoformat(sep=' '))}" for k in ("t0", "t1")}
+                only = f"AND pixel_id = {sql_str(pixel)}" if pixel else ""
+                con.execute(f"""CREATE OR REPLACE TEMP VIEW m_drill_server AS SELECT * FROM m_server_all
+                                WHERE event_time >= {lit['t0']} AND event_time < {lit['t1']} {only}""")
                 drilled = True
             source = " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
         out[rule] = store.query(con, f"""
