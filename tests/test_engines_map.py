@@ -235,6 +235,10 @@ def test_a_map_without_the_pixel_or_a_side_is_refused_with_the_fix(mapped, tmp_p
                    'event_time = { column = "t", unit = "days" }\n')
     assert main(["--db", str(db), "rollup", "--lake", str(mapped["lake"]), "--events-map", str(bad)]) == 2
     assert "use s, ms or us" in capsys.readouterr().err
+    bad.write_text('[server_events]\nparquet = "x/"\nsender_hash = true\n[server_events.fields]\nevent_name = "n"\n'
+                   'event_time = "t"\n')
+    assert main(["--db", str(db), "rollup", "--lake", str(mapped["lake"]), "--events-map", str(bad)]) == 2
+    assert "unknown keys sender_hash" in capsys.readouterr().err  # a misspelt setting is not silently ignored
 
 
 def test_the_sgtm_map_compiles_for_bigquery_as_in_the_golden_files():

@@ -45,7 +45,8 @@ def statements(dialect: str, hours: int = 48, lo: datetime | None = None, hi: da
     # A mapped side is a statement of its own, whose result the warehouse keeps as the table of that name
     # (CREATE TEMP TABLE server_events AS …): the steps then read it like a lake's table.
     def source(m: mapping.Side) -> ibis.Table:
-        database, _, table = (m.table or m.name).rpartition(".")      # project.dataset.table, dataset.table
+        # project.dataset.table, dataset.table; a map of Parquet files: the files as a table `<side>_source`
+        database, _, table = (m.table or f"{m.name}_source").rpartition(".")
         return ibis.table(mapping.implied_schema(m), name=table, database=database or None)
 
     mapped = {f"map_{name}": mapping.table(source(m), m, pixel) for name, m in sides.items()}

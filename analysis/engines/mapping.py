@@ -126,6 +126,14 @@ def load(ref: str | Path) -> EventsMap:
             continue
         body = doc[side]
         where = f"{path} [{side}]"
+        if not isinstance(body, dict) or not isinstance(body.get("fields", {}), dict):
+            raise MapError(f"{where}: a side is a table ([{side}]) with its fields under [{side}.fields].")
+        unknown_keys = sorted(set(body) - {"table", "parquet", "params", "sender_hashes", "fields"})
+        if unknown_keys:
+            raise MapError(f"{where}: unknown keys {', '.join(unknown_keys)}; a side takes table or parquet, "
+                           "params, sender_hashes and fields.")
+        if not all(isinstance(body.get(k, ""), str) for k in ("table", "parquet", "params")):
+            raise MapError(f"{where}: table, parquet and params are text.")
         if bool(body.get("table")) == bool(body.get("parquet")):
             raise MapError(f"{where}: give the events' table (table = \"dataset.table\") or their Parquet files "
                            "(parquet = \"folder/\"), one of the two.")
