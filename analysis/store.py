@@ -211,13 +211,26 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in without_comments.split(";") if s.strip()]
 
 
+# DuckDB creates a database by writing its three headers (4 kB each) before anything else: a shorter
+# file is a creation cut short, never a database that held data.
+_HEADERS = 3 * 4096
+
+
 def _sweep_stillborn(path: Path) -> None:
-    """An empty file where a database should be, with no log beside it: a first creation killed before
-    DuckDB wrote its header (a kill -9 at that instant). It never held data; DuckDB would refuse it as
-    "not a valid DuckDB database file" forever, so it is removed and the database created again."""
+    """A first creation killed before DuckDB finished its headers (a kill -9 at that instant), with no log
+    beside it: an empty file, or a partial header (DuckDB's magic bytes at offset 8). It never held data;
+    DuckDB would refuse it forever ("not a valid DuckDB database file", "could not read enough bytes"), so
+    it is removed and the database created again. Any other short file is not ours and is left alone."""
     try:
-        if path.stat().st_size == 0 and not Path(str(path) + ".wal").exists():
+        size = path.stat().st_size
+        if size >= _HEADERS or Path(str(path) + ".wal").exists():
+            return
+        if size == 0:
             path.unlink()
+            return
+        with open(path, "rb") as fh:
+            if fh.read(12)[8:12] == b"DUCK":
+                path.unlink()
     except FileNotFoundError:
         pass
 

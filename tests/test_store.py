@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import duckdb
 import pytest
 
 from analysis import store
@@ -95,3 +96,22 @@ def test_an_empty_file_left_by_a_killed_first_creation_becomes_a_store(tmp_path)
     with pytest.raises(store.StoreError, match="not a valid DuckDB database file"):
         store.connect(kept)
     assert kept.exists()
+
+
+def test_a_partial_header_left_by_a_killed_first_creation_becomes_a_store(tmp_path):
+    """A kill -9 while DuckDB writes a new file's headers leaves its first 4 kB: recreated, as an empty file is.
+    A short file that is not DuckDB's is left alone."""
+    whole = tmp_path / "whole.duckdb"
+    with store.writer(whole):
+        pass
+    db = tmp_path / "audit.duckdb"
+    db.write_bytes(whole.read_bytes()[:4096])
+    with pytest.raises(Exception, match="Could not read enough bytes"):
+        duckdb.connect(str(db)).close()              # what DuckDB itself says of it, forever
+    with store.writer(db) as con:
+        assert store.scalar(con, "SELECT version FROM schema_version") == store.SCHEMA_VERSION
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a database\n")
+    with pytest.raises(store.StoreError):
+        store.connect(notes)
+    assert notes.read_text() == "my notes, not a database\n"
