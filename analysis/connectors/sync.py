@@ -157,10 +157,12 @@ def _sync_rollup(ctx: _Run) -> Outcome:
     pairs with one up to the window before it, whose bucket's counts change), or at --since; the first
     run takes the whole lake. The cursor is the last day holding rollups, moved only after the merge.
     """
+    import pyarrow.compute as pc
+
     from analysis.engines import command
     from analysis.engines.mapping import MapError, load
     from analysis.engines.merge import MergeError
-    from analysis.engines.sources import EngineError
+    from analysis.engines.sources import EngineError, lake_ref
 
     out = Outcome("rollup")
     t0 = time.perf_counter()
@@ -174,15 +176,11 @@ def _sync_rollup(ctx: _Run) -> Outcome:
     engine = str(ctx.cfg["engine"])
     try:
         ctx.report("rollup", f"computing on {engine}", 0)
-        from analysis.engines.sources import lake_ref
-
         ref = str(ctx.cfg["events_map"] or "").strip()
         done = command.compute_and_merge(ctx.db, ctx.cfg, engine, lake_ref(ctx.cfg["lake"]), lo, None,
                                          events_map=load(ref) if ref else None)
         out.fetched = sum(int(t.num_rows) for t in done.results.values())
         out.loaded = sum(m.inserted for m in done.merged)
-        import pyarrow.compute as pc
-
         last = pc.max(done.results["rollup_events"].column("bucket")).as_py()     # None when empty
         out.cursor = last.date().isoformat() if last is not None else None
         with store.writer(ctx.db, wait=ctx.lock_timeout) as con:

@@ -195,11 +195,16 @@ def _column(t: Any, path: str) -> Any:
     return col
 
 
-def _param(t: Any, params: str, key: str) -> Any:
-    """The value of `key` in the params array as text (NULL when the key is absent or its value is empty)."""
+def _value_fields(t: Any, params: str, key: str) -> list[str]:
+    """The params array's value fields (string_value, int_value…), as the table has them."""
     if params not in t.columns:
         raise MapError(f"The events table has no params column {params!r} for param = {key!r}.")
-    fields = t[params].type().value_type.fields["value"].names
+    return list(t[params].type().value_type.fields["value"].names)
+
+
+def _param(t: Any, params: str, key: str) -> Any:
+    """The value of `key` in the params array as text (NULL when the key is absent or its value is empty)."""
+    fields = _value_fields(t, params, key)
     return t[params].filter(lambda p: p.key == key).map(lambda p: _text(p, fields)).join("").nullif("")
 
 
@@ -242,8 +247,9 @@ def _row_identity(t: Any, side: Side) -> Any:
     rows alike in all of them are one event to the distinct counts). One pass over the array, not one per key."""
     parts = [_column(t, src.column).cast("string").fill_null("")
              for _, src in sorted(side.fields.items()) if src.column is not None]
-    if any(src.param is not None for src in side.fields.values()):
-        fields = t[side.params].type().value_type.fields["value"].names
+    keys = [src.param for src in side.fields.values() if src.param is not None]
+    if keys:
+        fields = _value_fields(t, side.params, keys[0])
         parts.append(t[side.params].map(lambda p: p.key.fill_null("") + "=" + _text(p, fields)).join("\x1e")
                      .fill_null(""))
     uid = parts[0]

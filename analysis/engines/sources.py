@@ -85,7 +85,9 @@ def is_url(value: str | Path) -> bool:
     return isinstance(value, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value) is not None
 
 
-def _parquet(con: Any, engine: str, path: Path) -> Any:
+def _parquet(con: Any, engine: str, path: Path | str) -> Any:
+    """Parquet files on the engine: a local file or folder (DuckDB: with its hive partitions), or for Spark
+    also an address its cluster reads."""
     if engine == "duckdb":
         return con.read_parquet(str(path / "**" / "*.parquet") if path.is_dir() else str(path),
                                 hive_partitioning=True)
@@ -106,7 +108,7 @@ def _mapped_table(con: Any, engine: str, side: Any, pixel: str | None) -> Any:
         if engine != "pyspark":
             raise EngineError(f"The events map's {side.name} Parquet files are at an address ({side.parquet}): "
                               f"that needs the pyspark engine; the {engine} engine reads local files here.")
-        raw = con.read_parquet(side.parquet)
+        raw = _parquet(con, engine, side.parquet)
     elif side.parquet:
         path = Path(side.parquet)
         if not path.exists() or (path.is_dir() and not any(path.rglob("*.parquet"))):
@@ -156,7 +158,7 @@ def lake(con: Any, engine: str, root: Path | str | None, events_map: Any = None,
             if engine != "pyspark":
                 raise EngineError(f"A lake at an address ({root}) needs the pyspark engine; the {engine} engine "
                                   "reads a local folder here.")
-            tables[side] = con.read_parquet(f"{str(root).rstrip('/')}/{side}").select(*columns, "date")
+            tables[side] = _parquet(con, engine, f"{str(root).rstrip('/')}/{side}").select(*columns, "date")
             continue
         root = Path(root)
         if not (root / "_manifest.json").is_file():
