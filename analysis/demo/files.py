@@ -8,6 +8,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 compact_json = json.JSONEncoder(separators=(",", ":")).encode  # compact and fast (the C encoder)
 
 
@@ -17,6 +19,15 @@ def iso(t: float) -> str:
 
 def shopify_time(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000")
+
+
+def shopify_times(times: list[float]) -> list[str]:
+    """shopify_time() of each time, all at once (times from 1970 on)."""
+    t = np.asarray(times, dtype=np.float64)
+    whole = np.floor(t)
+    # datetime rounds a time to the microsecond (half to even) before it drops the fraction: 59.9999996 s is 60 s
+    seconds = (whole + (np.rint((t - whole) * 1e6) >= 1e6)).astype(np.int64).astype("datetime64[s]")
+    return [f"{s[:10]} {s[11:]} +0000" for s in np.datetime_as_string(seconds, unit="s").tolist()]
 
 
 

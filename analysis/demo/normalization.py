@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,19 +40,33 @@ def normalize_zip(raw: str, country: str) -> str:
     return z[:5] if country == "US" else z
 
 
+@lru_cache(maxsize=4096)
+def _hashed_letters(value: str) -> str:
+    """sha256 of a name's or a place's letters and digits ('' when it has none): the demo's names and places repeat."""
+    letters = _letters(value)
+    return sha256(letters) if letters else ""
+
+
+@lru_cache(maxsize=64)
+def _hashed(value: str) -> str:
+    return sha256(value) if value else ""
+
+
 def hashed_user_data(person: Person) -> dict[str, str]:
     """The correctly normalized and hashed customer keys of a person (absent fields left out)."""
-    plain = {
-        "em": person.email.strip().lower(),
-        "ph": normalize_phone(person.phone, person.country) if person.phone else "",
-        "fn": _letters(person.first),
-        "ln": _letters(person.last),
-        "ct": _letters(person.city),
-        "st": _letters(person.state),
-        "zp": normalize_zip(person.zip, person.country),
-        "country": person.country.lower(),
+    em = person.email.strip().lower()
+    ph = normalize_phone(person.phone, person.country) if person.phone else ""
+    zp = normalize_zip(person.zip, person.country)
+    hashed = {
+        "em": sha256(em) if em else "",
+        "ph": sha256(ph) if ph else "",
+        "fn": _hashed_letters(person.first),
+        "ln": _hashed_letters(person.last),
+        "ct": _hashed_letters(person.city),
+        "st": _hashed_letters(person.state),
+        "zp": sha256(zp) if zp else "",
+        "country": _hashed(person.country.lower()),
     }
-    hashed = {key: sha256(value) for key, value in plain.items() if value}
+    hashed = {key: value for key, value in hashed.items() if value}
     hashed["external_id"] = sha256(person.cid)  # hashed, as Meta recommends (Meta's Python SDK would not)
     return hashed
-
