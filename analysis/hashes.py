@@ -60,6 +60,95 @@ def _python_variants(rest: list[tuple[str, str, str]], chunks: list[pa.Table], s
             chunks.append(pa.table([pa.array(col, pa.string()) for col in zip(*rows)], names=_COLUMNS))
 
 
+def _phone_variants_sql(forms: str) -> str:
+    """normalize.hash_variants("ph", value, region) from each phone's forms in `forms`, in its order."""
+    return f"""
+WITH f AS (SELECT value, region, national, sha256(normalized) AS correct FROM {forms}),
+cand AS (
+    SELECT value, region, 0 AS pos, 'correct' AS variant, correct AS hash FROM f
+    UNION ALL SELECT value, region, 1, 'missing_country_code', sha256(national) FROM f WHERE national IS NOT NULL
+    -- the trunk-prefixed form as dialled at home
+    UNION ALL SELECT value, region, 2, 'missing_country_code', sha256('0' || national) FROM f
+        WHERE national IS NOT NULL AND NOT starts_with(national, '0')
+    UNION ALL SELECT value, region, 3, 'double_hashed', sha256(correct) FROM f
+)
+-- A mistake that hashes like the correct form, or like an earlier mistake, is no mistake of its own.
+SELECT 'ph' AS key, value, region, arg_min(variant, pos) AS variant, hash FROM cand GROUP BY value, region, hash"""
+
+
+class Phones:
+    """Distinct (phone, region) pairs parsed by Python in a thread of its own, started as soon as they are known.
+
+    Parsing a phone (phonenumbers) is most of the Python work of a load; the thread does only that
+    (normalize.phone_forms: the normalized digits and the national number), while DuckDB goes on with
+    the caller's statements, which let go of the GIL. `variants` waits for it and makes the hashes in SQL.
+    """
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        self._rows = rows
+        self._chunks: list[pa.Table] = []
+        self._failed: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="capi-hash-phones", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        forms = normalize.phone_forms
+        stop = self._stop
+        try:
+            for at in range(0, len(self._rows), _CHUNK):
+                values: list[str] = []
+                regions: list[str] = []
+                digits: list[str] = []
+                nationals: list[str | None] = []
+                for value, region in self._rows[at:at + _CHUNK]:
+                    if stop.is_set():       # checked per value: a phone takes tens of microseconds
+                        return
+                    if not value.strip():   # a blank phone has no hash (hash_variants returns none)
+                        continue
+                    normalized, national = forms(value, region or None)
+                    if normalized is not None:
+                        values.append(value)
+                        regions.append(region)
+                        digits.append(normalized)
+                        nationals.append(national)
+                if values:
+                    self._chunks.append(pa.table([pa.array(c, pa.string()) for c in (values, regions, digits, nationals)],
+                                                 names=["value", "region", "normalized", "national"]))
+        except BaseException as exc:    # handed to the caller's thread by variants()
+            self._failed.append(exc)
+
+    def cancel(self) -> None:
+        """Stop the thread (its work is not wanted) and forget the phones."""
+        self._stop.set()
+        self._thread.join()
+        self._rows, self._chunks = [], []
+
+    def variants(self, con: duckdb.DuckDBPyConnection, target: str) -> None:
+        """Create `target` (key, value, region, variant, hash): hash_variants("ph", value, region or None) of each pair."""
+        try:
+            self._thread.join()
+        except BaseException:
+            self.cancel()               # an interrupt while waiting: the rest of the work is not wanted
+            raise
+        if self._failed:
+            self.cancel()
+            raise self._failed[0]
+        chunks = self._chunks
+        self._rows, self._chunks = [], []
+        con.execute("CREATE TEMP TABLE _phone_forms (value VARCHAR, region VARCHAR, normalized VARCHAR, national VARCHAR)")
+        for chunk in chunks:
+            con.register("_phone_form_rows", chunk)
+            try:
+                con.execute("INSERT INTO _phone_forms SELECT * FROM _phone_form_rows")
+            finally:
+                con.unregister("_phone_form_rows")
+        del chunks
+        con.execute(f"CREATE TEMP TABLE {target} {VARIANTS_DDL}")
+        con.execute(f"INSERT INTO {target} {_phone_variants_sql('_phone_forms')}")
+        con.execute("DROP TABLE _phone_forms")
+
+
 def column_wise(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     """Create `target` (key, value, region, variant, hash) for the rows of `source` that SQL hashes."""
     con.execute(f"CREATE TEMP TABLE {target} {VARIANTS_DDL}")

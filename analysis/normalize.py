@@ -252,6 +252,16 @@ def _phone(value: str, country: str | None) -> str | None:
     return _phone_digits(value, _parse_phone(value, country))
 
 
+def phone_forms(value: str, country: str | None = None) -> tuple[str | None, str | None]:
+    """A phone's normalized digits (None: unusable) and, when it parses, its national significant number.
+
+    The two strings every phone hash and phone mistake is made of (hash_variants).
+    """
+    number = _parse_phone(value, country)
+    national = phonenumbers.national_significant_number(number) if number is not None else None
+    return _phone_digits(value, number), national
+
+
 def _phone_digits(value: str, number: phonenumbers.PhoneNumber | None) -> str | None:
     if number is not None:
         # E.164 keeps Italy's significant leading zero (+39 06…), which national_number would drop.
@@ -337,10 +347,9 @@ def hash_variants(key: str, value: str | None, country: str | None = None) -> li
     """("correct", hash) then mistake_variants' pairs in one pass (a phone is parsed once); [] if unusable."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # as normalize() reads it
-    number = None
+    national = None
     if key == "ph" and isinstance(value, str) and value.strip():
-        number = _parse_phone(value, country)
-        normalized = _phone_digits(value, number)
+        normalized, national = phone_forms(value, country)
         correct = sha256_hex(normalized) if normalized is not None else None
     else:
         correct = hash_value(key, value, country)
@@ -355,12 +364,10 @@ def hash_variants(key: str, value: str | None, country: str | None = None) -> li
         pairs.append(("not_lowercased", sha256_hex(trimmed)))
     if key != "ph" and value != trimmed:  # a phone's whitespace goes with all other non-digits
         pairs.append(("not_trimmed", sha256_hex(value if key == "external_id" else value.lower())))
-    if key == "ph":
-        if number is not None:
-            national = phonenumbers.national_significant_number(number)
-            pairs.append(("missing_country_code", sha256_hex(national)))
-            if not national.startswith("0"):  # the trunk-prefixed form as dialled at home
-                pairs.append(("missing_country_code", sha256_hex("0" + national)))
+    if national is not None:                # a phone that parsed
+        pairs.append(("missing_country_code", sha256_hex(national)))
+        if not national.startswith("0"):  # the trunk-prefixed form as dialled at home
+            pairs.append(("missing_country_code", sha256_hex("0" + national)))
     pairs.append(("double_hashed", sha256_hex(correct)))
     seen = {correct}
     result = [("correct", correct)]

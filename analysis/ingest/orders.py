@@ -153,20 +153,33 @@ FROM typed
 """
 
 
+def _unmarked(col: str) -> str:
+    """The value without spreadsheets' "keep as text" mark, as in Shopify's exports."""
+    return f"CASE WHEN starts_with({col}, chr(39)) THEN substr({col}, 2) ELSE {col} END"
+
+
+def _region(country: str, default_country: str | None) -> str:
+    """Phones without +CC, US states and ZIPs need the record's country (else the default)."""
+    return f"coalesce({country}, {sql_str(default_country) if default_country else 'NULL'}, '')"
+
+
+def _phones_sql(default_country: str | None) -> str:
+    """The distinct (phone, region) pairs of all records: those of the good orders' phones, and a few more."""
+    # From the records, before any check: their phones are parsed while the records are checked.
+    phone = _unmarked("coalesce(phone, billing_phone)")
+    return (f"SELECT DISTINCT {phone} AS value, {_region('country', default_country)} AS region FROM records "
+            "WHERE coalesce(phone, billing_phone) IS NOT NULL")
+
+
 def _personal_sql(default_country: str | None) -> str:
     """(line, key, value, region): one row per personal field of a good order, as typed (untrimmed)."""
     # Shopify: "Mary Ann Smith" -> Mary / Ann Smith, where an order has neither first nor last name.
     first = "CASE WHEN g.split IS NOT NULL THEN g.split_first ELSE g.first_name END"
     last = "CASE WHEN g.split IS NOT NULL THEN g.split_last ELSE g.last_name END"
-
-    def unmarked(col: str) -> str:      # spreadsheets' "keep as text" mark, as in Shopify's exports
-        return f"CASE WHEN starts_with({col}, chr(39)) THEN substr({col}, 2) ELSE {col} END"
-
-    values = {"email": "g.email", "phone": unmarked("g.phone"), "first_name": first, "last_name": last,
-              "city": "g.city", "state": "g.state", "zip": unmarked("g.zip"), "country": "g.country",
+    values = {"email": "g.email", "phone": _unmarked("g.phone"), "first_name": first, "last_name": last,
+              "city": "g.city", "state": "g.state", "zip": _unmarked("g.zip"), "country": "g.country",
               "customer_id": "g.customer_id"}
-    # Phones without +CC, US states and ZIPs need the record's country (else the default).
-    region = f"coalesce(g.country, {sql_str(default_country) if default_country else 'NULL'}, '')"
+    region = _region("g.country", default_country)
     rows = ("SELECT g.*, s.billing_name AS split, s.first AS split_first, s.last AS split_last FROM good g "
             "LEFT JOIN _names s ON g.first_name IS NULL AND g.last_name IS NULL AND s.billing_name = g.billing_name")
     parts = [f"SELECT line, '{key}' AS key, value, region FROM (SELECT line, {values[field]} AS value, "
@@ -210,7 +223,8 @@ def _digests(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_digest_rows")
 
 
-def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, prefix: str) -> None:
+def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, prefix: str,
+                 phones: hashes.Phones) -> None:
     """Stage out.order_hashes (each personal field's correct hash and its mistaken forms) and make _digests.
 
     out.order_hashes is a view joining two staged tables named with the file's `prefix`: which values
@@ -246,13 +260,18 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
         con.execute(f"CREATE TABLE {refs} AS SELECT g.owner, g.order_id, r.vid FROM _refs r JOIN good g USING (line)")
         con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
 
-    hashes.per_value(con, "_distinct", "_py_variants", meanwhile=column_wise)
-    con.execute(f"CREATE TEMP TABLE _py_forms AS {by_number.format('_py_variants')}")
+    # Phones are parsed by `phones`' own thread (started when the records were read): the rest here.
+    con.execute("CREATE TEMP VIEW _not_phones AS SELECT * FROM _distinct WHERE key <> 'ph'")
+    hashes.per_value(con, "_not_phones", "_py_variants", meanwhile=column_wise)
+    phones.variants(con, "_ph_variants")
+    con.execute(f"CREATE TEMP TABLE _py_forms AS {by_number.format('_py_variants')} "
+                f"UNION ALL {by_number.format('_ph_variants')}")
     con.execute("INSERT INTO _forms SELECT * FROM _py_forms")
     con.execute(f"INSERT INTO {forms} SELECT * FROM _py_forms")
     con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
                 f"FROM {refs} r JOIN {forms} f USING (vid)")
-    for table in ("_personal", "_distinct", "_variants", "_py_variants", "_ids", "_py_forms"):
+    con.execute("DROP VIEW _not_phones")
+    for table in ("_personal", "_distinct", "_variants", "_py_variants", "_ph_variants", "_ids", "_py_forms"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
     for table in ("_refs", "_forms"):
@@ -277,16 +296,20 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     layout, sources = _resolve(path, header, opts.column_map)
     group = next(h for h in header if h.strip().lower() == "name") if layout == "shopify" else None
     con.execute(f"CREATE TABLE records AS {_records_sql(header, sources, group)}")
-    con.execute(f"CREATE TABLE checked AS {_checks_sql(sources, layout == 'shopify', layout == 'canonical')}")
-    rejects += collect_rejects(con, "SELECT line, reason FROM checked WHERE reason IS NOT NULL")
-    # An order belongs to its pixel_id (else --pixel-id), else to its shop (the `pixels` setting maps shops
-    # to pixels when the report runs), else to every pixel (''). An order twice in one file for one owner:
-    # the newest updated_at wins, else the later row.
-    fill = sql_str(opts.pixel_id.strip()) if opts.pixel_id and opts.pixel_id.strip() else "NULL"
-    con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
-        SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
-        QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
-    _hash_orders(con, opts.default_country, staged.prefix)
+    phones = hashes.Phones(con.execute(_phones_sql(opts.default_country)).fetchall())
+    try:
+        con.execute(f"CREATE TABLE checked AS {_checks_sql(sources, layout == 'shopify', layout == 'canonical')}")
+        rejects += collect_rejects(con, "SELECT line, reason FROM checked WHERE reason IS NOT NULL")
+        # An order belongs to its pixel_id (else --pixel-id), else to its shop (the `pixels` setting maps shops
+        # to pixels when the report runs), else to every pixel (''). An order twice in one file for one owner:
+        # the newest updated_at wins, else the later row.
+        fill = sql_str(opts.pixel_id.strip()) if opts.pixel_id and opts.pixel_id.strip() else "NULL"
+        con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
+            SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
+            QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
+        _hash_orders(con, opts.default_country, staged.prefix, phones)
+    finally:
+        phones.cancel()         # stopped early by an error or interrupt; else already done
     con.execute(ORDERS_DDL)
     con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, "
                 "currency, status, channel, test, customer_id, capi_country(country), d.digest "
