@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import hashes, normalize
+from analysis.ingest import Options, ingest_file
 
 # Digits and the punctuation people type, with what phonenumbers treats specially: letters (vanity
 # numbers, "ext"), a second "+", full-width digits, other whitespace, and the spreadsheet mark.
@@ -78,5 +80,24 @@ def test_cancel_stops_the_thread_and_forgets_the_phones():
     try:
         phones.variants(con, "out")                      # nothing kept: no phone reaches a table
         assert con.execute("SELECT count(*) FROM out").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+def test_an_unknown_billing_country_stores_no_code_and_the_order_loads(tmp_path: Path):
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,created_at,total,currency,phone,country\n"
+                    "1,2026-10-01T10:00:00Z,10,USD,(650)555-1212,Narnia\n"
+                    "2,2026-10-01T11:00:00Z,10,USD,07700 900123,United Kingdom\n", encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    res = ingest_file(db, "orders", path, Options())
+    assert res.error is None and res.loaded == 2 and not res.rejects
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT order_id, country_code FROM orders ORDER BY order_id").fetchall() == [
+            ("1", None), ("2", "gb")]
+        # With no usable country, the phone is hashed as its digits (no country to parse it by).
+        assert con.execute("SELECT hash FROM order_hashes WHERE order_id = '1' AND key = 'ph' AND variant = 'correct'"
+                           ).fetchall() == [(normalize.hash_value("ph", "(650)555-1212", "Narnia"),)]
     finally:
         con.close()

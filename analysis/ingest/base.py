@@ -136,8 +136,6 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
     """Per-record Python only where SQL cannot: Meta's normalization of stray plaintext."""
     con.create_function("capi_hash", _hash_plain, [duckdb.sqltypes.VARCHAR, duckdb.sqltypes.VARCHAR],
                         duckdb.sqltypes.VARCHAR, null_handling="special", side_effects=False)
-    con.create_function("capi_country", normalize.normalize_country, [duckdb.sqltypes.VARCHAR],
-                        duckdb.sqltypes.VARCHAR, side_effects=False)
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from analysis import hashes
+from analysis import hashes, normalize
 from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
 from analysis.ingest.csvfile import describe_columns, read_csv_raw
 from analysis.store import quote_ident as q
@@ -311,9 +312,17 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     finally:
         phones.cancel()         # stopped early by an error or interrupt; else already done
     con.execute(ORDERS_DDL)
-    con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, total, "
-                "currency, status, channel, test, customer_id, capi_country(country), d.digest "
-                "FROM good LEFT JOIN _digests d USING (line) ORDER BY line")
+    # A file holds a handful of countries: each is looked up once (an unknown one has no code).
+    countries = [c for (c,) in con.execute("SELECT DISTINCT country FROM good WHERE country IS NOT NULL").fetchall()]
+    con.register("_country_codes", pa.table({
+        "country": pa.array(countries, pa.string()),
+        "code": pa.array([normalize.normalize_country(c) for c in countries], pa.string())}))
+    try:
+        con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, "
+                    "total, currency, status, channel, test, customer_id, c.code, d.digest FROM good "
+                    "LEFT JOIN _country_codes c USING (country) LEFT JOIN _digests d USING (line) ORDER BY line")
+    finally:
+        con.unregister("_country_codes")
     con.execute("DROP TABLE _digests")
     staged.rejects.extend(sorted(rejects, key=lambda r: r.line or 0))
     staged.rows_read = con.execute("SELECT count(*) FROM good").fetchall()[0][0] + len(rejects)
