@@ -55,14 +55,17 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod.Config,
-            full_lint: bool = False) -> dict[str, Any]:
+            full_lint: bool = False, orders: bool = True) -> dict[str, Any]:
     """Build every temp table the metrics read, once per connection and window; returns the rollups' state.
 
     full_lint: m_lint holds every finding of every rule (the lint export, trace), not only the rules
-    the report evaluates when read."""
+    the report evaluates when read. orders=False: only what the events section without its hash check
+    reads (the rollups and the pairing views) — no order-level table (see build_events)."""
     scope_mod.prepare(con, sc)
     state = rollups.for_report(con, cfg, *sc.reach())
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
+    if not orders:
+        return state
     discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
     lint.prepare_base(con, cfg, full=full_lint)
     hash_match.prepare(con)
@@ -70,7 +73,10 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod
     return state
 
 
-def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[dict[str, Any]]:
+def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope,
+                   hash_check: bool = True) -> list[dict[str, Any]]:
+    """The report's `events` rows. hash_check=False: without `hash_match` (the window was prepared without
+    its orders: report.prepare(orders=False))."""
     start, end = sc.utc_bounds()
     cov = coverage.by_event(con)
     est = {(r["pixel_id"], r["event_name"]): r["emq"] for r in emq.estimates(con)}
@@ -82,7 +88,7 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
                 calibrated[(pixel, r["event_name"])] = r["emq"]
     meta = emq.meta_scores(con, start, end, sc.pixel_id)
     dd = dedup.by_event(con)
-    hm = hash_match.by_event(con)
+    hm = hash_match.by_event(con) if hash_check else {}
     feedback = meta_feedback.by_event(con, start, end, sc.pixel_id)
     out = []
     for c in cov:
@@ -92,7 +98,7 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
             "server_events": c.server_events, "browser_events": c.browser_events,
             "coverage": {k: _round(c.coverage.get(k)) for k in USER_DATA_KEYS},
             "presence": {k: _round(c.presence.get(k)) for k in USER_DATA_KEYS},
-            "hash_match": {k: _round(v) for k, v in hm.get(key, {}).items()},
+            **({"hash_match": {k: _round(v) for k, v in hm.get(key, {}).items()}} if hash_check else {}),
             "emq_estimate": _round(est.get(key), 2),
             "emq_calibrated": _round(calibrated.get(key), 2),
             "emq_meta": _round(meta.get(key), 2),
@@ -108,7 +114,7 @@ def events_section(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope) -> list[
         out.append({
             "pixel_id": pixel, "event_name": name, "server_events": 0, "browser_events": 0,
             "coverage": {k: None for k in USER_DATA_KEYS}, "presence": {k: None for k in USER_DATA_KEYS},
-            "hash_match": {}, "emq_estimate": None, "emq_calibrated": None,
+            **({"hash_match": {}} if hash_check else {}), "emq_estimate": None, "emq_calibrated": None,
             "emq_meta": _round(meta.get((pixel, name)), 2), "dedup": dict(dedup.EMPTY),
             "opt_out_share": None, "ldu_share": None, "from_logs": False, "meta_feedback": feedback[(pixel, name)],
         })
@@ -174,6 +180,29 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
     }
 
 
+# What build() computes beyond build_events(): a report of the events alone lists them as not computed.
+ORDER_SECTIONS = ("events.hash_match", "discrepancy", "money_at_stake", "recommendations", "emq_calibration",
+                  "emq_model", "lint", "reconciliation", "deployments", "suspected_breaks", "cpa", "checklist")
+
+
+def build_events(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
+    """The report's `events` section alone for one window (without its hash check), listing every other
+    section as not computed: what the checklist compares with the window before. It reads the rollups
+    only — no order-level table is built — so the comparison costs a fraction of a whole report."""
+    tz = opts.tz or cfg["timezone"]
+    sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
+    state = prepare(con, sc, cfg, orders=False)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "window": {"since": sc.since.isoformat(), "until": sc.until.isoformat(), "timezone": sc.tz},
+        "pixel_id": sc.pixel_id,
+        "events": events_section(con, sc, hash_check=False),
+        "rollups": state,
+        "not_computed": list(ORDER_SECTIONS),
+    }
+
+
 def series(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
     """The report plus the daily series the dashboard draws (same temp tables, computed once)."""
     data = build(con, cfg, opts)
@@ -198,18 +227,22 @@ def full(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
 
 
 def full_pair(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options, daily: bool = False,
-              previous: tuple[date, date] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+              previous: tuple[date, date] | None = None,
+              whole_previous: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """The report with its checklist, and the report of the window before it that the checklist compared.
 
     The window before is the equal-length one just before, or `previous` (since, until) — a calendar
-    month is compared with the previous calendar month. It is built first: prepare() rebuilds the temp
-    tables, and the current window's must be the ones left behind (for the daily series with daily=True,
-    and for the click shares read here).
+    month is compared with the previous calendar month. The checklist compares only the events section,
+    so the report before is build_events()'s; whole_previous: the whole report (build()), for a reader
+    that shows more of it (the health page's month-over-month table). It is built first: prepare()
+    rebuilds the temp tables, and the current window's must be the ones left behind (for the daily
+    series with daily=True, and for the click shares read here).
     """
     tz = opts.tz or cfg["timezone"]
     sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
     prev = sc.previous() if previous is None else scope_mod.Scope(previous[0], previous[1], tz, opts.pixel_id)
-    previous_report = build(con, cfg, Options(prev.since, prev.until, tz, opts.pixel_id, opts.today))
+    before = Options(prev.since, prev.until, tz, opts.pixel_id, opts.today)
+    previous_report = build(con, cfg, before) if whole_previous else build_events(con, cfg, before)
     now = Options(sc.since, sc.until, tz, opts.pixel_id, opts.today)
     data = series(con, cfg, now) if daily else build(con, cfg, now)
     clicks = checklist.click_shares(con)

@@ -75,10 +75,12 @@ def prepare_orders(con: duckdb.DuckDBPyConnection, scope: Scope, pixels: Any = N
         # A store of orders only (no events, no pixels): its orders still count, under no pixel.
         if not store.scalar(con, "SELECT count(*) FROM m_universe"):
             con.execute("INSERT INTO m_universe VALUES (NULL)")
+    # Only the columns the metrics read: every column is carried through the ranking below.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_orders AS
         WITH sp AS (SELECT shop, list(pixel_id) AS pxs FROM m_shop_px GROUP BY shop),
         o AS (
-            SELECT o.* EXCLUDE (pixel_id), o.pixel_id AS order_pixel_id,
+            SELECT o.owner, o.order_id, o.alt_id, o.shop, o.created_at, o.total, o.currency, o.status, o.channel,
+                   o.test, o.pixel_id AS order_pixel_id,
                    CASE WHEN o.pixel_id IS NOT NULL THEN [o.pixel_id] ELSE sp.pxs END AS px,
                    CASE WHEN o.pixel_id IS NOT NULL THEN 2 WHEN sp.pxs IS NOT NULL THEN 1 ELSE 0 END AS spec
             FROM orders o LEFT JOIN sp ON sp.shop = o.shop),

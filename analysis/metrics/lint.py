@@ -187,7 +187,7 @@ def _hash_mismatch_sql() -> str:
         SELECT {cols} FROM mm p
         LEFT JOIN (SELECT owner, order_id, key, hash, min(variant) AS variant FROM order_hashes
                    WHERE variant <> 'correct'
-                     AND (owner, order_id) IN (SELECT matched_owner, matched_order FROM mm) GROUP BY ALL) v
+                     AND (owner, order_id, key) IN (SELECT matched_owner, matched_order, key FROM mm) GROUP BY ALL) v
           ON v.owner = p.matched_owner AND v.order_id = p.matched_order AND v.key = p.key
          AND list_contains(p.hashes, v.hash)
         QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""

@@ -56,7 +56,7 @@ def month(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, since: date, u
     opts = report.Options(since, until, tz, pixel)
     # A calendar month is checked against the previous calendar month, not the 30 days before it.
     prev = health.month_bounds(health.previous_month(since))
-    data, before = report.full_pair(con, cfg, opts, daily=True, previous=prev)
+    data, before = report.full_pair(con, cfg, opts, daily=True, previous=prev, whole_previous=True)
     data["metric_daily"] = metric_daily(con, cfg, data["window"], pixel)
     data["previous_numbers"] = before
     data["priority_events"] = dict(cfg["priority_events"])
