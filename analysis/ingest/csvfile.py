@@ -186,6 +186,12 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
                     "DROP TABLE IF EXISTS _csv_scans")
         return None
     bad = con.execute("SELECT DISTINCT line, error_type FROM _csv_rejects ORDER BY line").fetchall()
+    con.execute("DROP TABLE _csv_scans")
+    if not bad:
+        # Every row was read: its line is its row number after the header, and the rows need no copy.
+        con.execute(f"CREATE VIEW {q(table)} AS SELECT rowid + 2 AS __line, * FROM _csv_read")
+        con.execute("DROP TABLE _csv_rejects")
+        return []
     # Rejected rows are missing from _csv_read: number the kept rows around them.
     con.execute(f"""
         CREATE OR REPLACE TABLE {q(table)} AS
@@ -193,7 +199,7 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
                       FROM (SELECT DISTINCT line FROM _csv_rejects))
         SELECT rowid + 2 + (SELECT count(*) FROM gaps WHERE gaps.at <= r.rowid) AS __line, *
         FROM _csv_read r""")
-    con.execute("DROP TABLE _csv_read; DROP TABLE _csv_rejects; DROP TABLE _csv_scans")
+    con.execute("DROP TABLE _csv_read; DROP TABLE _csv_rejects")
     return [Reject(int(line), f"line {line}: {READER_ERRORS.get(t, 'the row could not be read as CSV')}")
             for line, t in bad]
 
@@ -276,7 +282,7 @@ def _read_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
 
 
 def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") -> tuple[list[str], list[Reject]]:
-    """Load a CSV as text columns into memory table `table` with `__line` (its row counting the header as 1).
+    """Load a CSV as text columns into memory table (or view) `table` with `__line` (its row counting the header as 1).
 
     Malformed rows and rows that are not UTF-8 become rejects; the rest loads. Rows are numbered by
     position, so a value spanning lines shifts later numbers (the schema's "CSV row incl. header"); a
