@@ -334,3 +334,34 @@ def test_emq_a_score_outside_0_to_10_never_passes(meta):
     # A previous score that is not a number is no baseline for a drop.
     got = item(rep(ev("Purchase", meta=8.5)), rep(ev("Purchase", meta=meta)), which="emq")
     assert got["status"] == "pass" and got["details"]["events"][0]["drop"] is None
+
+
+def test_the_window_before_is_its_events_section_exactly(tmp_path):
+    """The checklist compares with the window before's events, read without building its orders: each row is
+    the whole report's row (but its hash check), and every other section is listed as not computed."""
+    from datetime import date
+
+    from analysis import config as config_mod
+    from analysis import report, store
+
+    sc = Scenario(tmp_path)
+    _week(sc, 1, GOOD)
+    _week(sc, 8, ud("em", "fbp", "client_ip_address", "client_user_agent"))
+    for d in range(1, 15):
+        sc.order(f"o{d}-0", f"2026-10-{d:02d}T09:59:00", email="A@example.com" if d % 2 else "b@example.com",
+                 phone="+1 650 555 1212")
+    sc.ingest()
+    cfg = config_mod.load(env={})
+    opts = report.Options(date(2026, 10, 8), date(2026, 10, 14), "UTC")
+    with store.reader(sc.db) as con:
+        data, before = report.full_pair(con, cfg, opts)
+        whole = report.build(con, cfg, report.Options(date(2026, 10, 1), date(2026, 10, 7), "UTC"))
+        _, whole_before = report.full_pair(con, cfg, opts, whole_previous=True)
+    assert any(e["hash_match"] for e in whole["events"])          # the orders are there to be checked
+    assert before["window"] == whole["window"] and before["events"]
+    assert before["events"] == [{k: v for k, v in e.items() if k != "hash_match"} for e in whole["events"]]
+    assert set(before["not_computed"]) == {*report.ORDER_SECTIONS} and "discrepancy" not in before
+    assert {k: v for k, v in whole_before.items() if k != "generated_at"} == \
+        {k: v for k, v in whole.items() if k != "generated_at"}
+    # The comparison itself is the one a whole report gives.
+    assert data["checklist"] == evaluate(data, whole, cfg)
