@@ -172,21 +172,41 @@ def _phones_sql(default_country: str | None) -> str:
             "WHERE coalesce(phone, billing_phone) IS NOT NULL")
 
 
-def _personal_sql(default_country: str | None) -> str:
-    """(line, key, value, region): one row per personal field of a good order, as typed (untrimmed)."""
+# A digest lists an order's values in this order of their keys (see _digests).
+DIGEST_KEYS = tuple(sorted(key for key, _ in PERSONAL))
+# Within one load a value is known by a number: a 64-bit hash of (key, value, region) and a salt, the
+# first salt under which no two of the load's values share a number (nor take 0, which means none).
+_VID = "hash({key}, {value}, {region}, {salt})"
+_SALTS = 8
+
+
+def _values_sql(default_country: str | None) -> str:
+    """(line, owner, order_id, one column per key, region): a good order's personal values, as typed (untrimmed)."""
     # Shopify: "Mary Ann Smith" -> Mary / Ann Smith, where an order has neither first nor last name.
-    first = "CASE WHEN g.split IS NOT NULL THEN g.split_first ELSE g.first_name END"
-    last = "CASE WHEN g.split IS NOT NULL THEN g.split_last ELSE g.last_name END"
+    first = "CASE WHEN s.billing_name IS NOT NULL THEN s.first ELSE g.first_name END"
+    last = "CASE WHEN s.billing_name IS NOT NULL THEN s.last ELSE g.last_name END"
     values = {"email": "g.email", "phone": _unmarked("g.phone"), "first_name": first, "last_name": last,
               "city": "g.city", "state": "g.state", "zip": _unmarked("g.zip"), "country": "g.country",
               "customer_id": "g.customer_id"}
-    region = _region("g.country", default_country)
-    rows = ("SELECT g.*, s.billing_name AS split, s.first AS split_first, s.last AS split_last FROM good g "
-            "LEFT JOIN _names s ON g.first_name IS NULL AND g.last_name IS NULL AND s.billing_name = g.billing_name")
-    parts = [f"SELECT line, '{key}' AS key, value, region FROM (SELECT line, {values[field]} AS value, "
-             f"{region if key in hashes.REGION_KEYS else sql_str('')} AS region FROM g) WHERE value IS NOT NULL"
-             for key, field in PERSONAL]
-    return f"WITH g AS MATERIALIZED ({rows}) " + " UNION ALL ".join(parts)
+    cols = ", ".join(f"{values[field]} AS {q(key)}" for key, field in PERSONAL)
+    return (f"SELECT g.line, g.owner, g.order_id, {cols}, {_region('g.country', default_country)} AS region "
+            "FROM good g LEFT JOIN _names s ON g.first_name IS NULL AND g.last_name IS NULL "
+            "AND s.billing_name = g.billing_name")
+
+
+def _region_of(key: str) -> str:
+    return "region" if key in hashes.REGION_KEYS else "''"
+
+
+def _numbered(con: duckdb.DuckDBPyConnection) -> int:
+    """The salt under which the values of _distinct have distinct, non-zero numbers."""
+    vid = _VID.format(key="key", value="value", region="region", salt="{salt}")
+    for salt in range(_SALTS):
+        unique = con.execute(f"SELECT count(DISTINCT v) = count(*) AND NOT bool_or(v = 0) FROM "
+                             f"(SELECT {vid.format(salt=salt)} AS v FROM _distinct)").fetchall()[0][0]
+        if unique is not False:         # NULL: no values at all
+            return salt
+    raise RuntimeError(f"no salt among {_SALTS} numbers the values of this file apart")
 
 
 def _digests(con: duckdb.DuckDBPyConnection) -> None:
@@ -195,33 +215,38 @@ def _digests(con: duckdb.DuckDBPyConnection) -> None:
     # Stored digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order
     # joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
     # another, hashes have one length), and an order has one value per key: so each distinct value's
-    # sorted piece is made once, and an order joins its pieces in key order (its value numbers' order).
+    # sorted piece is made once, and an order joins its pieces in key order (_wide's columns' order).
     con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, array_to_string(list_sort("
                 "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid")
-    pieces = {vid: piece.encode() for vid, piece in con.execute("SELECT vid, piece FROM _pieces").fetchall()}
-    # An order's values with no usable hash have no piece; an order with none at all has no digest.
-    orders = con.execute("SELECT line, list_sort(list(vid)) FROM _refs WHERE vid IN (SELECT vid FROM _pieces) "
-                         "GROUP BY line").fetchall()
+    pieces: dict[int, bytes] = {}
+    for batch in con.sql("SELECT vid, piece FROM _pieces").to_arrow_table().to_batches():
+        pieces.update(zip(batch.column(0).to_pylist(), [p.encode() for p in batch.column(1).to_pylist()]))
     con.execute("DROP TABLE _pieces")
-    # Customers come back with the same values: each distinct set is hashed once. Python's sha256 is
-    # several times faster than DuckDB's on these ~2 kB strings.
-    done: dict[tuple[int, ...], str] = {}
-    digests = []
-    for _line, vids in orders:
-        key = tuple(vids)
-        digest = done.get(key)
-        if digest is None:
-            digest = done[key] = hashlib.sha256(b"|".join([pieces[v] for v in vids])).hexdigest()
-        digests.append(digest)
-    del pieces, done
-    frame = pd.DataFrame({"line": pd.array([line for line, _ in orders], dtype="int64"),
-                          "digest": pd.array(digests, dtype="string")})
-    del orders, digests
-    con.register("_digest_rows", frame)
+    # Customers come back with the same values: each distinct set of values is hashed once (0: no value).
+    cols = ", ".join(f"coalesce({q(k)}, 0) AS {q(k)}" for k in DIGEST_KEYS)
+    con.execute(f"CREATE TEMP TABLE _sets AS SELECT row_number() OVER () AS sid, * FROM (SELECT DISTINCT {cols} FROM _wide)")
+    # Python's sha256 is several times faster than DuckDB's on these ~2 kB strings. A value with no usable
+    # hash has no piece; an order with none at all has no digest.
+    sha256, join, piece_of = hashlib.sha256, b"|".join, pieces.get
+    sids: list[pa.Array] = []
+    digests: list[pa.Array] = []
+    for batch in con.sql("SELECT * FROM _sets").to_arrow_table().to_batches():
+        out: list[str | None] = []
+        for row in zip(*(batch.column(i).to_numpy().tolist() for i in range(1, batch.num_columns))):
+            found = [p for p in map(piece_of, row) if p is not None]
+            out.append(sha256(join(found)).hexdigest() if found else None)
+        sids.append(batch.column(0))
+        digests.append(pa.array(out, pa.string()))
+    del pieces
+    con.register("_set_digests", pa.table({"sid": pa.chunked_array(sids, pa.int64()),
+                                           "digest": pa.chunked_array(digests, pa.string())}))
     try:
-        con.execute("CREATE TEMP TABLE _digests AS SELECT line, digest FROM _digest_rows")
+        same = " AND ".join(f"coalesce(w.{q(k)}, 0) = s.{q(k)}" for k in DIGEST_KEYS)
+        con.execute(f"CREATE TEMP TABLE _digests AS SELECT w.line, d.digest FROM _wide w JOIN _sets s ON {same} "
+                    "JOIN _set_digests d USING (sid)")
     finally:
-        con.unregister("_digest_rows")
+        con.unregister("_set_digests")
+    con.execute("DROP TABLE _sets")
 
 
 def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, prefix: str,
@@ -237,45 +262,49 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
     split = [(n, *n.strip().partition(" ")[::2]) for (n,) in names]
     con.register("_names", pd.DataFrame(split, columns=["billing_name", "first", "last"], dtype="string"))
     try:
-        con.execute(f"CREATE TEMP TABLE _personal AS {_personal_sql(default_country)}")
+        con.execute(f"CREATE TEMP TABLE _values AS {_values_sql(default_country)}")
     finally:
         con.unregister("_names")
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
-    con.execute("CREATE TEMP TABLE _distinct AS SELECT DISTINCT key, value, region FROM _personal")
+    con.execute("CREATE TEMP TABLE _distinct AS " + " UNION ALL ".join(
+        f"SELECT DISTINCT '{k}' AS key, {q(k)} AS value, {_region_of(k)} AS region FROM _values "
+        f"WHERE {q(k)} IS NOT NULL" for k in DIGEST_KEYS))
+    salt = _numbered(con)
+    vid = _VID.format(key="key", value="value", region="region", salt=salt)
     refs, forms = f"out.{q(prefix + 'order_hash_refs')}", f"out.{q(prefix + 'order_hash_forms')}"
-    by_number = "SELECT i.vid, v.key, v.variant, v.hash FROM {} v JOIN _ids i USING (key, value, region)"
 
     def column_wise() -> None:
         """Everything that needs no Python, done while Python hashes the rest."""
         hashes.column_wise(con, "_distinct", "_variants")
+        con.execute(f"CREATE TEMP TABLE _forms AS SELECT {vid} AS vid, key, variant, hash FROM _variants")
         # Orders refer to their values by number: the joins below then compare integers, not strings.
-        # The numbers follow the keys' order, so an order's sorted numbers list its values in key order.
-        con.execute("CREATE TEMP TABLE _ids AS SELECT row_number() OVER (ORDER BY key) AS vid, key, value, "
-                    "region FROM _distinct")
         # Orders are keyed by their line here (one order id may belong to several owners in a file).
-        con.execute("CREATE TEMP TABLE _refs AS SELECT p.line, i.vid FROM _personal p "
-                    "JOIN _ids i USING (key, value, region)")
-        con.execute(f"CREATE TEMP TABLE _forms AS {by_number.format('_variants')}")
+        numbers = ", ".join(f"CASE WHEN {q(k)} IS NOT NULL THEN "
+                            f"{_VID.format(key=sql_str(k), value=q(k), region=_region_of(k), salt=salt)} END AS {q(k)}"
+                            for k in DIGEST_KEYS)
+        con.execute(f"CREATE TEMP TABLE _wide AS SELECT line, owner, order_id, {numbers} FROM _values")
+        con.execute("DROP TABLE _values")
         # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
         con.execute("SET force_compression = 'uncompressed'")
-        con.execute(f"CREATE TABLE {refs} AS SELECT g.owner, g.order_id, r.vid FROM _refs r JOIN good g USING (line)")
-        con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
+        con.execute(f"CREATE TABLE {refs} AS " + " UNION ALL ".join(
+            f"SELECT owner, order_id, {q(k)} AS vid FROM _wide WHERE {q(k)} IS NOT NULL" for k in DIGEST_KEYS))
 
     # Phones are parsed by `phones`' own thread (started when the records were read): the rest here.
     con.execute("CREATE TEMP VIEW _not_phones AS SELECT * FROM _distinct WHERE key <> 'ph'")
     hashes.per_value(con, "_not_phones", "_py_variants", meanwhile=column_wise)
+    con.execute("DROP VIEW _not_phones")
     phones.variants(con, "_ph_variants")
-    con.execute(f"CREATE TEMP TABLE _py_forms AS {by_number.format('_py_variants')} "
-                f"UNION ALL {by_number.format('_ph_variants')}")
-    con.execute("INSERT INTO _forms SELECT * FROM _py_forms")
-    con.execute(f"INSERT INTO {forms} SELECT * FROM _py_forms")
+    # The thread parsed the phones of every record: those of good orders only are this file's values.
+    con.execute(f"INSERT INTO _forms SELECT {vid} AS vid, key, variant, hash FROM _py_variants UNION ALL "
+                f"SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
+                "SEMI JOIN _distinct USING (key, value, region)")
+    con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
     con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
                 f"FROM {refs} r JOIN {forms} f USING (vid)")
-    con.execute("DROP VIEW _not_phones")
-    for table in ("_personal", "_distinct", "_variants", "_py_variants", "_ph_variants", "_ids", "_py_forms"):
+    for table in ("_distinct", "_variants", "_py_variants", "_ph_variants"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
-    for table in ("_refs", "_forms"):
+    for table in ("_wide", "_forms"):
         con.execute(f"DROP TABLE {table}")
 
 
