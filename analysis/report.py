@@ -66,8 +66,12 @@ def prepare(con: duckdb.DuckDBPyConnection, sc: scope_mod.Scope, cfg: config_mod
     dedup.prepare(con, int(cfg["dedup.window_hours"]))
     if not orders:
         return state
-    discrepancy.prepare_order_keys(con, sc, cfg["discrepancy.event_name"], cfg["order_key_regex"], cfg["pixels"])
+    discrepancy.prepare_orders(con, sc, cfg["pixels"])
     lint.prepare_base(con, cfg, full=full_lint)
+    # The lint population holds every server Purchase with its order found: the Purchases take theirs.
+    name = cfg["discrepancy.event_name"]
+    discrepancy.prepare_purchases(con, name, cfg["order_key_regex"],
+                                  "m_lint_server" if name == lint.POPULATION_EVENT else None)
     hash_match.prepare(con)
     lint.prepare(con, cfg, full=full_lint)
     return state

@@ -7,7 +7,7 @@ import pytest
 from analysis.metrics import emq
 from analysis.normalize import USER_DATA_KEYS
 from analysis.report import report_schema
-from tests.scenario import Scenario, event, h, sev, ud
+from tests.scenario import PIXEL, Scenario, event, h, sev, ud
 
 
 @pytest.fixture
@@ -263,3 +263,44 @@ def test_months_with_data_count_events_orders_and_stats_in_the_time_zone(sc):
     assert [(r["month"], r["first_day"], r["last_day"], r["events"]) for r in rows] == [
         (date(2026, 9, 1), date(2026, 9, 1), date(2026, 9, 20), 2),
         (date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3), 2)]   # November is after "today"
+
+
+def test_purchases_taken_from_the_lint_population_equal_purchases_keyed_again(sc):
+    """report.prepare takes the server Purchases' orders from the lint population; finding them again from
+    the counted events gives the same rows (order ids, regex and alias keys, repeats, rejected and
+    test-coded requests, another pixel, Purchases without an order)."""
+    from analysis import config as config_mod
+    from analysis import report, store
+    from analysis.metrics import discrepancy
+    from analysis.metrics import scope as scope_mod
+
+    sc.order("1001", "2026-10-01T09:00:00", alt_id="555")
+    sc.order("1002", "2026-10-01T09:00:00")
+    sc.order("1003", "2026-10-01T09:00:00", pixel_id="other")
+    sc.server(sev("Purchase", "2026-10-01T10:00:00", "order-1001"),
+              sev("Purchase", "2026-10-01T10:00:00", "order-1001"),                 # a repeat
+              sev("Purchase", "2026-10-01T11:00:00", "x1", custom_data={"order_id": " 1002 "}),
+              sev("Purchase", "2026-10-01T12:00:00", "555"),                        # Shopify's numeric Id
+              sev("Purchase", "2026-10-01T13:00:00", "nobody"),
+              sev("InitiateCheckout", "2026-10-01T09:30:00", "1002"))
+    sc.server(sev("Purchase", "2026-10-01T14:00:00", "1002"), error_code=100)
+    sc.server(sev("Purchase", "2026-10-01T15:00:00", "#1002"), test_event_code="TEST1")
+    # 1001 has no pixel: it is every pixel's order.
+    sc.server(sev("Purchase", "2026-10-01T16:00:00", "1003"), sev("Purchase", "2026-10-01T16:00:00", "1001"),
+              pixel="other")
+    sc.browser("Purchase", "2026-10-01T10:00:01", "order-1001")
+    sc.ingest()
+    cfg = config_mod.load(env={})
+    cols = ("side, pixel_id, event_id, order_id, event_time, day, in_window, value, order_key, matched_owner, "
+            "matched_order")
+    with store.reader(sc.db) as con:
+        report.prepare(con, scope_mod.resolve(con, None, None, "UTC", None, 7, None), cfg)
+        taken = store.query(con, f"SELECT {cols} FROM m_purchases ORDER BY ALL")
+        discrepancy.prepare_purchases(con, "Purchase", cfg["order_key_regex"])
+        again = store.query(con, f"SELECT {cols} FROM m_purchases ORDER BY ALL")
+    assert taken == again
+    matched = {(r["pixel_id"], r["side"], r["event_id"]): r["matched_order"] for r in taken}
+    assert matched == {(PIXEL, "server", "order-1001"): "1001", (PIXEL, "server", "x1"): "1002",
+                       (PIXEL, "server", "555"): "1001", (PIXEL, "server", "nobody"): None,
+                       (PIXEL, "browser", "order-1001"): "1001",
+                       ("other", "server", "1003"): "1003", ("other", "server", "1001"): "1001"}

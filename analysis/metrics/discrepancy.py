@@ -9,6 +9,7 @@ import duckdb
 from analysis import store
 from analysis.metrics import dedup
 from analysis.metrics.scope import Scope
+from analysis.rollups.schema import COUNTED_SERVER
 
 ELIGIBLE = ("paid", "authorized", "partially_paid", "partially_refunded", "refunded")
 
@@ -101,23 +102,34 @@ def prepare_orders(con: duckdb.DuckDBPyConnection, scope: Scope, pixels: Any = N
         QUALIFY row_number() OVER (PARTITION BY pixel_id, k ORDER BY alias, spec DESC, owner, order_id) = 1""")
 
 
-def prepare_order_keys(con: duckdb.DuckDBPyConnection, scope: Scope, event_name: str, key_regex: str,
-                       pixels: Any = None) -> None:
-    """m_orders, m_okeys, and m_purchases: one row per Purchase conversion (cluster, or id-less event) with
-    the order it names among its own pixel's orders (matched_owner, matched_order).
+def prepare_purchases(con: duckdb.DuckDBPyConnection, event_name: str, key_regex: str,
+                      keyed_server: str | None = None) -> None:
+    """m_purchases: one row per Purchase conversion (cluster, or id-less event) with the order it names
+    among its own pixel's orders (matched_owner, matched_order). Needs m_orders and m_okeys (prepare_orders).
 
     Order key: custom_data.order_id; else an event_id equal to an order id; else the event_id with the
-    settings regex removed. Shopify's numeric Id (alt_id) matches too.
+    settings regex removed. Shopify's numeric Id (alt_id) matches too. keyed_server: a table of m_server_all's
+    events with their order_key and matched order already found, holding every event named `event_name`
+    (the lint population, lint.prepare_base): its rows are taken instead of finding their orders again.
     """
-    prepare_orders(con, scope, pixels)
+    if keyed_server:
+        found = f"""SELECT 'server' AS side, pixel_id, event_id, order_id, event_time, day, in_window, value,
+                           order_key, matched_owner, matched_order FROM {keyed_server} s
+                    WHERE event_name = $name AND {COUNTED_SERVER} AND {dedup.first_copies_sql('s', 'server')}
+                    UNION ALL"""
+        server = ""
+    else:
+        found = ""
+        server = f"""SELECT 'server' AS side, pixel_id, event_id, order_id, event_time, day, in_window, value
+                     FROM m_server WHERE event_name = $name AND {dedup.first_copies_sql('m_server', 'server')}
+                     UNION ALL"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m_purchases AS
         WITH purch AS (
-            SELECT 'server' AS side, pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_server
-            WHERE event_name = $name AND {dedup.first_copies_sql('m_server', 'server')}
-            UNION ALL
-            SELECT 'browser', pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_browser
+            {server}
+            SELECT 'browser' AS side, pixel_id, event_id, order_id, event_time, day, in_window, value FROM m_browser
             WHERE event_name = $name AND {dedup.first_copies_sql('m_browser', 'browser')}),
         keyed AS ({keyed_sql('purch')})
+        {found}
         SELECT keyed.*, ok.owner AS matched_owner, ok.order_id AS matched_order FROM keyed
         LEFT JOIN m_okeys ok ON ok.pixel_id IS NOT DISTINCT FROM keyed.pixel_id AND ok.k = keyed.order_key""",
                 {"name": event_name, "re": key_regex})

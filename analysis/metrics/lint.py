@@ -193,6 +193,10 @@ def _hash_mismatch_sql() -> str:
         QUALIFY row_number() OVER (PARTITION BY p.event_uid, p.key ORDER BY v.variant NULLS LAST) = 1"""
 
 
+# The event the lint population holds every one of (with the events that name an order).
+POPULATION_EVENT = "Purchase"
+
+
 def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: bool = False) -> None:
     """The lint population with each event's order among its own pixel's (needs m_server_all, m_browser,
     m_orders, m_okeys).
@@ -201,7 +205,7 @@ def prepare_base(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, full: b
     events that name an order): the other rules are in the rollups. `full`: every event, for the
     drill-downs that list each finding of every rule (report.prepare(full_lint=True)).
     """
-    keep = "" if full else "WHERE k.event_name = 'Purchase' OR ok.order_id IS NOT NULL"
+    keep = "" if full else f"WHERE k.event_name = '{POPULATION_EVENT}' OR ok.order_id IS NOT NULL"
     # Whole rows only for the drill-downs; the report's rules and hash check read these columns (copying
     # every column of the kept rows costs more than the rest of the statement).
     narrow = ["event_uid", "pixel_id", "event_name", "event_id", "order_id", "event_time", "day", "in_window",

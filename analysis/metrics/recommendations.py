@@ -52,14 +52,15 @@ def _orders_with_keys(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[
         WITH m AS (SELECT DISTINCT pixel_id, event_name, matched_order FROM m_lint_server
                    WHERE in_window AND NOT rejected AND test_event_code IS NULL AND matched_order IS NOT NULL
                      AND list_contains(?, event_name)),
-        carried AS (SELECT m.pixel_id, m.event_name, h.key, count(DISTINCT m.matched_order) AS n
+        -- m and h hold distinct rows: each (pixel, event, order, key) joins once, so rows are orders.
+        carried AS (SELECT m.pixel_id, m.event_name, h.key, count(*) AS n
                     FROM m JOIN (SELECT DISTINCT order_id, key FROM order_hashes
                                  WHERE variant = 'correct' AND list_contains(?, key)) h
                       ON h.order_id = m.matched_order
                     GROUP BY ALL)
         SELECT o.pixel_id, o.event_name, o.orders, list(c.key) FILTER (c.key IS NOT NULL) AS keys,
                list(c.n) FILTER (c.key IS NOT NULL) AS counts
-        FROM (SELECT pixel_id, event_name, count(DISTINCT matched_order) AS orders FROM m GROUP BY ALL) o
+        FROM (SELECT pixel_id, event_name, count(*) AS orders FROM m GROUP BY ALL) o
         LEFT JOIN carried c ON c.pixel_id IS NOT DISTINCT FROM o.pixel_id AND c.event_name = o.event_name
         GROUP BY ALL""", [names, list(ORDER_KEYS)])
     out = {}
