@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from analysis import demo_build
+from analysis.demo import generate
 from analysis.demo.files import shopify_time, shopify_times
+from analysis.demo.generator import file_count
 
 
 def test_shopify_times_round_to_the_microsecond_like_datetime() -> None:
@@ -16,3 +21,21 @@ def test_shopify_times_round_to_the_microsecond_like_datetime() -> None:
     assert shopify_times(times) == [shopify_time(t) for t in times]
     assert shopify_times([1798000000.9999996]) == ["2026-12-23 04:26:41 +0000"]
     assert shopify_times([]) == []
+
+
+def test_file_count_is_what_generate_writes(tmp_path: Path) -> None:
+    for days in (1, 2, 31, 62):
+        paths = generate(tmp_path / str(days), days=days, orders_per_day=3)
+        assert sum(map(len, paths.values())) == file_count(days), days
+
+
+def test_the_build_reports_its_load_truthfully(tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    results = demo_build.build(tmp_path / "demo.duckdb", days=3, orders_per_day=10, log=lambda m: None,
+                               progress=lambda step, done, total: seen.append((step, done, total)))
+    assert len(results) == file_count(3) and (tmp_path / "demo.duckdb").is_file()
+    assert [done for step, done, _ in seen if step == "generate"] == [1, 2, 3]
+    load = [(done, total) for step, done, total in seen if step == "load"]
+    # one total from the first report on; the files parsed, then each kind stored and the rollups
+    assert {total for _, total in load} == {file_count(3) + len(demo_build.ORDER) + 1}
+    assert [done for done, _ in load] == sorted(done for done, _ in load) and load[-1][0] == load[-1][1]

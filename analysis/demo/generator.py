@@ -44,6 +44,16 @@ _VIEWS = (1, 1, 2, 2, 3)  # product views before a purchase
 _DE_MOBILE = ("151", "160", "170", "176")
 
 
+def snapshot_days(days: int) -> list[int]:
+    """The mornings Meta's quality is fetched: the last 60 days but the first."""
+    return list(range(max(1, days - 60), days))
+
+
+def file_count(days: int) -> int:
+    """How many files generate() writes: the deployments, three a day, the snapshots, an orders file a month."""
+    return 1 + 3 * days + len(snapshot_days(days)) + -(-days // 30)
+
+
 class _Store:
     def __init__(self, out_dir: Path, seed: int, days: int, end: date, orders_per_day: int,
                  on_file: Callable[[str, Path], None] | None) -> None:
@@ -62,7 +72,7 @@ class _Store:
         self.paths: dict[str, list[Path]] = {kind: [] for kind in KINDS}
         # Meta's snapshots: the last 60 days but the first, three of them without dedupe feedback
         meta_rng = np.random.default_rng([seed, 1])
-        self.snapshot_days = list(range(max(1, days - 60), days))
+        self.snapshot_days = snapshot_days(days)
         k = min(3, len(self.snapshot_days))
         self.without_dedupe = {self.snapshot_days[i] for i in meta_rng.choice(len(self.snapshot_days), k, False)}
         self.noise = meta_rng.normal(0, 0.05, size=(days, len(EMQ_BASE))).tolist()
