@@ -32,7 +32,11 @@ def test_audit_benchmark_runs_and_the_report_agrees_with_pandas(tmp_path: Path) 
     assert res["rows"]["one_more_day"]["server-events"] > 0 and res["rows"]["first_ingest"]["server-events"] > 0
     assert res["events"] > 20_000
     browser = {"chromium_weekly", "chromium_health"} if chromium_path() else set()
-    assert set(res["measurements"]) == {"first_ingest", "one_more_day", "report", "check", "page_weekly",
-                                        "page_health", "page_deployments", "pandas"} | browser
+    assert set(res["measurements"]) == {"first_ingest", "one_more_day", "bare_parse", "report", "check",
+                                        "page_weekly", "page_health", "page_deployments", "pandas"} | browser
+    # The bare parse read every record of the first load's event files (and the other files' rows).
+    first = res["rows"]["first_ingest"]
+    assert res["rows"]["bare_parse_records"] >= first["server-events"] // 10 + first["browser-events"]
+    assert res["ratios"]["first_ingest_over_bare_parse"] > 0
     assert set(res["ratios"]["chromium_over_pandas"]) == {b[len("chromium_"):] for b in browser}
     assert "against the targets" in proc.stdout

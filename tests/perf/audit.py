@@ -58,6 +58,31 @@ for kind, paths in plan:
 print(json.dumps({"rows": rows, "seconds_by_kind": by_kind}))
 """
 
+# The first load's files parsed and nothing kept: `json.loads` per line of JSON Lines, `json.load` per JSON
+# file, `csv.reader` per CSV row — the bare parse the first load's time is held against.
+BARE = r"""
+import csv, json, sys, time
+from pathlib import Path
+plan = json.loads(Path(sys.argv[1]).read_text())
+t = time.perf_counter()
+records = 0
+for kind, paths in plan:
+    for p in map(Path, paths):
+        with p.open(encoding="utf-8", newline="") as fh:
+            if p.suffix == ".csv":
+                for row in csv.reader(fh):
+                    records += 1
+            elif p.suffix == ".json":
+                json.load(fh)
+                records += 1
+            else:
+                for line in fh:
+                    if line.strip():
+                        json.loads(line)
+                        records += 1
+print(json.dumps({"records": records, "seconds": time.perf_counter() - t}))
+"""
+
 # A page's data loading: the frame's reads (sources, default window), then the page's own, through the
 # functions the page calls; st.cache_data is cold in a fresh process.
 PAGE = r"""
@@ -355,6 +380,7 @@ def bench(events: int, days: int, work: Path, log=print, browser: bool = False) 
     m: dict[str, dict] = {}
     m["first_ingest"] = child(INGEST, str(db), str(work / "first.json"))
     m["one_more_day"] = child(INGEST, str(db), str(work / "last.json"))
+    m["bare_parse"] = child(BARE, str(work / "first.json"))
     log("loaded; reading…")
     rep_run = cli(db, "report", "--format", "json")
     rep = json.loads(rep_run.pop("stdout"))
@@ -390,7 +416,7 @@ def bench(events: int, days: int, work: Path, log=print, browser: bool = False) 
         "window": {"since": w["since"], "until": w["until"], "timezone": w["timezone"]},
         "check_window": {"window": verdict["window"], "previous_window": verdict["previous_window"]},
         "rows": {"first_ingest": m["first_ingest"]["rows"], "one_more_day": m["one_more_day"]["rows"],
-                 "pandas_in_memory": pan["rows"]},
+                 "pandas_in_memory": pan["rows"], "bare_parse_records": m["bare_parse"]["records"]},
         "measurements": {k: {f: round(v[f], 3) for f in ("seconds", "wall_seconds", "cpu", "peak_mb") if f in v}
                          for k, v in m.items()},
         "ingest_seconds_by_kind": {k: m[k]["seconds_by_kind"] for k in ("first_ingest", "one_more_day")},
@@ -398,6 +424,7 @@ def bench(events: int, days: int, work: Path, log=print, browser: bool = False) 
                    "pages_over_pandas": {k[5:]: m[k]["seconds"] / p for k in m if k.startswith("page_")},
                    "chromium_over_pandas": {k[9:]: m[k]["seconds"] / p for k in m if k.startswith("chromium_")},
                    "one_more_day_over_its_share": m["one_more_day"]["seconds"] / max(share, 1e-9),
+                   "first_ingest_over_bare_parse": m["first_ingest"]["seconds"] / max(m["bare_parse"]["seconds"], 1e-9),
                    "report_peak_mb": m["report"]["peak_mb"]},
         # What the agreement rests on: figures compared (a run that compares nothing proves nothing).
         "compared": {"coverage": sum(len(KEYS) for e in rep["events"] if e["server_events"]),
@@ -408,6 +435,7 @@ def bench(events: int, days: int, work: Path, log=print, browser: bool = False) 
 
 
 LABELS = {"first_ingest": "first ingest (all days but the last)", "one_more_day": "one more day (the last day's files)",
+          "bare_parse": "bare parse of the first ingest's files",
           "report": "cold report, default window", "check": "check (window and the one before)",
           "page_weekly": "page data: Weekly EMQ", "page_health": "page data: Monthly health check",
           "page_deployments": "page data: Deployments",
@@ -439,6 +467,8 @@ def table(res: dict) -> str:
         f"  check / pandas                      {r['check_over_pandas']:8.2f}   (target ≤ 0.25)",
         f"  one more day / its share of the first load {r['one_more_day_over_its_share']:5.2f}   (target ≤ 2; "
         f"{day_rows:,} of {first_rows + day_rows:,} rows)",
+        f"  first ingest / bare parse of its files {r['first_ingest_over_bare_parse']:6.2f}   (target ≤ 1: json.loads per "
+        "line, csv.reader per row)",
         "  pages / pandas                      " + ", ".join(f"{k} {v:.2f}" for k, v in r["pages_over_pandas"].items())
         + "   (data loading, for comparison)",
         "  pages in Chromium / pandas          " + (", ".join(f"{k} {v:.2f}" for k, v in r["chromium_over_pandas"].items())
