@@ -216,27 +216,25 @@ def _digests(con: duckdb.DuckDBPyConnection) -> None:
     # joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
     # another, hashes have one length), and an order has one value per key: so each distinct value's
     # sorted piece is made once, and an order joins its pieces in key order (_wide's columns' order).
-    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, array_to_string(list_sort("
-                "list(key || ':' || variant || ':' || hash)), '|') AS piece FROM _forms GROUP BY vid")
+    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, encode(array_to_string(list_sort("
+                "list(key || ':' || variant || ':' || hash)), '|')) AS piece FROM _forms GROUP BY vid")
     pieces: dict[int, bytes] = {}
     for batch in con.sql("SELECT vid, piece FROM _pieces").to_arrow_table().to_batches():
-        pieces.update(zip(batch.column(0).to_pylist(), [p.encode() for p in batch.column(1).to_pylist()]))
+        pieces.update(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
     con.execute("DROP TABLE _pieces")
     # Customers come back with the same values: each distinct set of values is hashed once (0: no value).
     cols = ", ".join(f"coalesce({q(k)}, 0) AS {q(k)}" for k in DIGEST_KEYS)
     con.execute(f"CREATE TEMP TABLE _sets AS SELECT row_number() OVER () AS sid, * FROM (SELECT DISTINCT {cols} FROM _wide)")
     # Python's sha256 is several times faster than DuckDB's on these ~2 kB strings. A value with no usable
-    # hash has no piece; an order with none at all has no digest.
+    # hash has no piece (nor has 0); an order with none at all has no digest.
     sha256, join, piece_of = hashlib.sha256, b"|".join, pieces.get
     sids: list[pa.Array] = []
     digests: list[pa.Array] = []
     for batch in con.sql("SELECT * FROM _sets").to_arrow_table().to_batches():
-        out: list[str | None] = []
-        for row in zip(*(batch.column(i).to_numpy().tolist() for i in range(1, batch.num_columns))):
-            found = [p for p in map(piece_of, row) if p is not None]
-            out.append(sha256(join(found)).hexdigest() if found else None)
+        rows = zip(*(batch.column(i).to_numpy().tolist() for i in range(1, batch.num_columns)))
+        digests.append(pa.array([sha256(joined).hexdigest() if (joined := join(filter(None, map(piece_of, row))))
+                                 else None for row in rows], pa.string()))
         sids.append(batch.column(0))
-        digests.append(pa.array(out, pa.string()))
     del pieces
     con.register("_set_digests", pa.table({"sid": pa.chunked_array(sids, pa.int64()),
                                            "digest": pa.chunked_array(digests, pa.string())}))
@@ -254,8 +252,9 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
     """Stage out.order_hashes (each personal field's correct hash and its mistaken forms) and make _digests.
 
     out.order_hashes is a view joining two staged tables named with the file's `prefix`: which values
-    each order has (owner, order_id, vid) and each value's hashes (vid, key, variant, hash). Orders
-    share values, so the two hold a fraction of the view's rows; the commit reads the view once.
+    each order has (owner, order_id, one value number per key) and each value's hashes (vid, key,
+    variant, hash). Orders share values, so the two hold a fraction of the view's rows; the commit
+    reads the view once.
     """
     names = con.execute("SELECT DISTINCT billing_name FROM good WHERE billing_name IS NOT NULL "
                         "AND first_name IS NULL AND last_name IS NULL").fetchall()
@@ -286,8 +285,7 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
         con.execute("DROP TABLE _values")
         # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
         con.execute("SET force_compression = 'uncompressed'")
-        con.execute(f"CREATE TABLE {refs} AS " + " UNION ALL ".join(
-            f"SELECT owner, order_id, {q(k)} AS vid FROM _wide WHERE {q(k)} IS NOT NULL" for k in DIGEST_KEYS))
+        con.execute(f"CREATE TABLE {refs} AS SELECT owner, order_id, {', '.join(q(k) for k in DIGEST_KEYS)} FROM _wide")
 
     # Phones are parsed by `phones`' own thread (started when the records were read): the rest here.
     con.execute("CREATE TEMP VIEW _not_phones AS SELECT * FROM _distinct WHERE key <> 'ph'")
@@ -299,8 +297,11 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
                 f"SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
                 "SEMI JOIN _distinct USING (key, value, region)")
     con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
+    # One staged row per order (not per value): the commit unfolds it, an order's values together (the
+    # store compresses its hashes a third better in that order than key by key); an absent value joins nothing.
+    numbers = ", ".join(q(k) for k in DIGEST_KEYS)
     con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
-                f"FROM {refs} r JOIN {forms} f USING (vid)")
+                f"FROM (SELECT owner, order_id, unnest([{numbers}]) AS vid FROM {refs}) r JOIN {forms} f USING (vid)")
     for table in ("_distinct", "_variants", "_py_variants", "_ph_variants"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
@@ -325,18 +326,23 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
         header, rejects = read_csv_raw(con, path)
     layout, sources = _resolve(path, header, opts.column_map)
     group = next(h for h in header if h.strip().lower() == "name") if layout == "shopify" else None
-    con.execute(f"CREATE TABLE records AS {_records_sql(header, sources, group)}")
+    # Read twice (phones, checks): one row per line needs no copy; a Shopify order's rows are grouped once.
+    kind = "VIEW" if group is None else "TABLE"
+    con.execute(f"CREATE {kind} records AS {_records_sql(header, sources, group)}")
     phones = hashes.Phones(con.execute(_phones_sql(opts.default_country)).fetchall())
     try:
         con.execute(f"CREATE TABLE checked AS {_checks_sql(sources, layout == 'shopify', layout == 'canonical')}")
         rejects += collect_rejects(con, "SELECT line, reason FROM checked WHERE reason IS NOT NULL")
         # An order belongs to its pixel_id (else --pixel-id), else to its shop (the `pixels` setting maps shops
         # to pixels when the report runs), else to every pixel (''). An order twice in one file for one owner:
-        # the newest updated_at wins, else the later row.
+        # the newest updated_at wins, else the later row. The losers are found on those four columns alone.
         fill = sql_str(opts.pixel_id.strip()) if opts.pixel_id and opts.pixel_id.strip() else "NULL"
-        con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM (
-            SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL)
-            QUALIFY row_number() OVER (PARTITION BY owner, order_id ORDER BY updated_at DESC NULLS LAST, line DESC) = 1""")
+        owned = f"SELECT * REPLACE (coalesce(pixel_id, {fill}) AS pixel_id) FROM checked WHERE reason IS NULL"
+        con.execute(f"""CREATE TABLE good AS SELECT *, coalesce(pixel_id, shop, '') AS owner FROM ({owned})
+            ANTI JOIN (SELECT line FROM (SELECT line, order_id, updated_at, coalesce(pixel_id, shop, '') AS owner
+                                         FROM ({owned}))
+                       QUALIFY row_number() OVER (PARTITION BY owner, order_id
+                                                  ORDER BY updated_at DESC NULLS LAST, line DESC) > 1) USING (line)""")
         _hash_orders(con, opts.default_country, staged.prefix, phones)
     finally:
         phones.cancel()         # stopped early by an error or interrupt; else already done
