@@ -35,7 +35,8 @@ class TableRule:
     key: tuple[str, ...]
     mode: str = "new"                  # new: unseen identities only; upsert: changed rows replace
     newest: str | None = None          # upsert: a row replaces only if this column is not older
-    children: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (table, key columns) replaced together with the parent
+    # (table, key columns) replaced together with the parent; a staged child row belongs to a staged parent row.
+    children: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 RULES: dict[str, TableRule] = {
@@ -139,11 +140,10 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
         loaded = con.execute(f"INSERT INTO {main}.{q(table)} ({col_list}{ing}) SELECT {select}{ing_v} "
                              f"FROM {src} s {good} {cond}").fetchall()[0][0]
         return loaded, staged_n - loaded
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT {select} FROM {src} s {good}")
-    staged_n = con.execute("SELECT count(*) FROM _cand").fetchall()[0][0]
+    staged_n = con.execute(f"SELECT count(*) FROM {src} s {good}").fetchall()[0][0]
     # Upsert: unchanged rows are duplicates; a changed row wins unless the stored one is newer.
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS "
-                f"SELECT {col_list} FROM _cand EXCEPT SELECT {col_list} FROM {main}.{q(table)}")
+                f"SELECT {select} FROM {src} s {good} EXCEPT SELECT {col_list} FROM {main}.{q(table)}")
     if rule.newest:
         n = q(rule.newest)
         con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {main}.{q(table)} m WHERE {keys_eq} "
@@ -159,8 +159,9 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     for child, key in rule.children:
         ccols = ", ".join(q(c) for c in _columns(con, "stg", prefix + child))
         kc = ", ".join(q(k) for k in key)
-        con.execute(f"INSERT INTO {main}.{q(child)} ({ccols}) SELECT {ccols} FROM stg.{q(prefix + child)} "
-                    f"WHERE ({kc}) IN (SELECT {kc} FROM _cand)")
+        # Every staged row loads (new orders, say): so do all staged children, which belong to staged rows.
+        whose = "" if loaded == staged_n else f"WHERE ({kc}) IN (SELECT {kc} FROM _cand)"
+        con.execute(f"INSERT INTO {main}.{q(child)} ({ccols}) SELECT {ccols} FROM stg.{q(prefix + child)} {whose}")
     con.execute("DROP TABLE _cand")
     return loaded, staged_n - loaded
 
