@@ -113,8 +113,8 @@ class Phones:
                         digits.append(normalized)
                         nationals.append(national)
                 if values:
-                    self._chunks.append(pa.table([pa.array(c, pa.string()) for c in (values, regions, digits, nationals)],
-                                                 names=["value", "region", "normalized", "national"]))
+                    columns = [pa.array(c, pa.string()) for c in (values, regions, digits, nationals)]
+                    self._chunks.append(pa.table(columns, names=["value", "region", "normalized", "national"]))
         except BaseException as exc:    # handed to the caller's thread by variants()
             self._failed.append(exc)
 
@@ -125,7 +125,7 @@ class Phones:
         self._rows, self._chunks = [], []
 
     def variants(self, con: duckdb.DuckDBPyConnection, target: str) -> None:
-        """Create `target` (key, value, region, variant, hash): hash_variants("ph", value, region or None) of each pair."""
+        """Create `target` (key, value, region, variant, hash): hash_variants("ph", value, region or None) of each."""
         try:
             self._thread.join()
         except BaseException:
@@ -136,7 +136,8 @@ class Phones:
             raise self._failed[0]
         chunks = self._chunks
         self._rows, self._chunks = [], []
-        con.execute("CREATE TEMP TABLE _phone_forms (value VARCHAR, region VARCHAR, normalized VARCHAR, national VARCHAR)")
+        con.execute("CREATE TEMP TABLE _phone_forms "
+                    "(value VARCHAR, region VARCHAR, normalized VARCHAR, national VARCHAR)")
         for chunk in chunks:
             con.register("_phone_form_rows", chunk)
             try:

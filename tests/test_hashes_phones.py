@@ -1,4 +1,4 @@
-"""Tests for hashes.Phones: phones parsed in a thread of their own, hashed in SQL, exactly as normalize.hash_variants."""
+"""Tests for hashes.Phones: phones parsed in a thread of their own and hashed in SQL, as normalize.hash_variants."""
 from __future__ import annotations
 
 import threading
@@ -18,7 +18,8 @@ PHONE_CHARS = st.sampled_from(list("0123456789 +-().x/#'") + ["0", "1", "7", "\u
 PHONES = st.one_of(st.text(PHONE_CHARS, max_size=18), st.sampled_from(
     ["(650)555-1212", "+1 650 555 1212", "001 650 555 1212", "07700 900123", "+44 7700 900123", "447700900123",
      "0151 22071613", "+39 06 1234 5678", "06 1234 5678", "1-800-FLOWERS", "555-1212 ext. 123", "12", "",
-     "   ", "+", "tel:+1-650-555-1212", "+1 650 555 1212 / 1213", "00", "0", "+0 123 456", "１２３４５６７８９０"]))
+     "   ", "+", "tel:+1-650-555-1212", "+1 650 555 1212 / 1213", "00", "0", "+0 123 456",
+     "１２３４５６７８９０"]))
 REGIONS = st.sampled_from(["", "US", "gb", "Germany", "xx", "IT", "Narnia", "United Kingdom", "de"])
 
 

@@ -46,7 +46,8 @@ def test_no_number_is_zero_and_no_salt_is_taken_blindly(monkeypatch):
         con.execute("CREATE TEMP TABLE _distinct AS SELECT 'em' AS key, 'a@b.c' AS value, '' AS region")
         assert orders._numbered(con) == 0
         # 0 stands for "no value" in a digest's set: a value numbered 0 takes the next salt.
-        monkeypatch.setattr(orders, "_VID", "CASE WHEN {salt} < 3 THEN 0 ELSE hash({key}, {value}, {region}, {salt}) END")
+        monkeypatch.setattr(orders, "_VID",
+                            "CASE WHEN {salt} < 3 THEN 0 ELSE hash({key}, {value}, {region}, {salt}) END")
         assert orders._numbered(con) == 3
         con.execute("INSERT INTO _distinct VALUES ('em', 'd@e.f', '')")
         monkeypatch.setattr(orders, "_VID", "1")

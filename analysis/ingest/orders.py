@@ -209,22 +209,25 @@ def _numbered(con: duckdb.DuckDBPyConnection) -> int:
     raise RuntimeError(f"no salt among {_SALTS} numbers the values of this file apart")
 
 
+# A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
+# Stored digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order
+# joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
+# another, hashes have one length), and an order has one value per key: so each distinct value's
+# sorted piece is made once (here), and an order joins its pieces in key order (_wide's columns' order).
+_PIECES = ("SELECT vid, encode(array_to_string(list_sort(list(key || ':' || variant || ':' || hash)), '|')) "
+           "AS piece FROM {} GROUP BY vid")
+
+
 def _digests(con: duckdb.DuckDBPyConnection) -> None:
-    """Create _digests (line, digest): the sha256 over each order's hashes that the upsert compares."""
-    # A digest of the order's hashes makes a corrected email or phone a change the upsert sees.
-    # Stored digests are sha256 of the order's "key:variant:hash" strings in (key, variant, hash) order
-    # joined by "|". Sorting the joined strings gives that order (no key or variant name is a prefix of
-    # another, hashes have one length), and an order has one value per key: so each distinct value's
-    # sorted piece is made once, and an order joins its pieces in key order (_wide's columns' order).
-    con.execute("CREATE TEMP TABLE _pieces AS SELECT vid, encode(array_to_string(list_sort("
-                "list(key || ':' || variant || ':' || hash)), '|')) AS piece FROM _forms GROUP BY vid")
+    """Create _digests (line, digest) from _pieces and _wide: the sha256 over each order's hashes, for the upsert."""
     pieces: dict[int, bytes] = {}
     for batch in con.sql("SELECT vid, piece FROM _pieces").to_arrow_table().to_batches():
         pieces.update(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
     con.execute("DROP TABLE _pieces")
     # Customers come back with the same values: each distinct set of values is hashed once (0: no value).
     cols = ", ".join(f"coalesce({q(k)}, 0) AS {q(k)}" for k in DIGEST_KEYS)
-    con.execute(f"CREATE TEMP TABLE _sets AS SELECT row_number() OVER () AS sid, * FROM (SELECT DISTINCT {cols} FROM _wide)")
+    con.execute(f"CREATE TEMP TABLE _sets AS SELECT row_number() OVER () AS sid, * "
+                f"FROM (SELECT DISTINCT {cols} FROM _wide)")
     # Python's sha256 is several times faster than DuckDB's on these ~2 kB strings. A value with no usable
     # hash has no piece (nor has 0); an order with none at all has no digest.
     sha256, join, piece_of = hashlib.sha256, b"|".join, pieces.get
@@ -291,22 +294,25 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
     con.execute("CREATE TEMP VIEW _not_phones AS SELECT * FROM _distinct WHERE key <> 'ph'")
     hashes.per_value(con, "_not_phones", "_py_variants", meanwhile=column_wise)
     con.execute("DROP VIEW _not_phones")
+    con.execute(f"INSERT INTO _forms SELECT {vid} AS vid, key, variant, hash FROM _py_variants")
+    # While the thread finishes the phones: the other values' hashes are staged and their digest pieces made.
+    con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
+    con.execute(f"CREATE TEMP TABLE _pieces AS {_PIECES.format('_forms')}")
     phones.variants(con, "_ph_variants")
     # The thread parsed the phones of every record: those of good orders only are this file's values.
-    con.execute(f"INSERT INTO _forms SELECT {vid} AS vid, key, variant, hash FROM _py_variants UNION ALL "
-                f"SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
+    con.execute(f"CREATE TEMP TABLE _ph_forms AS SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
                 "SEMI JOIN _distinct USING (key, value, region)")
-    con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
-    # One staged row per order (not per value): the commit unfolds it, an order's values together (the
-    # store compresses its hashes a third better in that order than key by key); an absent value joins nothing.
+    con.execute(f"INSERT INTO {forms} SELECT * FROM _ph_forms")
+    con.execute(f"INSERT INTO _pieces {_PIECES.format('_ph_forms')}")
+    # One staged row per order (not per value): the commit unfolds it, an order's values together (key by
+    # key, the store's compressed order_hashes came out a tenth larger); an absent value joins nothing.
     numbers = ", ".join(q(k) for k in DIGEST_KEYS)
     con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
                 f"FROM (SELECT owner, order_id, unnest([{numbers}]) AS vid FROM {refs}) r JOIN {forms} f USING (vid)")
-    for table in ("_distinct", "_variants", "_py_variants", "_ph_variants"):
+    for table in ("_distinct", "_variants", "_py_variants", "_ph_variants", "_ph_forms", "_forms"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
-    for table in ("_wide", "_forms"):
-        con.execute(f"DROP TABLE {table}")
+    con.execute("DROP TABLE _wide")
 
 
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
