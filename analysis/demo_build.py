@@ -134,6 +134,7 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
     here = str(Path(demo.__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH")))))
     errors = tempfile.TemporaryFile("w+")
+    fresh = db.with_name(db.name + ".building")
     generator = subprocess.Popen([sys.executable, "-m", "analysis.demo", str(tmp), "--days", str(days),
                                   "--orders-per-day", str(orders_per_day)],
                                  stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
@@ -156,7 +157,6 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         # each kind is stored once it is parsed and the kinds before it are stored.
         for loader in loaders.values():
             loader.last()
-        fresh = db.with_name(db.name + ".building")
         for p in (fresh, Path(str(fresh) + ".wal")):
             p.unlink(missing_ok=True)
         results: list[Result] = []
@@ -192,3 +192,5 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
         for loader in loaders.values():
             loader.remove()
         shutil.rmtree(tmp, ignore_errors=True)
+        for p in (fresh, Path(str(fresh) + ".wal")):   # what a failed build began (a finished one was moved)
+            p.unlink(missing_ok=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from analysis import demo_build
 from analysis.demo import generate
 from analysis.demo.files import shopify_time, shopify_times
 from analysis.demo.generator import file_count
+from analysis.ingest import Batch, IngestError
 
 
 def test_shopify_times_round_to_the_microsecond_like_datetime() -> None:
@@ -39,3 +41,18 @@ def test_the_build_reports_its_load_truthfully(tmp_path: Path) -> None:
     # one total from the first report on; the files parsed, then each kind stored and the rollups
     assert {total for _, total in load} == {file_count(3) + len(demo_build.ORDER) + 1}
     assert [done for done, _ in load] == sorted(done for done, _ in load) and load[-1][0] == load[-1][1]
+
+
+def test_a_file_the_build_cannot_parse_stops_it_and_leaves_nothing(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    stage = Batch.stage
+
+    def broken(self: Batch, path: Path, *args: object, **kwargs: object) -> object:
+        if self.kind == "meta-stats" and path.name == "2026-11-22.jsonl":
+            raise IngestError(f"{path}: could not be read as meta-stats (on purpose).")
+        return stage(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(Batch, "stage", broken)
+    with pytest.raises(IngestError, match="on purpose"):
+        demo_build.build(tmp_path / "demo.duckdb", days=3, orders_per_day=10, log=lambda m: None)
+    assert list(tmp_path.iterdir()) == []
