@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Callable, Iterable, Sequence
 
 import duckdb
-import pyarrow as pa
+import numpy as np
 
 from analysis import normalize
 
@@ -47,9 +47,18 @@ cand AS (
 SELECT key, value, region, arg_min(variant, pos) AS variant, hash FROM cand GROUP BY key, value, region, hash"""
 
 
-def _python_variants(rest: list[tuple[str, str, str]], chunks: list[pa.Table], stop: threading.Event) -> None:
-    """normalize.hash_variants of every (key, value, region) in `rest`, as Arrow tables of variant rows."""
-    # In chunks: a list of Python tuples costs many times the bytes of the same rows in Arrow.
+def frame(columns: Iterable[Sequence[str | None]]) -> dict[str, np.ndarray]:
+    """Columns of Python text as a frame DuckDB scans by position (c0, c1, …).
+
+    NumPy, not Arrow: building an Arrow array from a list imports pandas (a third of a second).
+    """
+    return {f"c{i}": np.array(column, dtype=object) for i, column in enumerate(columns)}
+
+
+def _python_variants(rest: list[tuple[str, str, str]], chunks: list[dict[str, np.ndarray]],
+                     stop: threading.Event) -> None:
+    """normalize.hash_variants of every (key, value, region) in `rest`, as frames of variant rows."""
+    # In chunks: a list of Python tuples costs many times the bytes of the same rows in arrays.
     for at in range(0, len(rest), _CHUNK):
         rows = []
         for k, v, r in rest[at:at + _CHUNK]:
@@ -57,7 +66,7 @@ def _python_variants(rest: list[tuple[str, str, str]], chunks: list[pa.Table], s
                 return
             rows.extend((k, v, r, variant, digest) for variant, digest in normalize.hash_variants(k, v, r or None))
         if rows:
-            chunks.append(pa.table([pa.array(col, pa.string()) for col in zip(*rows)], names=_COLUMNS))
+            chunks.append(frame(zip(*rows)))
 
 
 def _phone_variants_sql(forms: str) -> str:
@@ -86,7 +95,7 @@ class Phones:
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         self._rows = rows
-        self._chunks: list[pa.Table] = []
+        self._chunks: list[dict[str, np.ndarray]] = []
         self._failed: list[BaseException] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._work, name="capi-hash-phones", daemon=True)
@@ -113,8 +122,7 @@ class Phones:
                         digits.append(normalized)
                         nationals.append(national)
                 if values:
-                    columns = [pa.array(c, pa.string()) for c in (values, regions, digits, nationals)]
-                    self._chunks.append(pa.table(columns, names=["value", "region", "normalized", "national"]))
+                    self._chunks.append(frame((values, regions, digits, nationals)))
         except BaseException as exc:    # handed to the caller's thread by variants()
             self._failed.append(exc)
 
@@ -167,7 +175,7 @@ def per_value(con: duckdb.DuckDBPyConnection, source: str, target: str,
     keys = ", ".join(f"'{k}'" for k in SQL_KEYS)
     rest = con.execute(f"SELECT key, value, region FROM {source} WHERE NOT (key IN ({keys}) AND {_SQL_TEXT})"
                        ).fetchall()
-    chunks: list[pa.Table] = []
+    chunks: list[dict[str, np.ndarray]] = []
     failed: list[BaseException] = []
     stop = threading.Event()
 

@@ -5,8 +5,7 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
+import numpy as np
 
 from analysis import hashes, normalize
 from analysis.ingest.base import IngestError, Options, Staged, collect_rejects, sql_str
@@ -194,6 +193,17 @@ def _values_sql(default_country: str | None) -> str:
             "AND s.billing_name = g.billing_name")
 
 
+def _insert_text(con: duckdb.DuckDBPyConnection, table: str, columns: list) -> None:
+    """Create temp table `table` ("name (column TYPE, …)") holding Python's text columns (none: no rows)."""
+    con.execute(f"CREATE TEMP TABLE {table}")
+    if columns and len(columns[0]):
+        con.register("_text_rows", hashes.frame(columns))
+        try:
+            con.execute(f"INSERT INTO {table.split(' ', 1)[0]} SELECT * FROM _text_rows")
+        finally:
+            con.unregister("_text_rows")
+
+
 def _region_of(key: str) -> str:
     return "region" if key in hashes.REGION_KEYS else "''"
 
@@ -220,9 +230,9 @@ _PIECES = ("SELECT vid, encode(array_to_string(list_sort(list(key || ':' || vari
 
 def _digests(con: duckdb.DuckDBPyConnection) -> None:
     """Create _digests (line, digest) from _pieces and _wide: the sha256 over each order's hashes, for the upsert."""
-    pieces: dict[int, bytes] = {}
-    for batch in con.sql("SELECT vid, piece FROM _pieces").to_arrow_table().to_batches():
-        pieces.update(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
+    got = con.execute("SELECT vid, piece FROM _pieces").fetchnumpy()
+    pieces: dict[int, bytes] = dict(zip(got["vid"].tolist(), got["piece"].tolist()))
+    del got
     con.execute("DROP TABLE _pieces")
     # Customers come back with the same values: each distinct set of values is hashed once (0: no value).
     cols = ", ".join(f"coalesce({q(k)}, 0) AS {q(k)}" for k in DIGEST_KEYS)
@@ -231,22 +241,22 @@ def _digests(con: duckdb.DuckDBPyConnection) -> None:
     # Python's sha256 is several times faster than DuckDB's on these ~2 kB strings. A value with no usable
     # hash has no piece (nor has 0); an order with none at all has no digest.
     sha256, join, piece_of = hashlib.sha256, b"|".join, pieces.get
-    sids: list[pa.Array] = []
-    digests: list[pa.Array] = []
-    for batch in con.sql("SELECT * FROM _sets").to_arrow_table().to_batches():
-        rows = zip(*(batch.column(i).to_numpy().tolist() for i in range(1, batch.num_columns)))
-        digests.append(pa.array([sha256(joined).hexdigest() if (joined := join(filter(None, map(piece_of, row))))
-                                 else None for row in rows], pa.string()))
-        sids.append(batch.column(0))
+    sets = con.execute("SELECT * FROM _sets").fetchnumpy()
+    rows = zip(*(sets[k].tolist() for k in DIGEST_KEYS))
+    digests = [sha256(joined).hexdigest() if (joined := join(filter(None, map(piece_of, row)))) else None
+               for row in rows]
     del pieces
-    con.register("_set_digests", pa.table({"sid": pa.chunked_array(sids, pa.int64()),
-                                           "digest": pa.chunked_array(digests, pa.string())}))
+    con.execute("CREATE TEMP TABLE _set_digests (sid BIGINT, digest VARCHAR)")
+    con.register("_set_digest_rows", {"sid": sets["sid"], "digest": np.array(digests, dtype=object)})
     try:
-        same = " AND ".join(f"coalesce(w.{q(k)}, 0) = s.{q(k)}" for k in DIGEST_KEYS)
-        con.execute(f"CREATE TEMP TABLE _digests AS SELECT w.line, d.digest FROM _wide w JOIN _sets s ON {same} "
-                    "JOIN _set_digests d USING (sid)")
+        con.execute("INSERT INTO _set_digests SELECT * FROM _set_digest_rows")
     finally:
-        con.unregister("_set_digests")
+        con.unregister("_set_digest_rows")
+    del sets, digests
+    same = " AND ".join(f"coalesce(w.{q(k)}, 0) = s.{q(k)}" for k in DIGEST_KEYS)
+    con.execute(f"CREATE TEMP TABLE _digests AS SELECT w.line, d.digest FROM _wide w JOIN _sets s ON {same} "
+                "JOIN _set_digests d USING (sid)")
+    con.execute("DROP TABLE _set_digests")
     con.execute("DROP TABLE _sets")
 
 
@@ -262,11 +272,9 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
     names = con.execute("SELECT DISTINCT billing_name FROM good WHERE billing_name IS NOT NULL "
                         "AND first_name IS NULL AND last_name IS NULL").fetchall()
     split = [(n, *n.strip().partition(" ")[::2]) for (n,) in names]
-    con.register("_names", pd.DataFrame(split, columns=["billing_name", "first", "last"], dtype="string"))
-    try:
-        con.execute(f"CREATE TEMP TABLE _values AS {_values_sql(default_country)}")
-    finally:
-        con.unregister("_names")
+    _insert_text(con, "_names (billing_name VARCHAR, first VARCHAR, last VARCHAR)", list(zip(*split)))
+    con.execute(f"CREATE TEMP TABLE _values AS {_values_sql(default_country)}")
+    con.execute("DROP TABLE _names")
     # Customers repeat: each distinct value is normalized (a phone parsed) once.
     con.execute("CREATE TEMP TABLE _distinct AS " + " UNION ALL ".join(
         f"SELECT DISTINCT '{k}' AS key, {q(k)} AS value, {_region_of(k)} AS region FROM _values "
@@ -355,16 +363,12 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(ORDERS_DDL)
     # A file holds a handful of countries: each is looked up once (an unknown one has no code).
     countries = [c for (c,) in con.execute("SELECT DISTINCT country FROM good WHERE country IS NOT NULL").fetchall()]
-    con.register("_country_codes", pa.table({
-        "country": pa.array(countries, pa.string()),
-        "code": pa.array([normalize.normalize_country(c) for c in countries], pa.string())}))
-    try:
-        con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, "
-                    "total, currency, status, channel, test, customer_id, c.code, d.digest FROM good "
-                    "LEFT JOIN _country_codes c USING (country) LEFT JOIN _digests d USING (line) ORDER BY line")
-    finally:
-        con.unregister("_country_codes")
-    con.execute("DROP TABLE _digests")
+    _insert_text(con, "_country_codes (country VARCHAR, code VARCHAR)",
+                 [countries, [normalize.normalize_country(c) for c in countries]])
+    con.execute("INSERT INTO out.orders SELECT owner, order_id, alt_id, pixel_id, shop, created_at, updated_at, "
+                "total, currency, status, channel, test, customer_id, c.code, d.digest FROM good "
+                "LEFT JOIN _country_codes c USING (country) LEFT JOIN _digests d USING (line) ORDER BY line")
+    con.execute("DROP TABLE _country_codes; DROP TABLE _digests")
     staged.rejects.extend(sorted(rejects, key=lambda r: r.line or 0))
     staged.rows_read = con.execute("SELECT count(*) FROM good").fetchall()[0][0] + len(rejects)
     staged.tables.append(("orders", "upsert"))
