@@ -109,7 +109,7 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
     """Replace `db` with a freshly built demo database; returns one Result per ingested file.
 
     progress(step, done, total) follows the build: step "generate" counts days, "load" counts the files
-    parsed, then each kind stored and the rollups, so it ends when the database is ready.
+    parsed, then each kind stored, then the rollups and the EMQ calibration: it ends when the database is ready.
     """
     t0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="capi-demo-", dir=workdir))
@@ -173,9 +173,9 @@ def build(db: Path, *, days: int = 90, orders_per_day: int = 300, workdir: Path 
             # The store is built whole: its rollups once, from every event (what each load would leave).
             with store.transaction(con):
                 rollups.rebuild(con)
-            advance(1 + files - sum(loader.parsed for loader in loaders.values()))  # (+0 unless the count is off)
             log(f"Stored in {time.perf_counter() - t1:.1f} s after the files were written.")
             cals = emq.calibrate(con)
+            advance(1 + files - sum(loader.parsed for loader in loaders.values()))  # (+0 unless the count is off)
         for c in cals:
             log(f"  EMQ calibration for pixel {c.pixel_id}: RMSE {c.rmse_before:.2f} → {c.rmse_after:.2f} "
                 f"over {c.snapshots} snapshots")
