@@ -134,10 +134,18 @@ def prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts:
 
 
 def _prepare_window(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options,
-                    full_lint: bool = False) -> tuple[scope_mod.Scope, dict[str, Any]]:
+                    full_lint: bool = False, orders: bool = True) -> tuple[scope_mod.Scope, dict[str, Any]]:
     tz = opts.tz or cfg["timezone"]
     sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
-    return sc, prepare(con, sc, cfg, full_lint)
+    return sc, prepare(con, sc, cfg, full_lint, orders)
+
+
+def _head(sc: scope_mod.Scope) -> dict[str, Any]:
+    """The keys every report starts with: its version, when it was made, its window and pixel."""
+    return {"schema_version": SCHEMA_VERSION,
+            "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "window": {"since": sc.since.isoformat(), "until": sc.until.isoformat(), "timezone": sc.tz},
+            "pixel_id": sc.pixel_id}
 
 
 def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options) -> dict[str, Any]:
@@ -154,10 +162,7 @@ def build(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: Options)
                        key=lambda b: (b["date"], b["pixel_id"] or "", b["event_name"], b["metric"]))
 
     return {
-        "schema_version": SCHEMA_VERSION,
-        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "window": {"since": sc.since.isoformat(), "until": sc.until.isoformat(), "timezone": sc.tz},
-        "pixel_id": sc.pixel_id,
+        **_head(sc),
         "events": events_section(con, sc),
         "discrepancy": disc.as_dict(),
         "money_at_stake": money.section(con, sc, disc.as_dict()),
@@ -193,14 +198,9 @@ def build_events(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, opts: O
     """The report's `events` section alone for one window (without its hash check), listing every other
     section as not computed: what the checklist compares with the window before. It reads the rollups
     only — no order-level table is built — so the comparison costs a fraction of a whole report."""
-    tz = opts.tz or cfg["timezone"]
-    sc = scope_mod.resolve(con, opts.since, opts.until, tz, opts.pixel_id, int(cfg["report.days"]), opts.today)
-    state = prepare(con, sc, cfg, orders=False)
+    sc, state = _prepare_window(con, cfg, opts, orders=False)
     return {
-        "schema_version": SCHEMA_VERSION,
-        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "window": {"since": sc.since.isoformat(), "until": sc.until.isoformat(), "timezone": sc.tz},
-        "pixel_id": sc.pixel_id,
+        **_head(sc),
         "events": events_section(con, sc, hash_check=False),
         "rollups": state,
         "not_computed": list(ORDER_SECTIONS),

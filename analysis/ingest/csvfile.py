@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import IO, Callable, Iterator
 
 import duckdb
-import numpy as np
 
+from analysis.hashes import frame as columns_frame
 from analysis.ingest.base import IngestError, Reject, sql_str
 from analysis.store import quote_ident as q
 
@@ -274,8 +274,7 @@ def _read_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], d
     con.execute(f"CREATE OR REPLACE TABLE {q(table)} (__line BIGINT, "
                 + ", ".join(f"{q(c)} VARCHAR" for c in names) + ")")
     if rows:
-        # Columns by position; NumPy, not pandas or Arrow from lists (either imports pandas: a third of a second).
-        frame = {f"c{i}": np.array(column, dtype=object) for i, column in enumerate(zip(*rows))}
+        frame = columns_frame(zip(*rows))
         del rows
         con.register("_csv_rows", frame)
         con.execute(f"INSERT INTO {q(table)} SELECT * FROM _csv_rows")
