@@ -254,3 +254,49 @@ def test_stats_never_store_the_access_token_in_paging(tmp_path: Path) -> None:
         con.close()
     assert "meta_stats" in tables and "rejects" in tables
     assert found == []
+
+
+def _one_by_one_and_together(tmp_path: Path, files: list[Path]) -> tuple[list, list]:
+    """Each file in a command of its own, then all in one command: (per-file outcomes, stored rows) of each."""
+    from analysis.ingest import ingest_files
+    out = []
+    for name, commands in (("alone", [[f] for f in files]), ("together", [files])):
+        db = tmp_path / f"{name}.duckdb"
+        res = [r for cmd in commands for r in ingest_files(db, "meta-stats", cmd, Options())]
+        con = duckdb.connect(str(db))
+        try:
+            stored = con.execute("SELECT i.path, s.* EXCLUDE (ingestion_id) FROM meta_stats s "
+                                 "JOIN ingestions i USING (ingestion_id) ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+        out.append(([(r.path.name, r.error, r.rows_read, r.loaded, r.duplicates,
+                      [(x.line, x.reason) for x in r.rejects]) for r in res], stored))
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("shared_hour", [False, True])
+def test_stats_files_of_one_command_load_as_each_would_alone(tmp_path: Path, shared_hour: bool) -> None:
+    # Daily fetches are parsed together and merged in one pass when no (hour, value) is in two of them;
+    # when one is (a re-fetch, an older fetch after a newer one), they are merged file by file.
+    # Either way every file's outcome and the stored rows are those of loading each file alone.
+    (tmp_path / "in").mkdir()
+    day2 = "2026-10-01T09:00:00+0000" if shared_hour else "2026-10-02T09:00:00+0000"
+    pages = {
+        "a.jsonl": [_page("2026-10-02T06:05:00Z", {"2026-10-01T09:00:00+0000": {"Purchase": 3, "Lead": 1}})],
+        "b.jsonl": [_page("2026-10-03T06:05:00Z", {day2: {"Purchase": 5}}), "{", "[1]"],
+        "c.jsonl": ["<html>rate limited</html>"],
+        "d.json": [json.dumps({"data": [{"start_time": "2026-10-03T09:00:00+0000",
+                                         "data": [{"value": "Purchase", "count": 1}]}]})],
+        "e.jsonl": [_page("2026-10-01T12:00:00Z", {day2: {"Purchase": 4}, "2026-10-04T09:00:00+0000": {"Lead": 2}},
+                          source="WEB_ONLY" if not shared_hour else "SERVER_ONLY")],
+    }
+    files = []
+    for name, lines in pages.items():
+        files.append(tmp_path / "in" / name)
+        files[-1].write_text("\n".join(lines) + "\n")
+    alone, together = _one_by_one_and_together(tmp_path, files)
+    assert together == alone
+    outcomes = {name: (error is None, loaded, duplicates) for name, error, _, loaded, duplicates, _ in alone[0]}
+    assert outcomes["c.jsonl"][0] is False and outcomes["d.json"][0] is False
+    # With the shared hour the older fetch (e) loses to b's newer one: a duplicate, not a replacement.
+    assert outcomes["e.jsonl"] == ((True, 1, 1) if shared_hour else (True, 2, 0))

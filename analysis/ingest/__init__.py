@@ -55,7 +55,7 @@ RULES: dict[str, TableRule] = {
 
 
 # The table a kind's module stages (for modules that parse many files at once).
-TABLE_OF = {"server-events": "server_events", "browser-events": "browser_events"}
+TABLE_OF = {"server-events": "server_events", "browser-events": "browser_events", "meta-stats": "meta_stats"}
 
 
 @dataclass
@@ -166,6 +166,51 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, ingestio
     return loaded, staged_n - loaded
 
 
+def _merge_upsert_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, results: list[Result],
+                           batch: list[tuple[Staged, datetime]], main: str) -> bool:
+    """Several files' rows of one "upsert" table (without children) in one pass, when no identity is staged by
+    two of the files; returns False, having changed nothing, when one is (they are then merged one by one).
+
+    Each identity then meets only the stored row and its own file's rows, so the order of the files
+    cannot matter, and one pass leaves what merging them one by one (`_merge`) would, counts included:
+    daily fetches of Meta's figures, each of its own hours, cost one pass instead of one per file.
+    """
+    q = store.quote_ident
+    m = q(main)
+    target_cols, cols, parts = _batch_rows(con, table, batch, main)
+    keys = ", ".join(q(k) for k in rule.key)
+    shared = con.execute(f"SELECT count(*) FROM (SELECT {keys} FROM ({parts}) GROUP BY ALL "
+                         "HAVING min(_f) <> max(_f))").fetchall()[0][0]
+    if shared:
+        return False
+    col_list = ", ".join(q(c) for c in cols)
+    keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
+    staged_n = dict(con.execute(f"SELECT _f, count(*) FROM ({parts}) GROUP BY _f").fetchall())
+    # Unchanged rows are duplicates (set difference, as _merge's EXCEPT); each identity has one file.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cand AS SELECT f._f, c.* FROM "
+                f"(SELECT {col_list} FROM ({parts}) EXCEPT SELECT {col_list} FROM {m}.{q(table)}) c "
+                f"JOIN (SELECT DISTINCT _f, {keys} FROM ({parts})) f ON "
+                + " AND ".join(f"f.{q(k)} IS NOT DISTINCT FROM c.{q(k)}" for k in rule.key))
+    if rule.newest:
+        n = q(rule.newest)
+        con.execute(f"DELETE FROM _cand s WHERE EXISTS (SELECT 1 FROM {m}.{q(table)} m WHERE {keys_eq} "
+                    f"AND m.{n} IS NOT NULL AND s.{n} IS NOT NULL AND m.{n} > s.{n})")
+    con.execute(f"DELETE FROM {m}.{q(table)} m WHERE EXISTS (SELECT 1 FROM _cand s WHERE {keys_eq})")
+    loaded_n = dict(con.execute("SELECT _f, count(*) FROM _cand GROUP BY _f").fetchall())
+    if "ingestion_id" in target_cols:
+        iids = " ".join(f"WHEN {i} THEN {int(r.ingestion_id or 0)}" for i, r in enumerate(results))
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}, ingestion_id) SELECT {col_list}, CASE _f {iids} END "
+                    "FROM _cand")
+    else:
+        con.execute(f"INSERT INTO {m}.{q(table)} ({col_list}) SELECT {col_list} FROM _cand")
+    con.execute("DROP TABLE _cand")
+    if table in COUNTED:
+        for i, res in enumerate(results):
+            res.loaded += loaded_n.get(i, 0)
+            res.duplicates += staged_n.get(i, 0) - loaded_n.get(i, 0)
+    return True
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -175,17 +220,11 @@ COUNTED = ("server_events", "browser_events", "orders", "deployments", "meta_qua
            "ad_insights")
 
 
-def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, results: list[Result],
-                        batch: list[tuple[Staged, datetime]], main: str) -> None:
-    """Several files' rows of one "new" table in one statement, with the outcome of merging them one by one.
-
-    A row loads when its identity is neither stored nor staged by an earlier file of the batch (copies
-    within one file load alike, as they would alone). Merged one by one, every file would look its rows
-    up in the whole growing table: a batch of daily files would cost the square of the days.
-    """
+def _batch_rows(con: duckdb.DuckDBPyConnection, table: str, batch: list[tuple[Staged, datetime]],
+                main: str) -> tuple[list[str], list[str], str]:
+    """(the store's columns, the columns staged, every file's good staged rows with _f = its place in the batch)."""
     q = store.quote_ident
     target_cols = _columns(con, main, table)
-    m = q(main)
     first = batch[0][0]
     staged_cols = set(_columns(con, "stg", (first.shared or first.prefix) + table))
     cols = [c for c in target_cols if c in staged_cols and c != "ingestion_id"]
@@ -205,7 +244,21 @@ def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableR
         pick = f"{index}[_file - {lo - 1}]"
         selects.append(f"SELECT _f, {col_list} FROM (SELECT {pick} AS _f, * FROM stg.{q(shared + table)} "
                        f"WHERE {good} AND _file BETWEEN {lo} AND {max(at)}) WHERE _f IS NOT NULL")
-    parts = " UNION ALL ".join(selects)
+    return target_cols, cols, " UNION ALL ".join(selects)
+
+
+def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableRule, results: list[Result],
+                        batch: list[tuple[Staged, datetime]], main: str) -> None:
+    """Several files' rows of one "new" table in one statement, with the outcome of merging them one by one.
+
+    A row loads when its identity is neither stored nor staged by an earlier file of the batch (copies
+    within one file load alike, as they would alone). Merged one by one, every file would look its rows
+    up in the whole growing table: a batch of daily files would cost the square of the days.
+    """
+    q = store.quote_ident
+    m = q(main)
+    target_cols, cols, parts = _batch_rows(con, table, batch, main)
+    col_list = ", ".join(q(c) for c in cols)
     key_list = ", ".join(q(k) for k in rule.key)
     keys_eq = " AND ".join(f"m.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
     first_eq = " AND ".join(f"f.{q(k)} IS NOT DISTINCT FROM s.{q(k)}" for k in rule.key)
@@ -235,18 +288,17 @@ def _merge_new_together(con: duckdb.DuckDBPyConnection, table: str, rule: TableR
 
 
 def _commit_staged(con: duckdb.DuckDBPyConnection, staged: Staged, started: datetime, main: str,
-                   res: Result | None = None) -> Result:
+                   res: Result | None = None, merged: frozenset[str] = frozenset()) -> Result:
     """One file's ingestion row, new rows and rejects (inside the caller's transaction, staging attached as stg).
 
-    `res`: the file's result with its ingestion id and its "new" tables already merged together.
+    `res`: the file's result with its ingestion id, and the tables `merged` already merged together.
     """
-    merged = res is not None
     if res is None:
         res = Result(path=staged.path, kind=staged.kind, rows_read=staged.rows_read, rejects=staged.rejects)
         res.ingestion_id = int(store.scalar(con, "SELECT nextval('ingestion_seq')"))
     iid = res.ingestion_id
     for table, _how in staged.tables:
-        if merged and RULES[table].mode == "new":
+        if table in merged:
             continue
         loaded, dup = _merge(con, table, RULES[table], iid, main, staged.prefix,
                              (staged.shared, staged.number) if staged.shared else None)
@@ -283,10 +335,15 @@ def commit_batch(con: duckdb.DuckDBPyConnection, staging: Path, batch: list[tupl
                 results = [Result(path=st.path, kind=st.kind, rows_read=st.rows_read, rejects=st.rejects,
                                   ingestion_id=int(store.scalar(con, "SELECT nextval('ingestion_seq')")))
                            for st, _ in batch]
+                merged = set()
                 for table, _how in batch[0][0].tables:
-                    if RULES[table].mode == "new":
-                        _merge_new_together(con, table, RULES[table], results, batch, main)
-                results = [_commit_staged(con, st, started, main, res)
+                    rule = RULES[table]
+                    if rule.mode == "new":
+                        _merge_new_together(con, table, rule, results, batch, main)
+                        merged.add(table)
+                    elif not rule.children and _merge_upsert_together(con, table, rule, results, batch, main):
+                        merged.add(table)
+                results = [_commit_staged(con, st, started, main, res, frozenset(merged))
                            for (st, started), res in zip(batch, results)]
             if maintain_rollups and any(t in ("server_events", "browser_events")
                                         for st, _ in batch for t, _how in st.tables):
@@ -482,12 +539,13 @@ class Batch:
             finally:
                 self.module.forget(con, None)
                 self._forget_memory(failed=True)
-        except duckdb.Error as exc:
+        except (duckdb.Error, IngestError) as exc:
+            # (A module may find, parsing the group, that one file as a whole is none of its kind.)
             con.execute(f"DROP TABLE IF EXISTS out.{store.quote_ident(table)}")
             if len(group) == 1:
                 path = group[0].path
-                return [(group[0], IngestError(f"{path}: could not be read as {self.kind} "
-                                               f"({str(exc).splitlines()[0]})."))]
+                return [(group[0], exc if isinstance(exc, IngestError) else IngestError(
+                    f"{path}: could not be read as {self.kind} ({str(exc).splitlines()[0]})."))]
             failed: list[tuple[Staged, IngestError]] = []
             for staged in group:
                 staged.rejects.clear()
