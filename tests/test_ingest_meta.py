@@ -256,22 +256,52 @@ def test_stats_never_store_the_access_token_in_paging(tmp_path: Path) -> None:
     assert found == []
 
 
-def _one_by_one_and_together(tmp_path: Path, files: list[Path]) -> tuple[list, list]:
-    """Each file in a command of its own, then all in one command: (per-file outcomes, stored rows) of each."""
+def _one_by_one_and_together(tmp_path: Path, kind: str, files: list[Path], queries: list[str]) -> tuple[list, list]:
+    """Each file in a command of its own, then all in one command: (per-file outcomes, each query's rows) of each."""
     from analysis.ingest import ingest_files
     out = []
     for name, commands in (("alone", [[f] for f in files]), ("together", [files])):
         db = tmp_path / f"{name}.duckdb"
-        res = [r for cmd in commands for r in ingest_files(db, "meta-stats", cmd, Options())]
+        res = [r for cmd in commands for r in ingest_files(db, kind, cmd, Options())]
         con = duckdb.connect(str(db))
         try:
-            stored = con.execute("SELECT i.path, s.* EXCLUDE (ingestion_id) FROM meta_stats s "
-                                 "JOIN ingestions i USING (ingestion_id) ORDER BY ALL").fetchall()
+            stored = [con.execute(sql).fetchall() for sql in queries]
         finally:
             con.close()
         out.append(([(r.path.name, r.error, r.rows_read, r.loaded, r.duplicates,
                       [(x.line, x.reason) for x in r.rejects]) for r in res], stored))
     return out[0], out[1]
+
+
+def test_quality_files_of_one_command_load_as_each_would_alone(tmp_path: Path) -> None:
+    # Daily snapshots are parsed together; a file that is no snapshot fails alone, a snapshot already
+    # staged by an earlier file of the command is a duplicate, and rejects stay each file's own.
+    (tmp_path / "in").mkdir()
+    doc = lambda at, web: json.dumps({"pixel_id": PIXEL, "fetched_at": at, "response": {"web": web}})
+    purchase = {"event_name": "Purchase", "event_match_quality": {
+        "composite_score": 7.1, "match_key_feedback": [{"identifier": "email", "coverage": {"percentage": 80}}]}}
+    docs = {"a.json": doc("2026-10-01T06:00:00Z", [purchase, {"event_name": "Lead"}]),
+            "b.json": doc("2026-10-02T06:00:00Z", [purchase, purchase, "x", {"event_name": "Lead",
+                                                                               "event_coverage": {"percentage": 140}}]),
+            "c.json": '{"web": [',
+            "d.json": doc("2026-10-01T06:00:00Z", [purchase]),
+            "e.json": json.dumps(BARE_QUALITY)}
+    files = []
+    for name, text in docs.items():
+        files.append(tmp_path / "in" / name)
+        files[-1].write_text(text)
+    # Every row with the file it came from (events and keys through their snapshot).
+    whose = "JOIN meta_quality_snapshots o USING (pixel_id, fetched_at) JOIN ingestions i ON i.ingestion_id = o.ingestion_id"
+    alone, together = _one_by_one_and_together(tmp_path, "meta-quality", files, [
+        "SELECT i.path, s.* EXCLUDE (ingestion_id) FROM meta_quality_snapshots s JOIN ingestions i USING (ingestion_id) "
+        "ORDER BY ALL",
+        f"SELECT i.path, s.* FROM meta_quality_events s {whose} ORDER BY ALL",
+        f"SELECT i.path, s.* FROM meta_quality_match_keys s {whose} ORDER BY ALL"])
+    assert together == alone
+    outcomes = {name: (error is None, loaded, duplicates, len(rejects))
+                for name, error, _, loaded, duplicates, rejects in alone[0]}
+    assert outcomes == {"a.json": (True, 1, 0, 0), "b.json": (True, 1, 0, 3), "c.json": (False, 0, 0, 0),
+                        "d.json": (True, 0, 1, 0), "e.json": (False, 0, 0, 0)}
 
 
 @pytest.mark.parametrize("shared_hour", [False, True])
@@ -294,7 +324,8 @@ def test_stats_files_of_one_command_load_as_each_would_alone(tmp_path: Path, sha
     for name, lines in pages.items():
         files.append(tmp_path / "in" / name)
         files[-1].write_text("\n".join(lines) + "\n")
-    alone, together = _one_by_one_and_together(tmp_path, files)
+    alone, together = _one_by_one_and_together(tmp_path, "meta-stats", files, [
+        "SELECT i.path, s.* EXCLUDE (ingestion_id) FROM meta_stats s JOIN ingestions i USING (ingestion_id) ORDER BY ALL"])
     assert together == alone
     outcomes = {name: (error is None, loaded, duplicates) for name, error, _, loaded, duplicates, _ in alone[0]}
     assert outcomes["c.jsonl"][0] is False and outcomes["d.json"][0] is False

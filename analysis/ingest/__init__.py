@@ -55,7 +55,8 @@ RULES: dict[str, TableRule] = {
 
 
 # The table a kind's module stages (for modules that parse many files at once).
-TABLE_OF = {"server-events": "server_events", "browser-events": "browser_events", "meta-stats": "meta_stats"}
+TABLE_OF = {"server-events": "server_events", "browser-events": "browser_events", "meta-stats": "meta_stats",
+            "meta-quality": "meta_quality_snapshots"}
 
 
 @dataclass
@@ -541,7 +542,9 @@ class Batch:
                 self._forget_memory(failed=True)
         except (duckdb.Error, IngestError) as exc:
             # (A module may find, parsing the group, that one file as a whole is none of its kind.)
-            con.execute(f"DROP TABLE IF EXISTS out.{store.quote_ident(table)}")
+            for staged_table in self._out_tables():      # every table the group's parse began
+                if staged_table.startswith(shared):
+                    con.execute(f"DROP TABLE out.{store.quote_ident(staged_table)}")
             if len(group) == 1:
                 path = group[0].path
                 return [(group[0], exc if isinstance(exc, IngestError) else IngestError(

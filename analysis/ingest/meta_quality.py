@@ -83,33 +83,66 @@ def _identity(con: duckdb.DuckDBPyConnection, path: Path, opts: Options) -> tupl
     return pixel, at, agent
 
 
+# Files are parsed together (a snapshot a day is a small file): each file's document is checked and read
+# on its own, then the group is parsed once it holds this many documents.
+GROUP_LINES = 500
+_DOCS = "_quality_docs"
+GROUP_TABLES = (_DOCS,)   # the group's documents: (_file, pixel_id, fetched_at, agent_name, response)
+SNAPSHOTS = "meta_quality_snapshots"
+
+
 def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Options) -> None:
-    """Fill `out.meta_quality_snapshots`, `out.meta_quality_events` and `out.meta_quality_match_keys`."""
+    """Check one file and read its response into the group of `staged.shared`; alone (no group), parse it at once."""
     check_text(path)      # DuckDB would read a directory or an unreadable file as no text at all
     root = _document(con, path)
     pixel, at, agent = _identity(con, path, opts)
-    con.execute(NUM_MACRO)
-    ident = f"{sql_str(pixel)}::VARCHAR AS pixel_id, capi_ts({sql_str(at)}) AS fetched_at"
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_DOCS} (_file INTEGER, pixel_id VARCHAR, fetched_at TIMESTAMP, "
+                "agent_name VARCHAR, response JSON)")
+    con.execute(f"INSERT INTO {_DOCS} SELECT {int(staged.number)}, {sql_str(pixel)}, capi_ts({sql_str(at)}), "
+                f"{sql_str(agent) if agent else 'NULL'}, json_extract(c, '{root}') FROM _doc")
+    con.execute("DROP TABLE _doc")
+    staged.rows_read, staged.ready = 1, False     # until the group is parsed: how full the group is
+    if staged.shared is None:
+        try:
+            finish(con, SNAPSHOTS, [staged], opts)
+        finally:
+            forget(con, None)
 
+
+def forget(con: duckdb.DuckDBPyConnection, number: int | None) -> None:
+    """Drop what was read of file `number` (None: of every file) and not yet parsed."""
+    if number is None:
+        con.execute(f"DROP TABLE IF EXISTS {_DOCS}")
+    elif con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
+                     [_DOCS]).fetchall()[0][0]:
+        con.execute(f"DELETE FROM {_DOCS} WHERE _file = {int(number)}")
+
+
+def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts: Options) -> None:
+    """Parse the documents read of `files` into `out.<prefix>meta_quality_snapshots`, `…_events` and
+    `…_match_keys` (`_file` = each one's number; `table` names the first). Fills each file's rejects,
+    rows_read and tables."""
+    prefix = table.removesuffix(SNAPSHOTS)
+    con.execute(NUM_MACRO)
     # The response as Meta sent it (re-serialised compactly). It has no paging, but should a saved
     # one carry it, its next URL would hold an access token: never store that.
     con.execute(f"""
-        CREATE TABLE out.meta_quality_snapshots AS
-        SELECT {ident}, {sql_str(agent) if agent else 'NULL'}::VARCHAR AS agent_name,
-               CAST(json_merge_patch(json_extract(c, '{root}'), '{{"paging": null}}') AS JSON) AS response
-        FROM _doc""")
+        CREATE TABLE out.{prefix}meta_quality_snapshots AS
+        SELECT _file, pixel_id, fetched_at, agent_name,
+               CAST(json_merge_patch(response, '{{"paging": null}}') AS JSON) AS response
+        FROM {_DOCS} ORDER BY _file""")
 
     con.execute(f"""
         CREATE TEMP TABLE _events AS
         WITH items AS (
-          SELECT unnest(w) AS item, generate_subscripts(w, 1) AS idx
-          FROM (SELECT json_extract(c, '{root}.web[*]') AS w FROM _doc)
+          SELECT _file, pixel_id, fetched_at, unnest(w) AS item, generate_subscripts(w, 1) AS idx
+          FROM (SELECT _file, pixel_id, fetched_at, json_extract(response, '$.web[*]') AS w FROM {_DOCS})
         ), named AS (
           SELECT *, json_type(item) AS typ, json_type(item, '$.event_name') AS name_type,
                  trim(json_extract_string(item, '$.event_name')) AS event_name
           FROM items
         ), numbered AS (
-          SELECT *, row_number() OVER (PARTITION BY CASE WHEN name_type = 'VARCHAR' THEN event_name END
+          SELECT *, row_number() OVER (PARTITION BY _file, CASE WHEN name_type = 'VARCHAR' THEN event_name END
                                        ORDER BY idx) AS occ
           FROM named
         )
@@ -123,12 +156,12 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
         FROM numbered""")
     figures = ", ".join(f"mq_fig(json_extract(item, {sql_str(where)}), {hi}) AS {col}" for col, where, hi in FIGURES)
     con.execute(f"""
-        CREATE TABLE out.meta_quality_events AS
-        SELECT {ident}, event_name::VARCHAR AS event_name, {figures}
-        FROM _events WHERE reason IS NULL ORDER BY idx""")
+        CREATE TABLE out.{prefix}meta_quality_events AS
+        SELECT _file, pixel_id, fetched_at, event_name::VARCHAR AS event_name, {figures}
+        FROM _events WHERE reason IS NULL ORDER BY _file, idx""")
     # A figure out of range is a reject of that figure only: the contract needs none of them for the event.
     bad = " UNION ALL ".join(
-        f"SELECT idx, 0 AS k, 'event ' || idx || ': ' || mq_bad(json_extract(item, {sql_str(where)}), {hi}, "
+        f"SELECT _file, idx, 0 AS k, 'event ' || idx || ': ' || mq_bad(json_extract(item, {sql_str(where)}), {hi}, "
         f"{sql_str(col.removesuffix('_pct'))}) AS reason FROM _events WHERE reason IS NULL" for col, where, hi in FIGURES)
     con.execute(f"CREATE TEMP TABLE _figure_rejects AS {bad}")
 
@@ -136,15 +169,16 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute("""
         CREATE TEMP TABLE _keys AS
         WITH keys AS (
-          SELECT idx, event_name, unnest(mk) AS m, generate_subscripts(mk, 1) AS k
-          FROM (SELECT idx, event_name, json_extract(item, '$.event_match_quality.match_key_feedback[*]') AS mk
+          SELECT _file, pixel_id, fetched_at, idx, event_name, unnest(mk) AS m, generate_subscripts(mk, 1) AS k
+          FROM (SELECT _file, pixel_id, fetched_at, idx, event_name,
+                       json_extract(item, '$.event_match_quality.match_key_feedback[*]') AS mk
                 FROM _events WHERE reason IS NULL)
         ), named AS (
           SELECT *, json_type(m) AS typ, json_type(m, '$.identifier') AS id_type,
                  trim(json_extract_string(m, '$.identifier')) AS identifier
           FROM keys
         ), numbered AS (
-          SELECT *, row_number() OVER (PARTITION BY idx, CASE WHEN id_type = 'VARCHAR' THEN identifier END
+          SELECT *, row_number() OVER (PARTITION BY _file, idx, CASE WHEN id_type = 'VARCHAR' THEN identifier END
                                        ORDER BY k) AS occ
           FROM named
         )
@@ -155,22 +189,31 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
           END AS reason
         FROM numbered""")
     con.execute(f"""
-        CREATE TABLE out.meta_quality_match_keys AS
-        SELECT {ident}, event_name::VARCHAR AS event_name, identifier::VARCHAR AS identifier,
+        CREATE TABLE out.{prefix}meta_quality_match_keys AS
+        SELECT _file, pixel_id, fetched_at, event_name::VARCHAR AS event_name, identifier::VARCHAR AS identifier,
                mq_fig(json_extract(m, '$.coverage'), 100) AS coverage_pct
-        FROM _keys WHERE reason IS NULL ORDER BY idx, k""")
+        FROM _keys WHERE reason IS NULL ORDER BY _file, idx, k""")
     con.execute("""
         INSERT INTO _figure_rejects
-        SELECT idx, k, 'event ' || idx || ', match key ' || k || ': ' || mq_bad(json_extract(m, '$.coverage'), 100,
+        SELECT _file, idx, k, 'event ' || idx || ', match key ' || k || ': ' || mq_bad(json_extract(m, '$.coverage'), 100,
                'coverage') FROM _keys WHERE reason IS NULL""")
 
     # One document is line 1 throughout.
     # (The temp tables live on this connection only, so no cursor: collect_rejects would not see them.)
-    staged.rejects.extend(Reject(1, r[0]) for r in con.execute("""
-        SELECT reason FROM (SELECT idx, 0 AS k, reason FROM _events UNION ALL SELECT idx, k, reason FROM _keys
-                            UNION ALL SELECT idx, k, reason FROM _figure_rejects)
-        WHERE reason IS NOT NULL ORDER BY idx, k""").fetchall())
-    # One snapshot plus each rejected item, so read = loaded + already there + rejected as for other kinds.
-    staged.rows_read = 1 + len(staged.rejects)
-    staged.tables.extend([("meta_quality_snapshots", "new"), ("meta_quality_events", "new"),
-                          ("meta_quality_match_keys", "new")])
+    by_number = {f.number: f for f in files}
+    for number, reason in con.execute("""
+        SELECT _file, reason FROM (SELECT _file, idx, 0 AS k, reason FROM _events
+                                   UNION ALL SELECT _file, idx, k, reason FROM _keys
+                                   UNION ALL SELECT _file, idx, k, reason FROM _figure_rejects)
+        WHERE reason IS NOT NULL ORDER BY _file, idx, k""").fetchall():
+        by_number[number].rejects.append(Reject(1, reason))
+    for f in files:
+        # One snapshot plus each rejected item, so read = loaded + already there + rejected as for other kinds.
+        f.rows_read = 1 + len(f.rejects)
+        f.tables.extend([("meta_quality_snapshots", "new"), ("meta_quality_events", "new"),
+                         ("meta_quality_match_keys", "new")])
+        f.ready = True
+    for t in ("_events", "_figure_rejects", "_keys"):
+        con.execute(f"DROP TABLE {t}")
+    for macro in ("mq_bad", "mq_fig", "mq_num", "mq_text"):
+        con.execute(f"DROP MACRO IF EXISTS {macro}")
