@@ -34,17 +34,17 @@ WITH v AS (SELECT key, value, region, trim(value) AS t FROM {source}
            WHERE key IN ({keys}) AND {_SQL_TEXT}),
 n AS (SELECT *, CASE key WHEN 'em' THEN lower(t) WHEN 'external_id' THEN t
                  ELSE regexp_replace(lower(t), '[^a-z0-9{_LATIN1_LOWER}]', '', 'g') END AS norm FROM v),
-c AS (SELECT *, sha256(norm) AS correct FROM n WHERE norm <> ''),
-cand AS (
-    SELECT key, value, region, 0 AS pos, 'correct' AS variant, correct AS hash FROM c
-    UNION ALL SELECT key, value, region, 1, 'not_lowercased', sha256(t) FROM c
-        WHERE key <> 'external_id' AND t <> lower(t)
-    UNION ALL SELECT key, value, region, 2, 'not_trimmed',
-        sha256(CASE WHEN key = 'external_id' THEN value ELSE lower(value) END) FROM c WHERE value <> t
-    UNION ALL SELECT key, value, region, 3, 'double_hashed', sha256(correct) FROM c
-)
--- A mistake that hashes like the correct form, or like an earlier mistake, is no mistake of its own.
-SELECT key, value, region, arg_min(variant, pos) AS variant, hash FROM cand GROUP BY key, value, region, hash"""
+c AS (SELECT *, sha256(norm) AS correct FROM n WHERE norm <> '')
+-- hash_variants drops a mistake that hashes like the correct form or an earlier mistake; here none can:
+-- each hashes a different string (not_lowercased has a capital, which norm has not; not_trimmed has the
+-- surrounding spaces t and norm have not; double_hashed is the correct form's 64 hex digits, no
+-- capitals or spaces, and sha256 has no fixed point), so the rows need no grouping by hash.
+SELECT key, value, region, 'correct' AS variant, correct AS hash FROM c
+UNION ALL SELECT key, value, region, 'not_lowercased', sha256(t) FROM c
+    WHERE key <> 'external_id' AND t <> lower(t)
+UNION ALL SELECT key, value, region, 'not_trimmed',
+    sha256(CASE WHEN key = 'external_id' THEN value ELSE lower(value) END) FROM c WHERE value <> t
+UNION ALL SELECT key, value, region, 'double_hashed', sha256(correct) FROM c"""
 
 
 def frame(columns: Iterable[Sequence[str | None]]) -> dict[str, np.ndarray]:
@@ -72,17 +72,15 @@ def _python_variants(rest: list[tuple[str, str, str]], chunks: list[dict[str, np
 def _phone_variants_sql(forms: str) -> str:
     """normalize.hash_variants("ph", value, region) from each phone's forms in `forms`, in its order."""
     return f"""
-WITH f AS (SELECT value, region, national, sha256(normalized) AS correct FROM {forms}),
-cand AS (
-    SELECT value, region, 0 AS pos, 'correct' AS variant, correct AS hash FROM f
-    UNION ALL SELECT value, region, 1, 'missing_country_code', sha256(national) FROM f WHERE national IS NOT NULL
-    -- the trunk-prefixed form as dialled at home
-    UNION ALL SELECT value, region, 2, 'missing_country_code', sha256('0' || national) FROM f
-        WHERE national IS NOT NULL AND NOT starts_with(national, '0')
-    UNION ALL SELECT value, region, 3, 'double_hashed', sha256(correct) FROM f
-)
--- A mistake that hashes like the correct form, or like an earlier mistake, is no mistake of its own.
-SELECT 'ph' AS key, value, region, arg_min(variant, pos) AS variant, hash FROM cand GROUP BY value, region, hash"""
+WITH f AS (SELECT value, region, national, sha256(normalized) AS correct FROM {forms})
+-- No two of these hash the same string (see _sql_variants): the normalized digits lead with the country
+-- code, which the national number lacks and which never is 0; the double hash is 64 hex digits.
+SELECT 'ph' AS key, value, region, 'correct' AS variant, correct AS hash FROM f
+UNION ALL SELECT 'ph', value, region, 'missing_country_code', sha256(national) FROM f WHERE national IS NOT NULL
+-- the trunk-prefixed form as dialled at home
+UNION ALL SELECT 'ph', value, region, 'missing_country_code', sha256('0' || national) FROM f
+    WHERE national IS NOT NULL AND NOT starts_with(national, '0')
+UNION ALL SELECT 'ph', value, region, 'double_hashed', sha256(correct) FROM f"""
 
 
 class Phones:
