@@ -162,6 +162,11 @@ def column_wise(con: duckdb.DuckDBPyConnection, source: str, target: str) -> Non
     con.execute(f"INSERT INTO {target} {_sql_variants(source)}")
 
 
+def column_wise_sql(source: str) -> str:
+    """The query of column_wise's rows (key, value, region, variant, hash), for a caller that uses them once."""
+    return _sql_variants(source)
+
+
 def per_value(con: duckdb.DuckDBPyConnection, source: str, target: str,
               meanwhile: Callable[[], None] | None = None) -> None:
     """Create `target` (key, value, region, variant, hash) for the other rows of `source`, hashed in Python.

@@ -285,8 +285,11 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
 
     def column_wise() -> None:
         """Everything that needs no Python, done while Python hashes the rest."""
-        hashes.column_wise(con, "_distinct", "_variants")
-        con.execute(f"CREATE TEMP TABLE _forms AS SELECT {vid} AS vid, key, variant, hash FROM _variants")
+        # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
+        con.execute("SET force_compression = 'uncompressed'")
+        # Each value's hashes go straight to the staged table (the commit and the digest pieces read them there).
+        con.execute(f"CREATE TABLE {forms} AS SELECT {vid} AS vid, key, variant, hash "
+                    f"FROM ({hashes.column_wise_sql('_distinct')})")
         # Orders refer to their values by number: the joins below then compare integers, not strings.
         # Orders are keyed by their line here (one order id may belong to several owners in a file).
         numbers = ", ".join(f"CASE WHEN {q(k)} IS NOT NULL THEN "
@@ -294,18 +297,15 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
                             for k in DIGEST_KEYS)
         con.execute(f"CREATE TEMP TABLE _wide AS SELECT line, owner, order_id, {numbers} FROM _values")
         con.execute("DROP TABLE _values")
-        # The staging file is read once by the commit: compressing 64-character hashes is not worth the CPU.
-        con.execute("SET force_compression = 'uncompressed'")
         con.execute(f"CREATE TABLE {refs} AS SELECT owner, order_id, {', '.join(q(k) for k in DIGEST_KEYS)} FROM _wide")
 
     # Phones are parsed by `phones`' own thread (started when the records were read): the rest here.
     con.execute("CREATE TEMP VIEW _not_phones AS SELECT * FROM _distinct WHERE key <> 'ph'")
     hashes.per_value(con, "_not_phones", "_py_variants", meanwhile=column_wise)
     con.execute("DROP VIEW _not_phones")
-    con.execute(f"INSERT INTO _forms SELECT {vid} AS vid, key, variant, hash FROM _py_variants")
-    # While the thread finishes the phones: the other values' hashes are staged and their digest pieces made.
-    con.execute(f"CREATE TABLE {forms} AS SELECT * FROM _forms")
-    con.execute(f"CREATE TEMP TABLE _pieces AS {_PIECES.format('_forms')}")
+    con.execute(f"INSERT INTO {forms} SELECT {vid} AS vid, key, variant, hash FROM _py_variants")
+    # While the thread finishes the phones: the other values' digest pieces are made.
+    con.execute(f"CREATE TEMP TABLE _pieces AS {_PIECES.format(forms)}")
     phones.variants(con, "_ph_variants")
     # The thread parsed the phones of every record: those of good orders only are this file's values.
     con.execute(f"CREATE TEMP TABLE _ph_forms AS SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
@@ -317,7 +317,7 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
     numbers = ", ".join(q(k) for k in DIGEST_KEYS)
     con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
                 f"FROM (SELECT owner, order_id, unnest([{numbers}]) AS vid FROM {refs}) r JOIN {forms} f USING (vid)")
-    for table in ("_distinct", "_variants", "_py_variants", "_ph_variants", "_ph_forms", "_forms"):
+    for table in ("_distinct", "_py_variants", "_ph_variants", "_ph_forms"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
     con.execute("DROP TABLE _wide")
