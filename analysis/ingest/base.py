@@ -147,3 +147,14 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:
 def sql_str(value: Any) -> str:
     """A SQL string literal for constants baked into generated SQL (patterns from our own code)."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def forget_group(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], number: int | None) -> None:
+    """Drop what a module parsing files together read of file `number` (None: of every file) into its group's
+    `tables` (temp tables with a _file column) and did not parse yet."""
+    for table in tables:
+        if number is None:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        elif con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
+                         [table]).fetchall()[0][0]:
+            con.execute(f"DELETE FROM {table} WHERE _file = {int(number)}")

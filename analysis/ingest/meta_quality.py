@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
+from analysis.ingest.base import IngestError, Options, Reject, Staged, forget_group, sql_str
 from analysis.ingest.lines import check_text, unreadable
 
 KIND = "meta-quality"
@@ -111,11 +111,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
 
 def forget(con: duckdb.DuckDBPyConnection, number: int | None) -> None:
     """Drop what was read of file `number` (None: of every file) and not yet parsed."""
-    if number is None:
-        con.execute(f"DROP TABLE IF EXISTS {_DOCS}")
-    elif con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
-                     [_DOCS]).fetchall()[0][0]:
-        con.execute(f"DELETE FROM {_DOCS} WHERE _file = {int(number)}")
+    forget_group(con, GROUP_TABLES, number)
 
 
 def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts: Options) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.ingest.base import IngestError, Options, Reject, Staged, sql_str
+from analysis.ingest.base import IngestError, Options, Reject, Staged, forget_group, sql_str
 from analysis.ingest.lines import check_text, read_lines, unreadable
 
 KIND = "meta-stats"
@@ -178,12 +178,7 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
 
 def forget(con: duckdb.DuckDBPyConnection, number: int | None) -> None:
     """Drop what was read of file `number` (None: of every file) and not yet parsed."""
-    for table in GROUP_TABLES:
-        if number is None:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        elif con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
-                         [table]).fetchall()[0][0]:
-            con.execute(f"DELETE FROM {table} WHERE _file = {int(number)}")
+    forget_group(con, GROUP_TABLES, number)
 
 
 def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts: Options) -> None:
