@@ -7,7 +7,8 @@ ingest: throughput and fixed costs of the load (peak memory is the largest max R
   those it starts; CPU is user + system time of all their threads, steadier than wall time on a shared
   machine):
   - orders: rows/s for a canonical CSV with emails, phones and names (customers come back);
-  - per-file fixed cost: many tiny server-event (and browser-event) files in one command, milliseconds per file;
+  - per-file fixed cost: many tiny files of a kind in one command (server events, browser events, a day's
+    /stats fetch, a Dataset Quality snapshot), milliseconds per file;
   - server events: events/s of capi-audit ingest against a bare json.loads loop over the same file;
   - the demo build (`capi-audit demo --no-serve`): seconds.
   --quick: small sizes for a smoke run. --only PART: one part alone (orders, files, events or demo).
@@ -28,7 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.perf.gen import write_browser_events, write_envelopes, write_orders  # noqa: E402
+from tests.perf.gen import (write_browser_events, write_envelopes, write_orders, write_quality_day,  # noqa: E402
+                            write_stats_day)
 
 CHILD = r"""
 import json, resource, sys, time
@@ -48,10 +50,11 @@ elif mode == "demo":
     n = len(demo_build.build(Path(db), days=int(sys.argv[4]), log=lambda m: None))
 else:
     from analysis.ingest import Options, expand, ingest_files
-    kind = {"orders": "orders", "bfiles": "browser-events"}.get(mode, "server-events")
+    kind = {"orders": "orders", "bfiles": "browser-events", "sfiles": "meta-stats",
+            "qfiles": "meta-quality"}.get(mode, "server-events")
     files = expand([path], kind)
     res = ingest_files(db, kind, files, Options())
-    n = len(res) if mode in ("files", "bfiles") else sum(r.loaded + r.duplicates for r in res)
+    n = len(res) if mode.endswith("files") else sum(r.loaded + r.duplicates for r in res)
     assert all(r.error is None and not r.rejects for r in res), [(r.error, r.rejects[:3]) for r in res][:3]
 print(json.dumps({"n": n, "seconds": time.perf_counter() - t0, "cpu": cpu() - c0,
                   "peak_mb": max(resource.getrusage(w).ru_maxrss for w in WHO) / 1024}))
@@ -193,6 +196,15 @@ def ingest_bench(args: argparse.Namespace) -> int:
                 write_browser_events(tiny / f"{i:04d}.jsonl", 4, seed=i)
         r = run("bfiles", tiny, db)
         rows.append((f"{n_files} tiny browser-event files, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
+        for mode, what, write in (("sfiles", "daily meta-stats files", write_stats_day),
+                                  ("qfiles", "meta-quality snapshots", write_quality_day)):
+            daily = work / f"{mode}-{n_files}"
+            if not daily.exists():
+                daily.mkdir()
+                for i in range(n_files):
+                    write(daily / f"{i:04d}.json{'l' if mode == 'sfiles' else ''}", i)
+            r = run(mode, daily, db)
+            rows.append((f"{n_files} {what}, one command", r, "ms/file", r["seconds"] / r["n"] * 1000))
 
     if "events" in parts:
         path = work / f"envelopes-{events}.jsonl"

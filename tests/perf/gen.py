@@ -59,6 +59,46 @@ def write_browser_events(path: Path, events: int, *, seed: int = 1) -> int:
     return events
 
 
+_DAY0 = 1_759_276_800   # 2025-10-01T00:00:00Z
+
+
+def _iso(ts: int) -> str:
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def write_stats_day(path: Path, day: int) -> int:
+    """Write one day's /stats?aggregation=event fetch, a page per source (as `sync` saves them); returns rows."""
+    rnd = random.Random(day)
+    start = _DAY0 + day * 86400
+    lines, rows = [], 0
+    for source in ("SERVER_ONLY", "WEB_ONLY"):
+        data = [{"aggregation": "event", "start_time": _iso(start + h * 3600),
+                 "data": [{"value": name, "count": rnd.randrange(1, 400)} for name in ("Purchase", "AddToCart", "PageView")]}
+                for h in range(24)]
+        rows += 24 * 3
+        lines.append(json.dumps({"pixel_id": "1234567890", "fetched_at": _iso(start + 86400 + 6 * 3600),
+                                 "params": {"aggregation": "event", "event_source": source},
+                                 "response": {"data": data}}, separators=(",", ":")))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return rows
+
+
+def write_quality_day(path: Path, day: int) -> int:
+    """Write one morning's Dataset Quality snapshot (five events, their match keys); returns events."""
+    rnd = random.Random(day)
+    keys = ("email", "phone", "fbp", "fbc", "client_ip_address", "client_user_agent", "external_id", "zip")
+    web = [{"event_name": name,
+            "event_match_quality": {"composite_score": round(rnd.uniform(4, 9.5), 1),
+                                    "match_key_feedback": [{"identifier": k, "coverage": {"percentage": rnd.randrange(101)}}
+                                                           for k in keys]},
+            "event_coverage": {"percentage": rnd.randrange(101)}}
+           for name in ("Purchase", "AddToCart", "InitiateCheckout", "ViewContent", "PageView")]
+    path.write_text(json.dumps({"pixel_id": "1234567890", "fetched_at": _iso(_DAY0 + day * 86400 + 6 * 3600),
+                                "response": {"web": web}}), encoding="utf-8")
+    return len(web)
+
+
 _FIRST = ("Mary", "James", "Léa", "Jürgen", "Olivia", "Noah", "Chloé", "Amelia", "Lukas", "Anne-Marie")
 _LAST = ("Smith", "Müller", "O'Connor", "Dubois", "Nguyen", "Garcia", "Côté", "Walker", "Schäfer", "Kim")
 # (country, city, state, zip, phone format): {0} and {1} take the customer number, so every customer
