@@ -308,16 +308,15 @@ def _hash_orders(con: duckdb.DuckDBPyConnection, default_country: str | None, pr
     con.execute(f"CREATE TEMP TABLE _pieces AS {_PIECES.format(forms)}")
     phones.variants(con, "_ph_variants")
     # The thread parsed the phones of every record: those of good orders only are this file's values.
-    con.execute(f"CREATE TEMP TABLE _ph_forms AS SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
+    con.execute(f"INSERT INTO {forms} SELECT {vid} AS vid, key, variant, hash FROM _ph_variants "
                 "SEMI JOIN _distinct USING (key, value, region)")
-    con.execute(f"INSERT INTO {forms} SELECT * FROM _ph_forms")
-    con.execute(f"INSERT INTO _pieces {_PIECES.format('_ph_forms')}")
+    con.execute(f"INSERT INTO _pieces {_PIECES.format(forms + ' WHERE key = ' + sql_str('ph'))}")
     # One staged row per order (not per value): the commit unfolds it, an order's values together (key by
     # key, the store's compressed order_hashes came out a tenth larger); an absent value joins nothing.
     numbers = ", ".join(q(k) for k in DIGEST_KEYS)
     con.execute(f"CREATE VIEW out.order_hashes AS SELECT r.owner, r.order_id, f.key, f.variant, f.hash "
                 f"FROM (SELECT owner, order_id, unnest([{numbers}]) AS vid FROM {refs}) r JOIN {forms} f USING (vid)")
-    for table in ("_distinct", "_py_variants", "_ph_variants", "_ph_forms"):
+    for table in ("_distinct", "_py_variants", "_ph_variants"):
         con.execute(f"DROP TABLE {table}")
     _digests(con)
     con.execute("DROP TABLE _wide")
