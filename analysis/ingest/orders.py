@@ -87,9 +87,10 @@ def _records_sql(header: list[str], sources: dict[str, str], group: str | None) 
         col = q(sources[field])
         return f"CASE WHEN trim({col}) <> '' THEN {col} END" if field in personal else f"nullif(trim({col}), '')"
 
-    # Rows of empty cells (a spreadsheet's trailing ",,,,") are no records.
-    cells = ", ".join(f"nullif(trim({q(h)}), '')" for h in header)
-    rows = f"(SELECT * FROM raw WHERE coalesce({cells}) IS NOT NULL)"
+    # Rows of empty cells (a spreadsheet's trailing ",,,,") are no records. (An OR stops at the first
+    # cell that is not empty, mostly the first; a coalesce of all the cells trimmed costs several times more.)
+    cells = " OR ".join(f"trim({q(h)}) <> ''" for h in header)
+    rows = f"(SELECT * FROM raw WHERE {cells})"
     if group is None:
         cols = ", ".join(f"{text(f)} AS {f}" for f in RECORD_FIELDS)
         return f"SELECT __line AS line, {cols} FROM {rows}"
