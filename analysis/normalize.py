@@ -10,23 +10,6 @@ from datetime import date
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import phonenumberutil as _phone_util
-
-
-def _ascii_digits_only(number, keep_non_digits=False, _general=_phone_util.normalize_digits_only):
-    """phonenumbers' normalize_digits_only, without its per-character Unicode lookups for ASCII text.
-
-    A third of parsing a phone went to that loop; in ASCII the only characters with a digit value are
-    0-9, each its own, so the result is the same: the text itself, or its digits alone.
-    """
-    if type(number) is str and number.isascii():
-        return number if keep_non_digits else _NOT_DIGITS.sub("", number)
-    return _general(number, keep_non_digits)
-
-
-_NOT_DIGITS = re.compile("[^0-9]+")
-if _phone_util.normalize_digits_only.__name__ != _ascii_digits_only.__name__:    # once per process
-    _phone_util.normalize_digits_only = _ascii_digits_only
 
 HASH_KEYS: tuple[str, ...] = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country")
 PLAIN_KEYS: tuple[str, ...] = ("external_id", "client_ip_address", "client_user_agent", "fbc", "fbp")
