@@ -324,6 +324,10 @@ def test_stats_files_of_one_command_load_as_each_would_alone(tmp_path: Path, sha
     for name, lines in pages.items():
         files.append(tmp_path / "in" / name)
         files[-1].write_text("\n".join(lines) + "\n")
+    # A line that is not UTF-8 (an editor's Latin-1) is a reject of its own; the file's other lines load.
+    files.append(tmp_path / "in" / "f.jsonl")
+    files[-1].write_bytes(_page("2026-10-05T06:05:00Z", {"2026-10-05T09:00:00+0000": {"Lead": 1}}).encode()
+                          + b'\n{"note": "caf\xe9"}\n')
     alone, together = _one_by_one_and_together(tmp_path, "meta-stats", files, [
         "SELECT i.path, s.* EXCLUDE (ingestion_id) FROM meta_stats s JOIN ingestions i USING (ingestion_id) ORDER BY ALL"])
     assert together == alone
@@ -331,3 +335,4 @@ def test_stats_files_of_one_command_load_as_each_would_alone(tmp_path: Path, sha
     assert outcomes["c.jsonl"][0] is False and outcomes["d.json"][0] is False
     # With the shared hour the older fetch (e) loses to b's newer one: a duplicate, not a replacement.
     assert outcomes["e.jsonl"] == ((True, 1, 1) if shared_hour else (True, 2, 0))
+    assert outcomes["f.jsonl"] == (True, 1, 0) and len(alone[0][-1][5]) == 1
