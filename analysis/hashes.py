@@ -26,8 +26,9 @@ _COLUMNS = ["key", "value", "region", "variant", "hash"]
 _CHUNK = 20_000     # distinct values hashed in Python per batch of rows handed to DuckDB
 
 
-def _sql_variants(source: str) -> str:
-    """normalize.hash_variants as SQL over `source`'s values of SQL_KEYS in the SQL alphabet, same order."""
+def column_wise_sql(source: str) -> str:
+    """normalize.hash_variants as SQL over `source`'s values of SQL_KEYS in the SQL alphabet, same order:
+    rows (key, value, region, variant, hash)."""
     keys = ", ".join(f"'{k}'" for k in SQL_KEYS)
     return f"""
 WITH v AS (SELECT key, value, region, trim(value) AS t FROM {source}
@@ -73,7 +74,7 @@ def _phone_variants_sql(forms: str) -> str:
     """normalize.hash_variants("ph", value, region) from each phone's forms in `forms`, in its order."""
     return f"""
 WITH f AS (SELECT value, region, national, sha256(normalized) AS correct FROM {forms})
--- No two of these hash the same string (see _sql_variants): the normalized digits lead with the country
+-- No two of these hash the same string (see column_wise_sql): the normalized digits lead with the country
 -- code, which the national number lacks and which never is 0; the double hash is 64 hex digits.
 SELECT 'ph' AS key, value, region, 'correct' AS variant, correct AS hash FROM f
 UNION ALL SELECT 'ph', value, region, 'missing_country_code', sha256(national) FROM f WHERE national IS NOT NULL
@@ -159,12 +160,7 @@ class Phones:
 def column_wise(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     """Create `target` (key, value, region, variant, hash) for the rows of `source` that SQL hashes."""
     con.execute(f"CREATE TEMP TABLE {target} {VARIANTS_DDL}")
-    con.execute(f"INSERT INTO {target} {_sql_variants(source)}")
-
-
-def column_wise_sql(source: str) -> str:
-    """The query of column_wise's rows (key, value, region, variant, hash), for a caller that uses them once."""
-    return _sql_variants(source)
+    con.execute(f"INSERT INTO {target} {column_wise_sql(source)}")
 
 
 def per_value(con: duckdb.DuckDBPyConnection, source: str, target: str,
@@ -215,4 +211,4 @@ def variants_table(con: duckdb.DuckDBPyConnection, source: str, target: str) -> 
     The result equals normalize.hash_variants(key, value, region or None) for every row; values only
     live in this (in-memory) connection.
     """
-    per_value(con, source, target, meanwhile=lambda: con.execute(f"INSERT INTO {target} {_sql_variants(source)}"))
+    per_value(con, source, target, meanwhile=lambda: con.execute(f"INSERT INTO {target} {column_wise_sql(source)}"))
