@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -63,7 +64,6 @@ _DAY0 = 1_759_276_800   # 2025-10-01T00:00:00Z
 
 
 def _iso(ts: int) -> str:
-    from datetime import datetime, timezone
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
@@ -74,7 +74,8 @@ def write_stats_day(path: Path, day: int) -> int:
     lines, rows = [], 0
     for source in ("SERVER_ONLY", "WEB_ONLY"):
         data = [{"aggregation": "event", "start_time": _iso(start + h * 3600),
-                 "data": [{"value": name, "count": rnd.randrange(1, 400)} for name in ("Purchase", "AddToCart", "PageView")]}
+                 "data": [{"value": name, "count": rnd.randrange(1, 400)}
+                          for name in ("Purchase", "AddToCart", "PageView")]}
                 for h in range(24)]
         rows += 24 * 3
         lines.append(json.dumps({"pixel_id": "1234567890", "fetched_at": _iso(start + 86400 + 6 * 3600),
@@ -90,7 +91,8 @@ def write_quality_day(path: Path, day: int) -> int:
     keys = ("email", "phone", "fbp", "fbc", "client_ip_address", "client_user_agent", "external_id", "zip")
     web = [{"event_name": name,
             "event_match_quality": {"composite_score": round(rnd.uniform(4, 9.5), 1),
-                                    "match_key_feedback": [{"identifier": k, "coverage": {"percentage": rnd.randrange(101)}}
+                                    "match_key_feedback": [{"identifier": k,
+                                                            "coverage": {"percentage": rnd.randrange(101)}}
                                                            for k in keys]},
             "event_coverage": {"percentage": rnd.randrange(101)}}
            for name in ("Purchase", "AddToCart", "InitiateCheckout", "ViewContent", "PageView")]
