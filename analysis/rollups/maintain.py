@@ -17,7 +17,7 @@ from typing import Any, Callable
 import duckdb
 
 from analysis import store
-from analysis.normalize import USER_DATA_KEYS
+from analysis.normalize import HASH_KEYS, USER_DATA_KEYS
 from analysis.rollups.schema import (COUNTED_BROWSER, COUNTED_SERVER, STATE_TABLES, TABLES, bucket_sql,
                                      name_fold_sql)
 
@@ -206,6 +206,12 @@ def _lint_rows(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], hours: 
     con.execute("CREATE OR REPLACE TEMP TABLE _lint AS SELECT * FROM (" + " UNION ALL ".join(parts) + ")")
 
 
+# Columns of server_events no rolled-up figure or rule reads: the identifiers' hashes (the rules read the
+# flags; the hash checks against orders run when a report is read) and the request's own id. Left out of the
+# computation's copy of the buckets' events, they would be most of its bytes (a first load copies every event).
+_UNREAD = ", ".join([*HASH_KEYS, "external_id", "request_uid", "referrer_url"])
+
+
 def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
     """Replace every rollup row of the (pixel, bucket) pairs in _B by its value from the canonical tables."""
     hours = int(settings["dedup.window_hours"])
@@ -217,7 +223,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None
     params = {"lo": lo, "hi": hi}
     # The lint rules read their base tables under the names the report's lint uses (one definition).
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _r_server AS
-        SELECT s.*, {bucket_sql('s.event_time')} AS bucket, CAST(NULL AS DATE) AS day, true AS in_window,
+        SELECT s.* EXCLUDE ({_UNREAD}), {bucket_sql('s.event_time')} AS bucket, CAST(NULL AS DATE) AS day, true AS in_window,
                NOT s.rejected AND s.test_event_code IS NULL AS counted,
                CAST(NULL AS VARCHAR) AS matched_owner, CAST(NULL AS VARCHAR) AS matched_order,
                CAST(NULL AS VARCHAR) AS order_status, CAST(NULL AS DOUBLE) AS order_total
