@@ -144,6 +144,12 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, sql: str) -> list[Reject]:
     return [Reject(int(r[0]) if r[0] is not None else None, r[1]) for r in con.execute(sql).fetchall()]
 
 
+def nonblank_sql(x: str) -> str:
+    """SQL: the text x holds something besides spaces (trim(x) <> ''), without trim's scan of the whole text
+    where its first character is ASCII and not a space (trim removes Unicode spaces only: tabs stay)."""
+    return f"(CASE WHEN ascii({x}) BETWEEN 33 AND 126 THEN true ELSE trim({x}) <> '' END)"
+
+
 def sql_str(value: Any) -> str:
     """A SQL string literal for constants baked into generated SQL (patterns from our own code)."""
     return "'" + str(value).replace("'", "''") + "'"

@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 import duckdb
 
 from analysis import normalize
-from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, sql_str
+from analysis.ingest.base import IngestError, Options, Reject, Staged, collect_rejects, nonblank_sql, sql_str
 from analysis.ingest.lines import check_text, read_lines
 from analysis.ingest.server_events import (GROUP_LINES, GROUP_TABLES, READ_LINES, drop_group_lines, forget,  # noqa: F401
                                           group_lines, read_group)
@@ -36,7 +36,7 @@ _JSONL = ('{"pixel_id":"VARCHAR","event_name":"JSON","event_id":"VARCHAR","event
 
 def _text(x: str) -> str:
     """A non-blank string, else NULL."""
-    return f"CASE WHEN trim({x}) <> '' THEN {x} END"
+    return f"CASE WHEN {nonblank_sql(x)} THEN {x} END"
 
 
 def _hash_only(values: str) -> str:
@@ -126,19 +126,31 @@ FROM split
 
 _JSONL_SQL = f"""
 WITH lines AS (@LINES@),
+parsed AS (
+  SELECT _file, ln, line, try(json_transform(line, '{_JSONL}')) AS t FROM lines WHERE line IS NOT NULL
+),
 recs AS (
-  SELECT _file, ln, CASE WHEN json_valid(line) THEN json_type(line) END AS jt, try(json_transform(line, '{_JSONL}')) AS t
-  FROM lines WHERE line IS NOT NULL AND trim(line) <> ''
+  -- The line is read again only where the typed parse failed or it does not open an object (rare): a
+  -- line that parses and starts with '{{' is a JSON object. trim() scans a whole line, so a blank line is
+  -- told apart only among those that failed to parse; blank lines are deleted once staged (a filter here
+  -- would be pushed below the parse, and the parse computed twice).
+  SELECT _file, ln, t, CASE WHEN t IS NOT NULL AND starts_with(line, '{{') THEN 'OBJECT'
+                            WHEN json_valid(line) THEN json_type(line) END AS jt,
+         CASE WHEN t IS NULL THEN trim(line) = '' ELSE false END AS blank
+  FROM parsed
 ),
 fields AS (
-  SELECT _file, ln, jt, t,
+  SELECT _file, ln, jt, t, blank,
     CASE WHEN json_type(t.event_name) = 'VARCHAR' THEN {_text("json_extract_string(t.event_name, '$')")} END AS name,
+    json_type(t.event_time) AS et_type,
     CASE WHEN json_type(t.event_time) IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
          THEN trim(json_extract_string(t.event_time, '$')) END AS et,
     map_extract_value(t.user_data, 'em') AS ud_em, map_extract_value(t.user_data, 'ph') AS ud_ph
   FROM recs
 ),
-timed AS (SELECT *, try(capi_ts(et)) AS ev_t FROM fields)
+-- A JSON integer without sign (nearly every event) is digits only: capi_ts would read it as Unix time too.
+timed AS (SELECT *, CASE WHEN et_type = 'UBIGINT' THEN capi_epoch(CAST(et AS DOUBLE)) ELSE try(capi_ts(et)) END AS ev_t
+          FROM fields)
 SELECT _file, ln AS line,
   CASE WHEN jt IS NULL THEN 'line is not valid JSON'
        WHEN jt <> 'OBJECT' THEN 'line is a JSON ' || lower(jt) || ', not an object'
@@ -160,23 +172,35 @@ SELECT _file, ln AS line,
   {_text("upper(trim(t.custom_data.currency))")} AS currency, {_text("t.custom_data.order_id")} AS order_id,
   list_sort(list_transform(list_filter(map_entries(coalesce(t.user_data, MAP {{}})),
       lambda e: e.value IS NOT NULL AND e.value NOT IN ('""', '[]', '{{}}')), lambda e: e.key)) AS user_data_keys,
-  {_hash_only(_json_strings("ud_em"))} AS em, {_hash_only(_json_strings("ud_ph"))} AS ph
+  {_hash_only(_json_strings("ud_em"))} AS em, {_hash_only(_json_strings("ud_ph"))} AS ph, blank
 FROM timed
 """
 
-# Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file
-# (_file: the file's number among the files parsed together).
-_FINISH = """
-CREATE TABLE ev AS
-WITH keyed AS (
-  SELECT *, sha256(to_json([pixel_id, event_name, event_id, CAST(epoch_ms(event_time) AS VARCHAR),
-                             event_source_url])) AS base
-  FROM ev0
-)
-SELECT *, CASE WHEN reason IS NULL
-  THEN sha256(base || '|' || row_number() OVER (PARTITION BY _file, reason IS NULL, base ORDER BY line)) END AS event_uid
-FROM keyed
-"""
+# Identity per the inputs contract: (pixel, name, id, time in ms, URL) plus the occurrence number in the file.
+_BASE = ("sha256(to_json([pixel_id, event_name, event_id, CAST(epoch_ms(event_time) AS VARCHAR), "
+         "event_source_url]))")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, table: str, by_file: bool) -> None:
+    """out.<table>: the good rows of ev0 with their identities (by_file: with `_file`, each one's number).
+
+    Nearly every event is the first of its kind in its file: all are numbered 1, then the few repeats
+    renumbered in file order (a window over every event would sort them all).
+    """
+    con.execute(f"CREATE TABLE out.{table} AS SELECT {'_file, ' if by_file else ''}{_OUT} FROM "
+                f"(SELECT *, sha256({_BASE} || '|1') AS event_uid FROM ev0 WHERE reason IS NULL)")
+    file_ = "_file, " if by_file else ""
+    key = "(_file, event_uid)" if by_file else "event_uid"
+    if not con.execute(f"SELECT count(*) > count(DISTINCT {key}) FROM out.{table}").fetchall()[0][0]:
+        return
+    same_file = "AND s._file = o._file" if by_file else ""
+    con.execute(f"""
+        UPDATE out.{table} s SET event_uid = sha256(o.base || '|' || o.occ)
+        FROM (SELECT {file_}line, base, row_number() OVER (PARTITION BY {file_}base ORDER BY line) AS occ
+              FROM (SELECT {file_}line, {_BASE} AS base FROM out.{table}
+                    WHERE {key} IN (SELECT {key} FROM out.{table} GROUP BY ALL HAVING count(*) > 1))) o
+        WHERE s.line = o.line {same_file} AND o.occ > 1""")
+
 
 _TYPES = {"line": "BIGINT", "event_time": "TIMESTAMP", "received_at": "TIMESTAMP", "value": "DOUBLE",
           "user_data_keys": "VARCHAR[]"}
@@ -303,12 +327,11 @@ def parse(path: Path, staged: Staged, con: duckdb.DuckDBPyConnection, opts: Opti
     con.execute(f"CREATE TABLE ev0 AS SELECT 0 AS _file, * FROM ({_PIXEL_SQL})", params)
     if bad_lines:
         con.executemany("INSERT INTO ev0 (_file, line, reason) VALUES (0, ?, ?)", bad_lines)
-    con.execute(_FINISH)
     unit = "entry" if form == "har" else "line"
     staged.rejects.extend(collect_rejects(
-        con, f"SELECT line, '{unit} ' || line || ': ' || reason FROM ev WHERE reason IS NOT NULL ORDER BY line"))
-    con.execute(f"CREATE TABLE out.browser_events AS SELECT {_OUT} FROM ev WHERE reason IS NULL ORDER BY line")
-    staged.rows_read = con.execute("SELECT count(*) FROM ev").fetchall()[0][0]
+        con, f"SELECT line, '{unit} ' || line || ': ' || reason FROM ev0 WHERE reason IS NOT NULL ORDER BY line"))
+    _stage(con, "browser_events", by_file=False)
+    staged.rows_read = con.execute("SELECT count(*) FROM ev0").fetchall()[0][0]
     staged.tables.append(("browser_events", "new"))
 
 
@@ -331,15 +354,15 @@ def finish(con: duckdb.DuckDBPyConnection, table: str, files: list[Staged], opts
                     {"pixel": opts.pixel_id or None})
     finally:
         drop_group_lines(con)
+    con.execute("DELETE FROM ev0 WHERE blank")
     con.execute(f"INSERT INTO ev0 (_file, line, reason) SELECT _file, line, reason FROM {GROUP_TABLES[1]}")
-    con.execute(_FINISH)
     by_number = {f.number: f for f in files}
     for number, line, reason in con.execute(
-            "SELECT _file, line, 'line ' || line || ': ' || reason FROM ev WHERE reason IS NOT NULL "
+            "SELECT _file, line, 'line ' || line || ': ' || reason FROM ev0 WHERE reason IS NOT NULL "
             "ORDER BY _file, line").fetchall():
         by_number[number].rejects.append(Reject(int(line), reason))
-    con.execute(f"CREATE TABLE out.{table} AS SELECT _file, {_OUT} FROM ev WHERE reason IS NULL ORDER BY _file, line")
-    counts = dict(con.execute("SELECT _file, count(*) FROM ev GROUP BY _file").fetchall())
+    _stage(con, table, by_file=True)
+    counts = dict(con.execute("SELECT _file, count(*) FROM ev0 GROUP BY _file").fetchall())
     for f in files:
         f.rows_read = counts.get(f.number, 0)
         f.tables.append(("browser_events", "new"))

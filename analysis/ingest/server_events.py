@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import normalize
-from analysis.ingest.base import Options, Reject, Staged, forget_group, sql_str
+from analysis.ingest.base import Options, Reject, Staged, forget_group, nonblank_sql, sql_str
 from analysis.ingest.lines import check_text, read_lines
 
 KIND = "server-events"
@@ -68,9 +68,7 @@ def _single(raw: str) -> str:
 
 def _present(raw: str) -> str:
     """Some element is non-empty."""
-    # (trim removes spaces only: an element not starting with one is non-empty as soon as it is not '')
-    return (f"coalesce(CASE WHEN len({raw}) = 1 THEN CASE WHEN {raw}[1] <> '' AND NOT starts_with({raw}[1], ' ') "
-            f"THEN true ELSE trim({raw}[1]) <> '' END "
+    return (f"coalesce(CASE WHEN len({raw}) = 1 THEN {nonblank_sql(f'{raw}[1]')} "
             f"ELSE trim(array_to_string({raw}, '')) <> '' END, false)")
 
 
