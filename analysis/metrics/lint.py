@@ -9,7 +9,7 @@ import duckdb
 
 from analysis import config as config_mod
 from analysis import store
-from analysis.ingest.base import sql_str
+from analysis.ingest.base import nonblank_sql, sql_str
 from analysis.metrics import emq
 from analysis.metrics.discrepancy import keyed_sql
 from analysis.metrics.hash_match import ORDER_KEYS
@@ -72,7 +72,8 @@ def rules(cfg: config_mod.Config) -> list[Rule]:
         Rule("stale_event_time", "error", "server", "sent_at - event_time > INTERVAL 7 DAY", field="'event_time'"),
         Rule("future_event_time", "warning", "server", "event_time - sent_at > INTERVAL 10 MINUTE", field="'event_time'"),
         Rule("missing_event_source_url", "error", "server",
-             "action_source = 'website' AND coalesce(trim(event_source_url), '') = ''", field="'event_source_url'"),
+             f"action_source = 'website' AND NOT coalesce({nonblank_sql('event_source_url')}, false)",
+             field="'event_source_url'"),
         Rule("missing_client_user_agent", "error", "server",
              "action_source = 'website' AND NOT client_user_agent_p", field="'client_user_agent'"),
         Rule("baseline_invalid", "error", "server", emq.baseline_invalid_sql(), field="'user_data'"),
