@@ -18,12 +18,22 @@ from analysis import normalize
 SQL_KEYS = ("em", "fn", "ln", "ct", "external_id")
 _LATIN1_LETTERS = "À-ÖØ-öø-ÿ"       # without × and ÷, the two Latin-1 symbols in that block
 _LATIN1_LOWER = "ß-öø-ÿ"           # their lowercase forms (and ß, ÿ, which have no capital here)
-_SQL_TEXT = f"regexp_full_match(value, '[ -~{_LATIN1_LETTERS}]*')"
+SQL_ALPHABET = f"[ -~{_LATIN1_LETTERS}]*"     # (a regular expression: text made only of it)
+_SQL_TEXT = f"regexp_full_match(value, '{SQL_ALPHABET}')"
 # Keys whose rules depend on the record's country (a phone's calling code, US states and ZIPs).
 REGION_KEYS = ("ph", "st", "zp")
 VARIANTS_DDL = "(key VARCHAR, value VARCHAR, region VARCHAR, variant VARCHAR, hash VARCHAR)"
 _COLUMNS = ["key", "value", "region", "variant", "hash"]
 _CHUNK = 20_000     # distinct values hashed in Python per batch of rows handed to DuckDB
+
+
+def normalized_sql(key: str, t: str) -> str:
+    """SQL: Meta's normalization of the trimmed text `t` of a key of SQL_KEYS in the SQL alphabet."""
+    if key == "em":
+        return f"lower({t})"
+    if key == "external_id":
+        return t
+    return f"regexp_replace(lower({t}), '[^a-z0-9{_LATIN1_LOWER}]', '', 'g')"
 
 
 def column_wise_sql(source: str) -> str:
@@ -33,8 +43,8 @@ def column_wise_sql(source: str) -> str:
     return f"""
 WITH v AS (SELECT key, value, region, trim(value) AS t FROM {source}
            WHERE key IN ({keys}) AND {_SQL_TEXT}),
-n AS (SELECT *, CASE key WHEN 'em' THEN lower(t) WHEN 'external_id' THEN t
-                 ELSE regexp_replace(lower(t), '[^a-z0-9{_LATIN1_LOWER}]', '', 'g') END AS norm FROM v),
+n AS (SELECT *, CASE key WHEN 'em' THEN {normalized_sql('em', 't')} WHEN 'external_id' THEN t
+                 ELSE {normalized_sql('fn', 't')} END AS norm FROM v),
 c AS (SELECT *, sha256(norm) AS correct FROM n WHERE norm <> '')
 -- hash_variants drops a mistake that hashes like the correct form or an earlier mistake; here none can:
 -- each hashes a different string (not_lowercased has a capital, which norm has not; not_trimmed has the

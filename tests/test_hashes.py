@@ -159,3 +159,40 @@ def test_an_interrupt_beside_python_stops_its_thread_before_reaching_the_caller(
         assert con.execute("SELECT count(*) FROM py").fetchall() == [(0,)]
     finally:
         con.close()
+
+
+def _server_plaintext_hashes(values: list[str]) -> list[tuple[str, str, str | None]]:
+    """(key, value, the stored hash) as a server event's plaintext is hashed at ingest (SQL, else Python)."""
+    from analysis.ingest import base, server_events
+
+    con = duckdb.connect()
+    try:
+        base.register_udfs(con)
+        keys = [k for k in normalize.HASH_KEYS]
+        con.register("_v", pd.DataFrame([(k, v) for k in keys for v in values], columns=["key", "value"],
+                                        dtype="string"))
+        cases = " ".join(f"WHEN '{k}' THEN {server_events._hashed(k, 'value')}" for k in keys)
+        return con.execute(f"SELECT key, value, CASE key {cases} END FROM _v").fetchall()
+    finally:
+        con.close()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(VALUES, st.text(st.sampled_from(list("aZ0 .-@") + LATIN1 + ["\u0301", "İ"]),
+                                          max_size=10)), min_size=1, max_size=20))
+def test_server_event_plaintext_hashes_as_python_does(values):
+    # The ingest's column-wise hashing of stray plaintext (emails, names, cities) is Meta's rules exactly.
+    for key, value, stored in _server_plaintext_hashes(values):
+        assert stored == normalize.hash_value(key, value), (key, value)
+
+
+def test_server_event_plaintext_in_the_sql_alphabet_never_reaches_python(monkeypatch):
+    from analysis.ingest import base
+
+    asked = []
+    monkeypatch.setattr(base, "_hash_plain", lambda k, v: asked.append((k, v)) or normalize.hash_value(k, v))
+    out = _server_plaintext_hashes([" John_Smith@Gmail.com ", "Côté", "Zoë\u00a0"])
+    assert ("em", " John_Smith@Gmail.com ",
+            "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f") in out
+    assert {k for k, v in asked if v != "Zoë\u00a0"} <= {"ph", "ge", "db", "st", "zp", "country"}
+    assert {k for k, v in asked if v == "Zoë\u00a0"} == set(normalize.HASH_KEYS)   # the non-breaking space: Python's

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import normalize
+from analysis import hashes, normalize
 from analysis.ingest.base import Options, Reject, Staged, forget_group, nonblank_sql, sql_str
 from analysis.ingest.lines import check_text, read_lines
 
@@ -68,7 +68,7 @@ def _single(raw: str) -> str:
 
 def _present(raw: str) -> str:
     """Some element is non-empty."""
-    return (f"coalesce(CASE WHEN len({raw}) = 1 THEN {nonblank_sql(f'{raw}[1]')} "
+    return (f"coalesce(CASE WHEN {raw} IS NULL THEN false WHEN len({raw}) = 1 THEN {nonblank_sql(f'{raw}[1]')} "
             f"ELSE trim(array_to_string({raw}, '')) <> '' END, false)")
 
 
@@ -78,7 +78,7 @@ def _any(raw: str, pattern: str) -> str:
     # '.*' fully matches exactly the strings without a newline (RE2's '.' excludes only \n).
     single = (f"NOT contains({raw}[1], chr(10))" if pattern == ".*"
               else f"regexp_full_match({raw}[1], {sql_str(pattern)})")
-    return (f"coalesce(CASE WHEN {_single(raw)} THEN {single} "
+    return (f"coalesce(CASE WHEN {raw} IS NULL THEN false WHEN {_single(raw)} THEN {single} "
             f"ELSE regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}) END, false)")
 
 
@@ -91,7 +91,7 @@ def _all(raw: str, pattern: str, single_known: str | None = None) -> str:
     single = f"regexp_full_match({raw}[1], {sql_str(pattern)})"
     if single_known:
         single = f"CASE WHEN {single_known} THEN true ELSE {single} END"
-    return (f"coalesce(CASE WHEN {_single(raw)} THEN {single} "
+    return (f"coalesce(CASE WHEN {raw} IS NULL THEN true WHEN {_single(raw)} THEN {single} "
             f"ELSE regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}) END, true)")
 
 
@@ -124,6 +124,19 @@ def _plain_columns() -> str:
     return ", ".join(f"NOT {_all(f'ud_{k}', normalize.HASHLIKE_RE, f'{k}_v')} AS {k}_plain" for k in HASH_KEYS)
 
 
+def _hashed(k: str, x: str) -> str:
+    """SQL: the correct hash of the plaintext x of must-hash key k (NULL if unusable), as normalize.hash_value.
+
+    Column-wise where the rules are plain string work (an email, a name or a city in the alphabet
+    hashes.SQL_ALPHABET); in Python otherwise (phones, dates, other alphabets), one value at a time.
+    """
+    if k not in hashes.SQL_KEYS:
+        return f"capi_hash('{k}', {x})"
+    norm = hashes.normalized_sql(k, f"trim({x})")
+    return (f"CASE WHEN regexp_full_match({x}, {sql_str(hashes.SQL_ALPHABET)}) "
+            f"THEN CASE WHEN {norm} <> '' THEN sha256({norm}) END ELSE capi_hash('{k}', {x}) END")
+
+
 def _user_data_columns() -> str:
     """Step 3: the stored values, in the store's column order."""
     cols = []
@@ -132,7 +145,7 @@ def _user_data_columns() -> str:
         # Plaintext where a hash belongs is flagged, then hashed by Meta's rules before storage.
         cols.append(
             f"CASE WHEN {k}_plain THEN list_transform({raw}, lambda x: CASE WHEN regexp_full_match(x, "
-            f"{sql_str(normalize.HASHLIKE_RE)}) THEN x ELSE capi_hash('{k}', x) END) ELSE {raw} END AS {k}, "
+            f"{sql_str(normalize.HASHLIKE_RE)}) THEN x ELSE {_hashed(k, 'x')} END) ELSE {raw} END AS {k}, "
             f"{k}_p, {k}_v, {k}_plain")
     cols.append("ud_external_id AS external_id, external_id_p, external_id_p AS external_id_v")
     for k, pattern in _PLAIN_PATTERNS.items():
