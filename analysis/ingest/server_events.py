@@ -61,6 +61,18 @@ def _values(k: str) -> str:
             f"WHEN starts_with({v}, '[') THEN try(json_transform({v}, '[\"VARCHAR\"]')) ELSE [{v}] END")
 
 
+def _scalar(k: str) -> str:
+    """A plain key's value given as a string, number or boolean (nearly always): itself, with no list around it."""
+    v = f"e.user_data.{k}"
+    return f"CASE WHEN NOT (starts_with({v}, '[') OR starts_with({v}, '{{')) THEN {v} END"
+
+
+def _listed(k: str) -> str:
+    """A plain key's value given as a list (or as a string holding a JSON array): its strings; else NULL."""
+    v = f"e.user_data.{k}"
+    return f"CASE WHEN starts_with({v}, '[') THEN try(json_transform({v}, '[\"VARCHAR\"]')) END"
+
+
 def _single(raw: str) -> str:
     """The common one-element list, judged directly (without joining; the joined form splits at SEP)."""
     return f"len({raw}) = 1 AND NOT contains(coalesce({raw}[1], ''), {SEP})"
@@ -80,6 +92,14 @@ def _any(raw: str, pattern: str) -> str:
               else f"regexp_full_match({raw}[1], {sql_str(pattern)})")
     return (f"coalesce(CASE WHEN {raw} IS NULL THEN false WHEN {_single(raw)} THEN {single} "
             f"ELSE regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}) END, false)")
+
+
+def _any_scalar(x: str, pattern: str) -> str:
+    """_any of the one-element list [x] (x not NULL), without building the list."""
+    regex = r"(?:[^\x1e]*\x1e)*(?:" + pattern + r")(?:\x1e[^\x1e]*)*"
+    single = (f"NOT contains({x}, chr(10))" if pattern == ".*" else f"regexp_full_match({x}, {sql_str(pattern)})")
+    return (f"coalesce(CASE WHEN NOT contains({x}, {SEP}) THEN {single} "
+            f"ELSE regexp_full_match({x}, {sql_str(regex)}) END, false)")
 
 
 def _all(raw: str, pattern: str, single_known: str | None = None) -> str:
@@ -111,8 +131,10 @@ def _flag_columns() -> str:
     """Step 1 of user_data: *_p (a non-empty value is present) and *_v (well-formed as received)."""
     cols = [f"{_present(f'ud_{k}')} AS {k}_p, {_any(f'ud_{k}', normalize.HASH_RE)} AS {k}_v" for k in HASH_KEYS]
     cols.append(f"{_present('ud_external_id')} AS external_id_p")
-    cols += [f"{_present(f'ud_{k}')} AS {k}_p, {_any(f'ud_{k}', pattern)} AS {k}_v"
-             for k, pattern in _PLAIN_PATTERNS.items()]
+    # A plain key's string is judged as it is; only a list (rare) goes through the list tests.
+    cols += [f"CASE WHEN sc_{k} IS NOT NULL THEN {nonblank_sql(f'sc_{k}')} ELSE {_present(f'ud_{k}')} END AS {k}_p, "
+             f"CASE WHEN sc_{k} IS NOT NULL THEN {_any_scalar(f'sc_{k}', pattern)} ELSE {_any(f'ud_{k}', pattern)} END "
+             f"AS {k}_v" for k, pattern in _PLAIN_PATTERNS.items()]
     return ",\n       ".join(cols)
 
 
@@ -152,7 +174,8 @@ def _user_data_columns() -> str:
         # A list is well-formed if any element is; the first well-formed element is kept.
         raw = f"ud_{k}"
         cols.append(
-            f"CASE WHEN len({raw}) > 1 THEN coalesce(list_filter({raw}, lambda x: regexp_full_match(x, "
+            f"CASE WHEN sc_{k} IS NOT NULL THEN sc_{k} "
+            f"WHEN len({raw}) > 1 THEN coalesce(list_filter({raw}, lambda x: regexp_full_match(x, "
             f"{sql_str(pattern)}))[1], {raw}[1]) ELSE {raw}[1] END AS {k}, {k}_p, {k}_v")
     return ",\n       ".join(cols)
 
@@ -164,10 +187,11 @@ def _pipeline(opts: Options, lines: str) -> str:
     occurrence where the contract asks for it.
     """
     pixel = sql_str(opts.pixel_id) if opts.pixel_id else "NULL"
-    ud_raw = ",\n       ".join(f"{_values(k)} AS ud_{k}" for k in normalize.USER_DATA_KEYS)
+    ud_raw = ",\n       ".join([f"{_values(k)} AS ud_{k}" for k in normalize.USER_DATA_KEYS if k not in _PLAIN_PATTERNS]
+                                 + [f"{_scalar(k)} AS sc_{k}, {_listed(k)} AS ud_{k}" for k in _PLAIN_PATTERNS])
     req_s = "json_extract_string(line, '$.request')"
     ud_null = " AND ".join(f"e.user_data.{k} IS NULL" for k in normalize.USER_DATA_KEYS)
-    ud_names = ", ".join(f"ud_{k}" for k in normalize.USER_DATA_KEYS)
+    ud_names = ", ".join([f"ud_{k}" for k in normalize.USER_DATA_KEYS] + [f"sc_{k}" for k in _PLAIN_PATTERNS])
     flag_names = ", ".join([f"{k}_p, {k}_v" for k in HASH_KEYS] + ["external_id_p"]
                            + [f"{k}_p, {k}_v" for k in _PLAIN_PATTERNS] + [f"{k}_plain" for k in HASH_KEYS])
     return f"""
