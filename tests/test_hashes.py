@@ -168,7 +168,7 @@ def _server_plaintext_hashes(values: list[str]) -> list[tuple[str, str, str | No
     con = duckdb.connect()
     try:
         base.register_udfs(con)
-        keys = [k for k in normalize.HASH_KEYS]
+        keys = list(normalize.HASH_KEYS)
         con.register("_v", pd.DataFrame([(k, v) for k in keys for v in values], columns=["key", "value"],
                                         dtype="string"))
         cases = " ".join(f"WHEN '{k}' THEN {server_events._hashed(k, 'value')}" for k in keys)
