@@ -18,13 +18,16 @@ from analysis import normalize
 SQL_KEYS = ("em", "fn", "ln", "ct", "external_id")
 _LATIN1_LETTERS = "À-ÖØ-öø-ÿ"       # without × and ÷, the two Latin-1 symbols in that block
 _LATIN1_LOWER = "ß-öø-ÿ"           # their lowercase forms (and ß, ÿ, which have no capital here)
-SQL_ALPHABET = f"[ -~{_LATIN1_LETTERS}]*"     # (a regular expression: text made only of it)
-_SQL_TEXT = f"regexp_full_match(value, '{SQL_ALPHABET}')"
 # Keys whose rules depend on the record's country (a phone's calling code, US states and ZIPs).
 REGION_KEYS = ("ph", "st", "zp")
 VARIANTS_DDL = "(key VARCHAR, value VARCHAR, region VARCHAR, variant VARCHAR, hash VARCHAR)"
 _COLUMNS = ["key", "value", "region", "variant", "hash"]
 _CHUNK = 20_000     # distinct values hashed in Python per batch of rows handed to DuckDB
+
+
+def in_sql_alphabet(x: str) -> str:
+    """SQL: the text x is made only of the characters whose normalization SQL does as Python does."""
+    return f"regexp_full_match({x}, '[ -~{_LATIN1_LETTERS}]*')"
 
 
 def normalized_sql(key: str, t: str) -> str:
@@ -42,9 +45,8 @@ def column_wise_sql(source: str) -> str:
     keys = ", ".join(f"'{k}'" for k in SQL_KEYS)
     return f"""
 WITH v AS (SELECT key, value, region, trim(value) AS t FROM {source}
-           WHERE key IN ({keys}) AND {_SQL_TEXT}),
-n AS (SELECT *, CASE key WHEN 'em' THEN {normalized_sql('em', 't')} WHEN 'external_id' THEN t
-                 ELSE {normalized_sql('fn', 't')} END AS norm FROM v),
+           WHERE key IN ({keys}) AND {in_sql_alphabet('value')}),
+n AS (SELECT *, CASE key {' '.join(f"WHEN '{k}' THEN {normalized_sql(k, 't')}" for k in SQL_KEYS)} END AS norm FROM v),
 c AS (SELECT *, sha256(norm) AS correct FROM n WHERE norm <> '')
 -- hash_variants drops a mistake that hashes like the correct form or an earlier mistake; here none can:
 -- each hashes a different string (not_lowercased has a capital, which norm has not; not_trimmed has the
@@ -182,7 +184,7 @@ def per_value(con: duckdb.DuckDBPyConnection, source: str, target: str,
     """
     con.execute(f"CREATE TEMP TABLE {target} {VARIANTS_DDL}")
     keys = ", ".join(f"'{k}'" for k in SQL_KEYS)
-    rest = con.execute(f"SELECT key, value, region FROM {source} WHERE NOT (key IN ({keys}) AND {_SQL_TEXT})"
+    rest = con.execute(f"SELECT key, value, region FROM {source} WHERE NOT (key IN ({keys}) AND {in_sql_alphabet('value')})"
                        ).fetchall()
     chunks: list[dict[str, np.ndarray]] = []
     failed: list[BaseException] = []

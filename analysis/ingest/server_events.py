@@ -58,7 +58,12 @@ def _values(k: str) -> str:
     """
     v = f"e.user_data.{k}"
     return (f"CASE WHEN {v} IS NULL OR starts_with({v}, '{{') THEN NULL "
-            f"WHEN starts_with({v}, '[') THEN try(json_transform({v}, '[\"VARCHAR\"]')) ELSE [{v}] END")
+            f"WHEN starts_with({v}, '[') THEN {_strings(v)} ELSE [{v}] END")
+
+
+def _strings(v: str) -> str:
+    """The JSON text v of a list as its strings (NULL when it is no such list)."""
+    return f"try(json_transform({v}, '[\"VARCHAR\"]'))"
 
 
 def _scalar(k: str) -> str:
@@ -70,7 +75,7 @@ def _scalar(k: str) -> str:
 def _listed(k: str) -> str:
     """A plain key's value given as a list (or as a string holding a JSON array): its strings; else NULL."""
     v = f"e.user_data.{k}"
-    return f"CASE WHEN starts_with({v}, '[') THEN try(json_transform({v}, '[\"VARCHAR\"]')) END"
+    return f"CASE WHEN starts_with({v}, '[') THEN {_strings(v)} END"
 
 
 def _single(raw: str) -> str:
@@ -84,22 +89,28 @@ def _present(raw: str) -> str:
             f"ELSE trim(array_to_string({raw}, '')) <> '' END, false)")
 
 
+def _matches(x: str, pattern: str) -> str:
+    """The one string x fully matches the pattern."""
+    # '.*' fully matches exactly the strings without a newline (RE2's '.' excludes only \n).
+    return f"NOT contains({x}, chr(10))" if pattern == ".*" else f"regexp_full_match({x}, {sql_str(pattern)})"
+
+
+def _any_joined(joined: str, pattern: str) -> str:
+    """Some SEP-separated element of the text `joined` fully matches the pattern."""
+    regex = r"(?:[^\x1e]*\x1e)*(?:" + pattern + r")(?:\x1e[^\x1e]*)*"
+    return f"regexp_full_match({joined}, {sql_str(regex)})"
+
+
 def _any(raw: str, pattern: str) -> str:
     """Some element of the list fully matches the pattern (one regex call, no lambda)."""
-    regex = r"(?:[^\x1e]*\x1e)*(?:" + pattern + r")(?:\x1e[^\x1e]*)*"
-    # '.*' fully matches exactly the strings without a newline (RE2's '.' excludes only \n).
-    single = (f"NOT contains({raw}[1], chr(10))" if pattern == ".*"
-              else f"regexp_full_match({raw}[1], {sql_str(pattern)})")
-    return (f"coalesce(CASE WHEN {raw} IS NULL THEN false WHEN {_single(raw)} THEN {single} "
-            f"ELSE regexp_full_match(array_to_string({raw}, {SEP}), {sql_str(regex)}) END, false)")
+    return (f"coalesce(CASE WHEN {raw} IS NULL THEN false WHEN {_single(raw)} THEN {_matches(f'{raw}[1]', pattern)} "
+            f"ELSE {_any_joined(f'array_to_string({raw}, {SEP})', pattern)} END, false)")
 
 
 def _any_scalar(x: str, pattern: str) -> str:
     """_any of the one-element list [x] (x not NULL), without building the list."""
-    regex = r"(?:[^\x1e]*\x1e)*(?:" + pattern + r")(?:\x1e[^\x1e]*)*"
-    single = (f"NOT contains({x}, chr(10))" if pattern == ".*" else f"regexp_full_match({x}, {sql_str(pattern)})")
-    return (f"coalesce(CASE WHEN NOT contains({x}, {SEP}) THEN {single} "
-            f"ELSE regexp_full_match({x}, {sql_str(regex)}) END, false)")
+    return (f"coalesce(CASE WHEN NOT contains({x}, {SEP}) THEN {_matches(x, pattern)} "
+            f"ELSE {_any_joined(x, pattern)} END, false)")
 
 
 def _all(raw: str, pattern: str, single_known: str | None = None) -> str:
@@ -150,12 +161,12 @@ def _hashed(k: str, x: str) -> str:
     """SQL: the correct hash of the plaintext x of must-hash key k (NULL if unusable), as normalize.hash_value.
 
     Column-wise where the rules are plain string work (an email, a name or a city in the alphabet
-    hashes.SQL_ALPHABET); in Python otherwise (phones, dates, other alphabets), one value at a time.
+    hashes.in_sql_alphabet); in Python otherwise (phones, dates, other alphabets), one value at a time.
     """
     if k not in hashes.SQL_KEYS:
         return f"capi_hash('{k}', {x})"
     norm = hashes.normalized_sql(k, f"trim({x})")
-    return (f"CASE WHEN regexp_full_match({x}, {sql_str(hashes.SQL_ALPHABET)}) "
+    return (f"CASE WHEN {hashes.in_sql_alphabet(x)} "
             f"THEN CASE WHEN {norm} <> '' THEN sha256({norm}) END ELSE capi_hash('{k}', {x}) END")
 
 
